@@ -1,0 +1,109 @@
+package invite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/audit"
+)
+
+// App names one published app of a store.
+type App struct{ ID, Name string }
+
+// Tester is one OTP user of one app, as the list and remove flows show it.
+type Tester struct {
+	App  App
+	User applivery.OTPUser
+}
+
+// Listing is a page of testers across a channel's apps.
+type Listing struct {
+	Testers []Tester
+	Total   int // how many Applivery holds in all, which may be more than len(Testers)
+}
+
+// List returns up to max testers of the given apps whose email contains filter (any, when empty),
+// walking Applivery's pages.
+func (s *Service) List(ctx context.Context, storeID string, apps []App, filter string, max int) (*Listing, error) {
+	out := &Listing{}
+	for _, app := range apps {
+		opts := applivery.ListOTPUsersOptions{PublishedApplicationID: app.ID, Email: strings.TrimSpace(filter)}
+		room := max - len(out.Testers)
+		if room <= 0 {
+			// The page is full, but "showing N of M" must still count this app's testers.
+			opts.Limit = 1
+			page, err := s.api.ListOTPUsers(ctx, storeID, opts)
+			if err != nil {
+				return nil, fmt.Errorf("count testers of %s: %w", app.ID, err)
+			}
+			out.Total += page.TotalDocs
+			continue
+		}
+		users, total, err := s.api.ListAllOTPUsers(ctx, storeID, opts, room)
+		if err != nil {
+			return nil, fmt.Errorf("list testers of %s: %w", app.ID, err)
+		}
+		out.Total += total
+		for _, u := range users {
+			out.Testers = append(out.Testers, Tester{App: app, User: u})
+		}
+	}
+	return out, nil
+}
+
+// RemoveRequest asks to revoke one tester's access to the given apps.
+type RemoveRequest struct {
+	ID        string
+	UserID    string
+	ChannelID string
+	Surface   audit.Surface
+	StoreID   string
+	Apps      []App
+	Email     string
+	OTPUserID string // set by the Revoke button, which knows exactly whom it revokes
+}
+
+// RemoveResult says what was revoked.
+type RemoveResult struct {
+	Email   string
+	Removed []Tester // empty when the email was not a tester of any of the apps
+}
+
+// Remove finds the email's OTP user in each app and deletes it. Not finding anyone is not an
+// error: the result simply has nothing in Removed.
+func (s *Service) Remove(ctx context.Context, req RemoveRequest) (*RemoveResult, error) {
+	out := &RemoveResult{Email: req.Email}
+	for _, app := range req.Apps {
+		user, err := s.api.FindOTPUser(ctx, req.StoreID, app.ID, req.Email)
+		if err != nil {
+			return out, fmt.Errorf("look up %s: %w", req.Email, err)
+		}
+		if user == nil || (req.OTPUserID != "" && user.ID != req.OTPUserID) {
+			continue
+		}
+		if err := s.api.DeleteOTPUser(ctx, req.StoreID, user.ID); err != nil {
+			return out, fmt.Errorf("delete otp user %s: %w", user.ID, err)
+		}
+		out.Removed = append(out.Removed, Tester{App: app, User: *user})
+		s.recordRemoval(ctx, req, app, user.ID)
+	}
+	return out, nil
+}
+
+func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app App, otpUserID string) {
+	s.opts.Logger.Info("remove", "request_id", req.ID, "user", req.UserID, "channel", req.ChannelID,
+		"store", req.StoreID, "app", app.ID, "email", req.Email, "otp_user_id", otpUserID)
+	if s.audit == nil {
+		return
+	}
+	entry := audit.Entry{
+		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Surface: req.Surface,
+		StoreID: req.StoreID, AppID: app.ID, AppName: app.Name, Email: req.Email,
+		Outcome: audit.OutcomeRemoved, OTPUserID: otpUserID,
+	}
+	if err := s.audit.Record(context.WithoutCancel(ctx), entry); err != nil {
+		s.opts.Logger.Error("audit write failed", "request_id", req.ID, "error", err.Error())
+	}
+}

@@ -58,14 +58,14 @@ type Request struct {
 
 // Result is the outcome for one email.
 type Result struct {
-	Email     string
-	Status    Status
-	User      *applivery.OTPUser // the created or existing tester
-	Reason    string             // for Refused and Failed: a sentence for people
-	ErrorCode int                // Applivery's error code, when it gave one
-	APIMessage string            // Applivery's own error message, when it gave one
-	Err       error              // the underlying error, for logs
-	Recovered bool               // the create's answer was lost but the user exists: one invite, not two
+	Email      string
+	Status     Status
+	User       *applivery.OTPUser // the created or existing tester
+	Reason     string             // for Refused and Failed: a sentence for people
+	ErrorCode  int                // Applivery's error code, when it gave one
+	APIMessage string             // Applivery's own error message, when it gave one
+	Err        error              // the underlying error, for logs
+	Recovered  bool               // the create's answer was lost but the user exists: one invite, not two
 }
 
 // Report is everything the bot needs to tell people how a request went.
@@ -98,7 +98,7 @@ type Options struct {
 	AppCacheTTL   time.Duration // how long a published app's link is cached (default 10 min)
 	Logger        *slog.Logger
 	Sleep         func(ctx context.Context, d time.Duration) error // tests avoid real waits
-	Observe       func(Status)                                    // metrics hook, once per email
+	Observe       func(Status)                                     // metrics hook, once per email
 }
 
 // Service runs invites. It is safe for concurrent use.

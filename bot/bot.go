@@ -1,0 +1,212 @@
+// Package bot is the Slack side of the tester bot: it routes Socket Mode envelopes to exactly
+// one handler each, acks at once (with a modal's validation errors when there are any), and does
+// the slow work — Applivery calls, posting results — after the ack. Views are built by pure
+// functions in the view_*.go files; the invite work itself lives in package invite.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// History reads the audit log; *audit.Store has it.
+type History interface {
+	Recent(ctx context.Context, q audit.Query) ([]audit.Entry, error)
+}
+
+// Metrics is told what happens, for operators; nil-safe implementations live in package metrics.
+type Metrics interface {
+	AckLatency(envelopeType string, d time.Duration)
+	SlackError(method, code string)
+	Reconnect()
+	InFlight(delta int)
+}
+
+// Deps are what the bot needs; main builds them.
+type Deps struct {
+	Socket          *socketmode.Client
+	Slack           SlackAPI
+	Mapping         *config.Mapping
+	MappingFile     string // named in messages about unmapped channels
+	Invites         *invite.Service
+	Access          *access.Policy
+	History         History // may be nil: no history shown
+	Logger          *slog.Logger
+	Metrics         Metrics      // may be nil
+	HTTPClient      *http.Client // for response_url posts
+	MaxCommandBytes int          // longer command text is refused in the ack
+	ListLimit       int          // most testers one list shows
+	Command         string       // the slash command's name, "/invite-tester"
+}
+
+// Bot serves one Slack app over Socket Mode.
+type Bot struct {
+	d       Deps
+	log     *slog.Logger
+	slack   *slackCalls
+	names   *channelNames
+	seen    *envelopeLog
+	metrics Metrics
+
+	connected atomic.Bool // a live socket: /readyz
+	draining  atomic.Bool // shutting down: refuse new work
+	work      workTracker
+	workCtx   context.Context
+	abortWork context.CancelFunc
+}
+
+// New builds a Bot from its dependencies.
+func New(d Deps) *Bot {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if d.MaxCommandBytes <= 0 {
+		d.MaxCommandBytes = 8000
+	}
+	if d.ListLimit <= 0 {
+		d.ListLimit = 50
+	}
+	if d.Command == "" {
+		d.Command = "/invite-tester"
+	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
+	}
+	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000)}
+	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient, attempts: 5, maxWait: 30 * time.Second,
+		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
+	b.names = newChannelNames(b.slack)
+	b.workCtx, b.abortWork = context.WithCancel(context.Background())
+	return b
+}
+
+// Run connects to Slack and serves envelopes until ctx ends. In-flight work is not waited for
+// here: call Drain and Wait first for a graceful stop.
+func (b *Bot) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- b.d.Socket.RunContext(ctx) }()
+	for {
+		select {
+		case evt := <-b.d.Socket.Events:
+			b.onSocketEvent(evt)
+		case err := <-errc:
+			b.connected.Store(false)
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// Ready reports whether the bot has a live connection to Slack.
+func (b *Bot) Ready() bool { return b.connected.Load() }
+
+// Drain makes the bot refuse new work ("restarting, try again in a moment") while the socket
+// stays up, so in-flight invites can still post their results.
+func (b *Bot) Drain() { b.draining.Store(true) }
+
+// Wait blocks until in-flight work is done or ctx ends; then the remaining work is cancelled.
+// It reports whether everything finished in time.
+func (b *Bot) Wait(ctx context.Context) bool {
+	select {
+	case <-b.work.idle():
+		return true
+	case <-ctx.Done():
+		b.abortWork() // everything in flight watches the work context and returns promptly
+		<-b.work.idle()
+		return false
+	}
+}
+
+func (b *Bot) onSocketEvent(evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		if b.connected.Swap(false) {
+			b.metrics.Reconnect()
+		}
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeHello:
+		b.connected.Store(true)
+		b.log.Info("connected to Slack")
+	case socketmode.EventTypeConnectionError:
+		b.connected.Store(false)
+		b.log.Warn("Slack connection failed, retrying", "error", errString(evt.Data))
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack refused SLACK_APP_TOKEN: check it has the connections:write scope")
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		go b.dispatch(evt)
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data))
+	}
+}
+
+func errString(data any) string {
+	if e, ok := data.(interface{ Error() string }); ok {
+		return e.Error()
+	}
+	if e, ok := data.(interface{ Err() error }); ok && e.Err() != nil {
+		return e.Err().Error()
+	}
+	return ""
+}
+
+// workTracker counts work running after acks. Unlike a sync.WaitGroup it may gain work while
+// someone waits for it to be idle: envelopes keep arriving during a graceful shutdown.
+type workTracker struct {
+	mu      sync.Mutex
+	n       int
+	waiters []chan struct{}
+}
+
+func (t *workTracker) start() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *workTracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 {
+		for _, w := range t.waiters {
+			close(w)
+		}
+		t.waiters = nil
+	}
+}
+
+// idle is closed once no work is running.
+func (t *workTracker) idle() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ch := make(chan struct{})
+	if t.n == 0 {
+		close(ch)
+	} else {
+		t.waiters = append(t.waiters, ch)
+	}
+	return ch
+}
+
+type noMetrics struct{}
+
+func (noMetrics) AckLatency(string, time.Duration) {}
+func (noMetrics) SlackError(string, string)        {}
+func (noMetrics) Reconnect()                       {}
+func (noMetrics) InFlight(int)                     {}

@@ -1,0 +1,101 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
+)
+
+func channelApps(ch config.Channel) []invite.App {
+	out := make([]invite.App, 0, len(ch.Apps))
+	for _, a := range ch.Apps {
+		out = append(out, invite.App{ID: a.ID, Name: a.Name})
+	}
+	return out
+}
+
+// listTesters answers `/invite-tester list [filter]` privately.
+func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter string) {
+	listing, err := b.d.Invites.List(ctx, ch.Store, channelApps(ch), filter, b.d.ListLimit)
+	if err != nil {
+		b.log.Warn("list testers failed", "channel", ch.ID, "error", err.Error())
+		b.tell(ctx, w, ":x: I couldn't list the testers. "+invite.Explain(err))
+		return
+	}
+	b.tell(ctx, w, listText(listing, filter))
+}
+
+func listText(l *invite.Listing, filter string) string {
+	if len(l.Testers) == 0 {
+		if filter != "" {
+			return fmt.Sprintf("No tester of this channel's apps has an email containing %s.", code(filter))
+		}
+		return "This channel's apps have no testers yet."
+	}
+	var b strings.Builder
+	b.WriteString("*Testers*")
+	if filter != "" {
+		b.WriteString(" matching " + code(filter))
+	}
+	b.WriteString("\n")
+	for _, t := range l.Testers {
+		u := t.User
+		fmt.Fprintf(&b, "• *%s* · %s\n", esc(u.Email), userDetails(t.App.Name, &u, false))
+	}
+	fmt.Fprintf(&b, "Showing %d of %d.", len(l.Testers), l.Total)
+	return truncate(b.String(), 39000)
+}
+
+// channelHistory answers `/invite-tester history` with the channel's last 20 attempts.
+func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
+	if b.d.History == nil {
+		b.tell(ctx, w, "The audit log is not enabled.")
+		return
+	}
+	entries, err := b.d.History.Recent(ctx, audit.Query{ChannelID: ch.ID, Limit: 20})
+	if err != nil {
+		b.log.Error("could not read the audit log", "error", err.Error())
+		b.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
+		return
+	}
+	if len(entries) == 0 {
+		b.tell(ctx, w, "Nobody has been invited from this channel yet.")
+		return
+	}
+	lines := []string{"*Last invitations from this channel*"}
+	for _, e := range entries {
+		lines = append(lines, historyLine(e, true))
+	}
+	b.tell(ctx, w, strings.Join(lines, "\n"))
+}
+
+// removeByCommand answers `/invite-tester remove <email>`: the tester is removed from every app
+// of the channel they are in, and the result is posted in the channel for the record.
+func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
+	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
+		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Surface: audit.SurfaceCommand,
+		StoreID: ch.Store, Apps: channelApps(ch), Email: email,
+	})
+	if err != nil {
+		b.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), invite.Explain(err)))
+		return
+	}
+	if len(res.Removed) == 0 {
+		b.tell(ctx, w, fmt.Sprintf(":information_source: *%s* is not a tester of this channel's apps, so there was nothing to remove.", esc(email)))
+		return
+	}
+	var apps []string
+	for _, t := range res.Removed {
+		apps = append(apps, "*"+esc(t.App.Name)+"*")
+	}
+	text := fmt.Sprintf(":wastebasket: <@%s> removed *%s* from %s.", w.userID, esc(email), strings.Join(apps, ", "))
+	if _, err := b.slack.post(ctx, ch.ID, slack.MsgOptionText(text, false)); err != nil {
+		b.tell(ctx, w, text)
+	}
+}

@@ -1,0 +1,139 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// golden compares v's JSON with testdata/golden/name.json; -update rewrites it. A reviewer reads
+// the golden files to see exactly what Slack will be sent.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep <#C…> and &lt; readable in the golden files
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(v))
+	got := buf.Bytes()
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./bot -run %s -update to create it", t.Name())
+	assert.JSONEq(t, string(want), string(got))
+	assert.Less(t, len(got), 20*1024, "acks of 20 KB or more are refused")
+}
+
+var (
+	iosApp     = config.App{ID: "64a1b2c3d4e5f6a7b8c9d0e2", Name: "Acme iOS beta"}
+	androidApp = config.App{ID: "64a1b2c3d4e5f6a7b8c9d0e3", Name: "Acme Android <beta>"}
+	betaIOS    = config.Channel{ID: "C0123ABCD", Store: "64a1b2c3d4e5f6a7b8c9d0e1", Apps: []config.App{iosApp}, Downloads: 3}
+	betaBoth   = config.Channel{ID: "C0999WXYZ", Store: "64a1b2c3d4e5f6a7b8c9d0e1", Apps: []config.App{iosApp, androidApp}, Downloads: -1, Domains: []string{"acme.com"}}
+	created    = time.Date(2026, 11, 26, 20, 40, 0, 0, time.UTC)
+)
+
+func TestInviteModalSingleApp(t *testing.T) {
+	golden(t, "invite_modal_single_app", inviteModalView(inviteModal{
+		Targets: channelTargets(betaIOS, "#beta-ios"), MaxEmails: 100, FixedTarget: true,
+		Meta: modalMeta{Surface: audit.SurfaceModal, ResponseURL: "https://hooks.slack.com/commands/T1/1/x"},
+	}))
+}
+
+func TestInviteModalPrefilledFromMessage(t *testing.T) {
+	golden(t, "invite_modal_message_shortcut", inviteModalView(inviteModal{
+		Targets: channelTargets(betaBoth, "#beta"), MaxEmails: 100, FixedTarget: true,
+		Emails: []string{"alice@acme.com", "bob@acme.com"}, Note: foundNote(2),
+		Meta: modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: "1700000000.000100"},
+	}))
+}
+
+func TestInviteModalAnyTarget(t *testing.T) {
+	targets := append(channelTargets(betaIOS, "#beta-ios"), channelTargets(betaBoth, "#beta")...)
+	golden(t, "invite_modal_global", inviteModalView(inviteModal{
+		Targets: targets, MaxEmails: 100, Meta: modalMeta{Surface: audit.SurfaceGlobalShortcut},
+	}))
+}
+
+func TestNoticeModal(t *testing.T) {
+	golden(t, "notice_modal", noticeModalView("Invite testers", "Sorry, only QA leads can invite testers. <@U1> can help you."))
+}
+
+func TestHomeForLead(t *testing.T) {
+	golden(t, "home_lead", homeView(homeData{
+		Lead: true, Everyone: true, Leads: &access.Leads{Users: []string{"U1"}, Usergroups: []string{"S1"}},
+		Channels: []config.Channel{betaIOS, betaBoth},
+		Recent: []audit.Entry{{At: created, UserID: "U1", ChannelID: "C0123ABCD", Email: "alice@example.com",
+			AppName: "Acme iOS beta", Outcome: audit.OutcomeInvited}},
+	}))
+}
+
+func TestHomeForEveryoneElse(t *testing.T) {
+	v := homeView(homeData{Leads: &access.Leads{Users: []string{"U1", "U2"}}})
+	golden(t, "home_non_lead", v)
+	raw, _ := json.Marshal(v)
+	assert.NotContains(t, string(raw), actionHomeInvite, "no invite button for non-leads")
+}
+
+func TestResultMessages(t *testing.T) {
+	last := created.Add(time.Hour)
+	report := &invite.Report{
+		Request: invite.Request{UserID: "U1", ChannelID: "C0123ABCD", StoreID: betaIOS.Store, AppID: iosApp.ID, AppName: iosApp.Name},
+		Results: []invite.Result{
+			{Email: "alice@example.com", Status: invite.Invited, User: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3, CreatedAt: created}},
+			{Email: "bob@example.com", Status: invite.AlreadyInvited, User: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f2", Email: "bob@example.com", AllowedDownloadsNum: -1, LastDownloadAt: &last}},
+			{Email: "<!channel>@x.io", Status: invite.Refused, Reason: "this is not a valid email address"},
+			{Email: "carol@example.com", Status: invite.Failed, ErrorCode: 3001, APIMessage: "Entity not found", Reason: invite.Explain(applivery.ErrNotFound)},
+		},
+		DistributionURL: "https://acme.applivery.io/acme-ios",
+	}
+	golden(t, "results", messagesJSON(resultMessages(report)))
+	assert.Equal(t, ":warning: <@U1> invited 4 testers into *Acme iOS beta*: 1 invited, 1 already invited, 1 refused, 1 failed. Details in the thread.", summaryText(report, ""))
+}
+
+func TestFindModalWithResults(t *testing.T) {
+	targets := channelTargets(betaIOS, "#beta-ios")
+	golden(t, "find_modal_results", findModalView(findModal{
+		Targets: targets, Selected: targets[0].key(), Filter: "alice", Searched: true, Store: betaIOS.Store,
+		Results: &invite.Listing{Total: 3, Testers: []invite.Tester{{App: invite.App{ID: iosApp.ID, Name: iosApp.Name},
+			User: applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3}}}},
+	}))
+}
+
+func TestEscapingNeverPings(t *testing.T) {
+	assert.Equal(t, "&lt;!channel&gt; &amp; &lt;@U123&gt;", esc("<!channel> & <@U123>"))
+	msgs := resultMessages(&invite.Report{
+		Request: invite.Request{AppName: "<!here>"},
+		Results: []invite.Result{{Email: "<!everyone>", Status: invite.Failed, APIMessage: "<@U999> says no", ErrorCode: 6002}},
+	})
+	raw, _ := json.Marshal(messagesJSON(msgs))
+	for _, ping := range []string{"<!here>", "<!everyone>", "<@U999>"} {
+		assert.NotContains(t, string(raw), ping)
+	}
+}
+
+// messagesJSON shows thread replies as Slack receives them.
+func messagesJSON(msgs []message) []map[string]any {
+	var out []map[string]any
+	for _, m := range msgs {
+		out = append(out, map[string]any{"text": m.text, "blocks": m.blocks})
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package appliverytest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Fault is an answer the server gives instead of (or after) doing its job.
+type Fault struct {
+	Status  int    // HTTP status; 500 when zero
+	Code    int    // Applivery error code of the JSON error body
+	Message string // message of the JSON error body
+	// Body replaces the JSON error body, e.g. with a proxy's HTML page.
+	Body        string
+	ContentType string // of Body; "text/html; charset=utf-8" when empty
+	RetryAfter  string // Retry-After header, e.g. "2" or an HTTP date
+	// AfterCommit processes the request normally first and only then
+	// answers with the fault, like a proxy timing out on a backend that
+	// still did the work.
+	AfterCommit bool
+}
+
+// APIError is a fault answered with Applivery's JSON error shape.
+func APIError(status, code int, message string) *Fault {
+	return &Fault{Status: status, Code: code, Message: message}
+}
+
+// BadGateway is the HTML 502 a proxy in front of the API answers with.
+func BadGateway() *Fault {
+	return &Fault{
+		Status: http.StatusBadGateway,
+		Body:   "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n",
+	}
+}
+
+// RateLimited is a 429 asking the client to wait retryAfter ("" for no
+// Retry-After header).
+func RateLimited(retryAfter string) *Fault {
+	return &Fault{Status: http.StatusTooManyRequests, Message: "Too Many Requests", RetryAfter: retryAfter}
+}
+
+func (f *Fault) write(w http.ResponseWriter) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	if f.Body == "" {
+		writeError(w, status, f.Code, f.Message)
+		return
+	}
+	contentType := f.ContentType
+	if contentType == "" {
+		contentType = "text/html; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(f.Body))
+}
+
+// failRule answers matching requests with a fault a limited number of times.
+type failRule struct {
+	method, pathSuffix string
+	remaining          int // < 0 means forever
+	fault              *Fault
+}
+
+// Inject registers a hook consulted for every request before anything
+// else; the first hook returning a non-nil Fault decides the answer.
+func (s *Server) Inject(hook func(r *http.Request) *Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.injectors = append(s.injectors, hook)
+}
+
+// Fail answers the next times requests with the method ("" for any) and a
+// path ending in pathSuffix with a JSON API error; times < 0 means every
+// such request.
+func (s *Server) Fail(method, pathSuffix string, times int, status, code int, message string) {
+	s.FailWith(method, pathSuffix, times, APIError(status, code, message))
+}
+
+// FailWith is Fail with any Fault, e.g. BadGateway() or RateLimited("1").
+func (s *Server) FailWith(method, pathSuffix string, times int, fault *Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules = append(s.rules, &failRule{method: method, pathSuffix: pathSuffix, remaining: times, fault: fault})
+}
+
+// ResetFaults removes all hooks and rules registered with Inject, Fail and
+// FailWith.
+func (s *Server) ResetFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.injectors, s.rules = nil, nil
+}
+
+// SetLatency makes every request wait d before being handled. The wait
+// ends early if the client gives up.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// HangAfterCreate makes creates store the new user and then wait d (or
+// until the client gives up) before answering, so a client timeout leaves
+// the outcome unknown although the user exists. Zero turns it off.
+func (s *Server) HangAfterCreate(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangAfterCreate = d
+}
+
+func (s *Server) faultFor(r *http.Request) *Fault {
+	s.mu.Lock()
+	injectors := append([]func(*http.Request) *Fault(nil), s.injectors...)
+	s.mu.Unlock()
+	// Hooks run unlocked so they may call back into the server.
+	for _, hook := range injectors {
+		if f := hook(r); f != nil {
+			return f
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rule := range s.rules {
+		if rule.remaining != 0 && matches(r.Method, r.URL.Path, rule.method, rule.pathSuffix) {
+			if rule.remaining > 0 {
+				rule.remaining--
+			}
+			return rule.fault
+		}
+	}
+	return nil
+}
+
+// noSleep is a retry wait that returns at once, for clients built by
+// Server.Client.
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// writeError answers with Applivery's error shape.
+func writeError(w http.ResponseWriter, status, code int, message string) {
+	writeJSON(w, status, map[string]any{
+		"status": false,
+		"error":  map[string]any{"code": code, "message": message},
+	})
+}
+
+// writeData answers with Applivery's success shape.
+func writeData(w http.ResponseWriter, data any) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": true, "data": data})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

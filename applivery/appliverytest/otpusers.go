@@ -1,0 +1,240 @@
+package appliverytest
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/testerbot/testerbot/applivery"
+)
+
+// emailPattern is Applivery's documented email pattern, minus the
+// look-aheads RE2 lacks; those (no leading dot, no "..") are checked apart.
+var emailPattern = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$`)
+
+var sortPattern = regexp.MustCompile(`^[\w.]*((:asc)|(:desc))?$`)
+
+// Listing defaults of mongoose-paginate, which the real API uses.
+const (
+	defaultPage  = 1
+	defaultLimit = 10
+)
+
+func (s *Server) createOTPUser(r *http.Request, st *store) reply {
+	var body struct {
+		Email                  *string `json:"email"`
+		AllowedDownloadsNum    *int    `json:"allowedDownloadsNum"`
+		PublishedApplicationID *string `json:"publishedApplicationId"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return invalid(err.Error())
+	}
+	if rep, valid := validateCreate(body.Email, body.AllowedDownloadsNum, body.PublishedApplicationID); !valid {
+		return rep
+	}
+	appID := *body.PublishedApplicationID
+	if _, found := st.apps[appID]; !found {
+		return notFound()
+	}
+	if st.hasEmail(appID, *body.Email) {
+		return fail(http.StatusBadRequest, applivery.CodeDatabaseValidationError, "Database Validation Error: email already exists")
+	}
+	created := now()
+	user := applivery.OTPUser{
+		ID:                     NewID(),
+		Email:                  *body.Email,
+		AllowedDownloadsNum:    *body.AllowedDownloadsNum,
+		PublishedApplicationID: appID,
+		OrganizationID:         s.orgID,
+		StoreID:                st.id,
+		CreatedAt:              created,
+		UpdatedAt:              created,
+	}
+	st.users = append(st.users, user)
+	return ok([]applivery.OTPUser{user})
+}
+
+func validateCreate(email *string, allowed *int, appID *string) (reply, bool) {
+	switch {
+	case email == nil || !validEmail(*email):
+		return invalid("email is missing or invalid"), false
+	case allowed == nil || *allowed < applivery.Unlimited:
+		return invalid("allowedDownloadsNum must be -1 (unlimited) or more"), false
+	case appID == nil || !idPattern.MatchString(*appID):
+		return invalid("publishedApplicationId must be 24 hex characters"), false
+	}
+	return reply{}, true
+}
+
+func validEmail(email string) bool {
+	return len(email) <= 256 && !strings.HasPrefix(email, ".") && !strings.Contains(email, "..") && emailPattern.MatchString(email)
+}
+
+func (s *Server) listOTPUsers(r *http.Request, st *store) reply {
+	q := r.URL.Query()
+	page, errPage := positiveInt(q.Get("page"), defaultPage)
+	limit, errLimit := positiveInt(q.Get("limit"), defaultLimit)
+	appID := q.Get("publishedApplicationId")
+	switch {
+	case errPage != nil || errLimit != nil:
+		return invalid("page and limit must be positive integers")
+	case appID != "" && !idPattern.MatchString(appID):
+		return invalid("publishedApplicationId must be 24 hex characters")
+	case !sortPattern.MatchString(q.Get("sort")):
+		return invalid("sort must look like field:asc or field:desc")
+	}
+	match, err := emailMatcher(q.Get("email"))
+	if err != nil {
+		return invalid(err.Error())
+	}
+	var selected []applivery.OTPUser
+	for _, u := range st.users {
+		if (appID == "" || u.PublishedApplicationID == appID) && match(u.Email) {
+			selected = append(selected, u)
+		}
+	}
+	return ok(paginate(selected, page, limit))
+}
+
+// emailMatcher treats the filter as a case-insensitive regular expression,
+// as a MongoDB $regex search would.
+func emailMatcher(filter string) (func(string) bool, error) {
+	if filter == "" {
+		return func(string) bool { return true }, nil
+	}
+	if len(filter) > 500 {
+		return nil, fmt.Errorf("email filter is longer than 500 characters")
+	}
+	re, err := regexp.Compile("(?i)" + filter)
+	if err != nil {
+		return nil, fmt.Errorf("email filter is not a valid pattern")
+	}
+	return re.MatchString, nil
+}
+
+func positiveInt(raw string, fallback int) (int, error) {
+	if raw == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("not a positive integer: %q", raw)
+	}
+	return n, nil
+}
+
+// pageJSON is mongoose-paginate's shape; absent neighbours are null.
+type pageJSON struct {
+	Items         []applivery.OTPUser `json:"items"`
+	TotalDocs     int                 `json:"totalDocs"`
+	Limit         int                 `json:"limit"`
+	Page          int                 `json:"page"`
+	TotalPages    int                 `json:"totalPages"`
+	PagingCounter int                 `json:"pagingCounter"`
+	HasPrevPage   bool                `json:"hasPrevPage"`
+	HasNextPage   bool                `json:"hasNextPage"`
+	PrevPage      *int                `json:"prevPage"`
+	NextPage      *int                `json:"nextPage"`
+}
+
+func paginate(users []applivery.OTPUser, page, limit int) pageJSON {
+	total := len(users)
+	totalPages := max(1, (total+limit-1)/limit)
+	start := min((page-1)*limit, total)
+	end := min(start+limit, total)
+	p := pageJSON{
+		Items:         append([]applivery.OTPUser{}, users[start:end]...),
+		TotalDocs:     total,
+		Limit:         limit,
+		Page:          page,
+		TotalPages:    totalPages,
+		PagingCounter: (page-1)*limit + 1,
+		HasPrevPage:   page > 1,
+		HasNextPage:   page < totalPages,
+	}
+	if p.HasPrevPage {
+		prev := page - 1
+		p.PrevPage = &prev
+	}
+	if p.HasNextPage {
+		next := page + 1
+		p.NextPage = &next
+	}
+	return p
+}
+
+func (s *Server) getOTPUser(r *http.Request, st *store) reply {
+	i, rep := lookupUser(r, st)
+	if i < 0 {
+		return rep
+	}
+	return ok(st.users[i])
+}
+
+func (s *Server) updateOTPUser(r *http.Request, st *store) reply {
+	i, rep := lookupUser(r, st)
+	if i < 0 {
+		return rep
+	}
+	var body struct {
+		AllowedDownloadsNum *int `json:"allowedDownloadsNum"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return invalid(err.Error())
+	}
+	if body.AllowedDownloadsNum != nil {
+		if *body.AllowedDownloadsNum < applivery.Unlimited {
+			return invalid("allowedDownloadsNum must be -1 (unlimited) or more")
+		}
+		st.users[i].AllowedDownloadsNum = *body.AllowedDownloadsNum
+		st.users[i].UpdatedAt = now()
+	}
+	return ok(st.users[i])
+}
+
+func (s *Server) deleteOTPUser(r *http.Request, st *store) reply {
+	i, rep := lookupUser(r, st)
+	if i < 0 {
+		return rep
+	}
+	deleted := st.users[i]
+	// A fresh array, so snapshots handed out earlier never change.
+	st.users = append(st.users[:i:i], st.users[i+1:]...)
+	return ok(deleted)
+}
+
+// lookupUser finds the user named by the {id} path value, or returns -1
+// with the error to answer.
+func lookupUser(r *http.Request, st *store) (int, reply) {
+	id := r.PathValue("id")
+	if !idPattern.MatchString(id) {
+		return -1, invalid("otpUserId must be 24 hex characters")
+	}
+	i := st.findUser(id)
+	if i < 0 {
+		return -1, notFound()
+	}
+	return i, reply{}
+}
+
+// decodeBody reads a JSON body strictly: the right content type, no
+// unknown fields, nothing after the object.
+func decodeBody(r *http.Request, into any) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "application/json" {
+		return fmt.Errorf("body must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return fmt.Errorf("body is not the expected JSON object")
+	}
+	if dec.More() {
+		return fmt.Errorf("body has trailing data")
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package appliverytest runs an in-memory Applivery API over real HTTP on
+// 127.0.0.1, for end-to-end tests of code that uses package applivery.
+//
+// It follows the real API closely, errors included: a wrong organization,
+// store, published app or user id is a 404 with code 3001, a missing token a
+// 401 with code 4002, a wrong one a 401 with code 4004, and a malformed
+// body or id a 400 with code 6002. It is deliberately strict where the real
+// API's exact behaviour is not documented, so client bugs show up here
+// rather than in production:
+//
+//   - ids must be 24 hex characters (use NewID);
+//   - creating a second OTP user with the same email (ignoring case) for
+//     the same published app is a 400 with code 6001;
+//   - the list "email" filter is a case-insensitive regular expression, so
+//     an address containing "+" does not match itself.
+//
+// Test controls inject latency, API errors, proxy failures, rate limits
+// and creates that commit but answer late, and record every request.
+package appliverytest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/testerbot/testerbot/applivery"
+)
+
+// Defaults for New.
+const (
+	DefaultToken        = "test-applivery-token"
+	DefaultOrganization = "acme"
+)
+
+// Server is a fake Applivery API. It is safe for concurrent use.
+type Server struct {
+	srv   *httptest.Server
+	mux   *http.ServeMux
+	org   string
+	orgID string
+	token string
+	done  chan struct{} // closed on cleanup to release waiting handlers
+
+	mu              sync.Mutex
+	stores          map[string]*store
+	latency         time.Duration
+	hangAfterCreate time.Duration
+	injectors       []func(*http.Request) *Fault
+	rules           []*failRule
+	requests        []Request
+	inFlight        int
+	maxInFlight     int
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithToken sets the only token the server accepts.
+func WithToken(token string) Option {
+	return func(s *Server) { s.token = token }
+}
+
+// WithOrganization sets the organization slug the server serves.
+func WithOrganization(slug string) Option {
+	return func(s *Server) { s.org = slug }
+}
+
+// New starts a fake Applivery that is shut down when the test ends.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{
+		org:    DefaultOrganization,
+		orgID:  NewID(),
+		token:  DefaultToken,
+		done:   make(chan struct{}),
+		stores: make(map[string]*store),
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.mux = s.routes()
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	t.Cleanup(func() {
+		close(s.done)
+		s.srv.Close()
+	})
+	return s
+}
+
+// URL is the base URL to give applivery.WithBaseURL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Token is the token the server accepts.
+func (s *Server) Token() string { return s.token }
+
+// Organization is the organization slug the server serves.
+func (s *Server) Organization() string { return s.org }
+
+// Client returns a real client for this server with the valid token, no
+// waiting between retries, and any extra options.
+func (s *Server) Client(t testing.TB, opts ...applivery.Option) *applivery.Client {
+	t.Helper()
+	base := []applivery.Option{
+		applivery.WithBaseURL(s.URL()),
+		applivery.WithToken(s.token),
+		applivery.WithSleep(noSleep),
+	}
+	c, err := applivery.NewClient(s.org, append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("appliverytest: client: %v", err)
+	}
+	return c
+}
+
+// serveHTTP records the request, applies latency and faults, then serves
+// it like the real API.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.begin(r, body)
+	defer s.end()
+
+	if !s.wait(r, s.currentLatency()) {
+		return
+	}
+	fault := s.faultFor(r)
+	switch {
+	case fault == nil:
+		s.mux.ServeHTTP(w, r)
+	case fault.AfterCommit:
+		s.mux.ServeHTTP(httptest.NewRecorder(), r)
+		fault.write(w)
+	default:
+		fault.write(w)
+	}
+}
+
+// wait pauses for d unless the client goes away or the server shuts down;
+// it reports whether the full wait elapsed.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.done:
+		return false
+	}
+}
+
+func (s *Server) currentLatency() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency
+}

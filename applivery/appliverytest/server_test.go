@@ -1,0 +1,332 @@
+package appliverytest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+)
+
+// fixture is a fake with one store and one published app.
+type fixture struct {
+	srv     *appliverytest.Server
+	client  *applivery.Client
+	storeID string
+	appID   string
+}
+
+func newFixture(t *testing.T, opts ...applivery.Option) fixture {
+	t.Helper()
+	srv := appliverytest.New(t)
+	f := fixture{srv: srv, storeID: appliverytest.NewID(), appID: appliverytest.NewID()}
+	srv.AddStore(f.storeID, "Acme Beta")
+	srv.AddPublishedApp(f.storeID, f.appID, "Rocket App", "https://acme.applivery.io/rocket")
+	f.client = srv.Client(t, opts...)
+	return f
+}
+
+func (f fixture) invite(email string) applivery.OTPUserRequest {
+	return applivery.OTPUserRequest{Email: email, AllowedDownloadsNum: applivery.Unlimited, PublishedApplicationID: f.appID}
+}
+
+func codeOf(t *testing.T, err error) int {
+	t.Helper()
+	var apiErr *applivery.ErrorResponse
+	require.ErrorAs(t, err, &apiErr)
+	return apiErr.Code
+}
+
+func TestCreateStoresTheTester(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+
+	user, err := f.client.CreateOTPUser(ctx, f.storeID, f.invite("ada@example.com"))
+	require.NoError(t, err)
+	assert.Regexp(t, `^[0-9a-f]{24}$`, user.ID)
+	assert.Equal(t, "ada@example.com", user.Email)
+	assert.Equal(t, f.appID, user.PublishedApplicationID)
+	assert.WithinDuration(t, time.Now(), user.CreatedAt, time.Minute)
+
+	stored := f.srv.OTPUsers(f.storeID)
+	require.Len(t, stored, 1)
+	assert.Equal(t, *user, stored[0])
+	assert.Equal(t, 1, f.srv.Count(http.MethodPost, "/otp-users"))
+
+	req := f.srv.Requests()[0]
+	assert.Equal(t, "Bearer "+f.srv.Token(), req.Header.Get("Authorization"))
+	assert.JSONEq(t, `{"email":"ada@example.com","allowedDownloadsNum":-1,"publishedApplicationId":"`+f.appID+`"}`, string(req.Body))
+}
+
+func TestCreateRejectsWhatTheRealAPIRejects(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: "taken@example.com", PublishedApplicationID: f.appID})
+	cases := map[string]struct {
+		req      applivery.OTPUserRequest
+		sentinel error
+		code     int
+	}{
+		"bad email":          {applivery.OTPUserRequest{Email: "not-an-email", PublishedApplicationID: f.appID}, applivery.ErrValidation, 6002},
+		"double dot":         {applivery.OTPUserRequest{Email: "a..b@example.com", PublishedApplicationID: f.appID}, applivery.ErrValidation, 6002},
+		"no app":             {applivery.OTPUserRequest{Email: "a@example.com"}, applivery.ErrValidation, 6002},
+		"downloads below -1": {applivery.OTPUserRequest{Email: "a@example.com", AllowedDownloadsNum: -2, PublishedApplicationID: f.appID}, applivery.ErrValidation, 6002},
+		"unknown app":        {applivery.OTPUserRequest{Email: "a@example.com", PublishedApplicationID: appliverytest.NewID()}, applivery.ErrNotFound, 3001},
+		"duplicate":          {applivery.OTPUserRequest{Email: "TAKEN@example.com", PublishedApplicationID: f.appID}, applivery.ErrValidation, 6001},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.client.CreateOTPUser(context.Background(), f.storeID, tc.req)
+			assert.ErrorIs(t, err, tc.sentinel)
+			assert.Equal(t, tc.code, codeOf(t, err))
+			assert.False(t, applivery.OutcomeUnknown(err))
+		})
+	}
+	assert.Len(t, f.srv.OTPUsers(f.storeID), 1, "nothing was created")
+}
+
+func TestAuthenticationAndScope(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	call := func(c *applivery.Client, storeID string) error {
+		_, err := c.GetStore(ctx, storeID)
+		return err
+	}
+	noToken, err := applivery.NewClient(f.srv.Organization(), applivery.WithBaseURL(f.srv.URL()))
+	require.NoError(t, err)
+	badToken, err := applivery.NewClient(f.srv.Organization(), applivery.WithBaseURL(f.srv.URL()), applivery.WithToken("nope"))
+	require.NoError(t, err)
+	otherOrg, err := applivery.NewClient("globex", applivery.WithBaseURL(f.srv.URL()), applivery.WithToken(f.srv.Token()))
+	require.NoError(t, err)
+
+	assert.Equal(t, 4002, codeOf(t, call(noToken, f.storeID)))
+	assert.Equal(t, 4004, codeOf(t, call(badToken, f.storeID)))
+	assert.ErrorIs(t, call(badToken, f.storeID), applivery.ErrUnauthorized)
+	assert.Equal(t, 3001, codeOf(t, call(otherOrg, f.storeID)))
+	assert.Equal(t, 3001, codeOf(t, call(f.client, appliverytest.NewID())))
+	assert.Equal(t, 6002, codeOf(t, call(f.client, "not-an-id")))
+	require.NoError(t, call(f.client, f.storeID))
+}
+
+func TestStoreAndPublishedApp(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+
+	store, err := f.client.GetStore(ctx, f.storeID)
+	require.NoError(t, err)
+	assert.Equal(t, applivery.Store{ID: f.storeID, Name: "Acme Beta", Slug: "acme-beta"}, *store)
+
+	app, err := f.client.GetPublishedApp(ctx, f.storeID, f.appID)
+	require.NoError(t, err)
+	assert.Equal(t, applivery.PublishedApp{ID: f.appID, Name: "Rocket App", Slug: "rocket-app", DistributionURL: "https://acme.applivery.io/rocket"}, *app)
+
+	_, err = f.client.GetPublishedApp(ctx, f.storeID, appliverytest.NewID())
+	assert.ErrorIs(t, err, applivery.ErrNotFound)
+}
+
+func TestGetUpdateDeleteByID(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	seeded := f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: "ada@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: f.appID})
+
+	got, err := f.client.GetOTPUser(ctx, f.storeID, seeded.ID)
+	require.NoError(t, err)
+	assert.Equal(t, seeded, *got)
+
+	updated, err := f.client.UpdateOTPUser(ctx, f.storeID, seeded.ID, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 5, updated.AllowedDownloadsNum)
+	assert.Equal(t, 5, f.srv.OTPUsers(f.storeID)[0].AllowedDownloadsNum)
+
+	_, err = f.client.UpdateOTPUser(ctx, f.storeID, seeded.ID, -7)
+	assert.ErrorIs(t, err, applivery.ErrValidation)
+
+	require.NoError(t, f.client.DeleteOTPUser(ctx, f.storeID, seeded.ID))
+	assert.Empty(t, f.srv.OTPUsers(f.storeID))
+	_, err = f.client.GetOTPUser(ctx, f.storeID, seeded.ID)
+	assert.ErrorIs(t, err, applivery.ErrNotFound)
+	assert.ErrorIs(t, f.client.DeleteOTPUser(ctx, f.storeID, seeded.ID), applivery.ErrNotFound)
+}
+
+func TestListingPagesAndFilters(t *testing.T) {
+	f := newFixture(t)
+	otherApp := appliverytest.NewID()
+	f.srv.AddPublishedApp(f.storeID, otherApp, "Other", "")
+	for i := range 12 {
+		f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: fmt.Sprintf("t%02d@example.com", i), PublishedApplicationID: f.appID})
+	}
+	f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: "t99@example.com", PublishedApplicationID: otherApp})
+	ctx := context.Background()
+
+	page, err := f.client.ListOTPUsers(ctx, f.storeID, applivery.ListOTPUsersOptions{PublishedApplicationID: f.appID})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 10, "default page size")
+	assert.Equal(t, 12, page.TotalDocs)
+	assert.Equal(t, 2, page.TotalPages)
+	assert.True(t, page.HasNextPage)
+	assert.Equal(t, 2, page.NextPage)
+
+	all, total, err := f.client.ListAllOTPUsers(ctx, f.storeID, applivery.ListOTPUsersOptions{Limit: 5}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, 13, total)
+	assert.Len(t, all, 13)
+
+	page, err = f.client.ListOTPUsers(ctx, f.storeID, applivery.ListOTPUsersOptions{Email: "T1"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, page.TotalDocs, "case-insensitive partial match: t10, t11")
+}
+
+func TestFindOTPUserThroughTheFake(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: "xada+beta@example.com", PublishedApplicationID: f.appID})
+	f.srv.AddOTPUser(f.storeID, applivery.OTPUser{Email: "Ada+Beta@Example.com", PublishedApplicationID: f.appID})
+	ctx := context.Background()
+
+	// The fake, like a MongoDB regex search, does not find "+" addresses
+	// by their full text; FindOTPUser must cope.
+	page, err := f.client.ListOTPUsers(ctx, f.storeID, applivery.ListOTPUsersOptions{Email: "ada+beta@example.com"})
+	require.NoError(t, err)
+	assert.Empty(t, page.Items)
+
+	user, err := f.client.FindOTPUser(ctx, f.storeID, f.appID, "ada+beta@example.com")
+	require.NoError(t, err)
+	require.NotNil(t, user)
+	assert.Equal(t, "Ada+Beta@Example.com", user.Email)
+
+	user, err = f.client.FindOTPUser(ctx, f.storeID, f.appID, "nobody@example.com")
+	require.NoError(t, err)
+	assert.Nil(t, user)
+}
+
+func TestFailAnswersWithAPIErrorsAFewTimes(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Fail(http.MethodGet, "/pubApps/"+f.appID, 2, http.StatusServiceUnavailable, 0, "maintenance")
+
+	_, err := f.client.GetPublishedApp(context.Background(), f.storeID, f.appID)
+	require.NoError(t, err, "the client retries past two 503s")
+	assert.Equal(t, 3, f.srv.Count(http.MethodGet, "/pubApps/"+f.appID))
+
+	f.srv.Fail("", "/otp-users", -1, http.StatusBadRequest, applivery.CodeLimitExceeded, "Limit Exceeded")
+	_, err = f.client.CreateOTPUser(context.Background(), f.storeID, f.invite("ada@example.com"))
+	assert.ErrorIs(t, err, applivery.ErrLimitExceeded)
+
+	f.srv.ResetFaults()
+	_, err = f.client.CreateOTPUser(context.Background(), f.storeID, f.invite("ada@example.com"))
+	assert.NoError(t, err)
+}
+
+func TestProxyFailureAfterCommitLeavesAUserBehind(t *testing.T) {
+	f := newFixture(t)
+	fault := appliverytest.BadGateway()
+	fault.AfterCommit = true
+	f.srv.FailWith(http.MethodPost, "/otp-users", 1, fault)
+
+	_, err := f.client.CreateOTPUser(context.Background(), f.storeID, f.invite("ada@example.com"))
+	assert.True(t, applivery.OutcomeUnknown(err))
+	assert.ErrorIs(t, err, applivery.ErrServer)
+	assert.Len(t, f.srv.OTPUsers(f.storeID), 1, "the backend did the work")
+}
+
+func TestInjectedRateLimitIsWaitedOut(t *testing.T) {
+	srv := appliverytest.New(t)
+	storeID := appliverytest.NewID()
+	srv.AddStore(storeID, "Beta")
+	var mu sync.Mutex
+	var waits []time.Duration
+	client := srv.Client(t, applivery.WithSleep(func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err()
+	}))
+	var limited atomic.Int32
+	srv.Inject(func(r *http.Request) *appliverytest.Fault {
+		if limited.Add(1) <= 2 {
+			return appliverytest.RateLimited("1")
+		}
+		return nil
+	})
+
+	_, err := client.GetStore(context.Background(), storeID)
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{time.Second, time.Second}, waits)
+	assert.Equal(t, 3, srv.Count("", ""))
+}
+
+func TestHangAfterCreateCommitsThenTimesOut(t *testing.T) {
+	f := newFixture(t, applivery.WithTimeout(50*time.Millisecond))
+	f.srv.HangAfterCreate(time.Hour)
+	ctx := context.Background()
+
+	_, err := f.client.CreateOTPUser(ctx, f.storeID, f.invite("ada@example.com"))
+	require.Error(t, err)
+	assert.True(t, applivery.OutcomeUnknown(err))
+
+	found, err := f.client.FindOTPUser(ctx, f.storeID, f.appID, "ada@example.com")
+	require.NoError(t, err)
+	require.NotNil(t, found, "the user exists although the client timed out")
+}
+
+func TestLatencyDelaysRequestsAndYieldsToCancellation(t *testing.T) {
+	f := newFixture(t, applivery.WithTimeout(time.Hour), applivery.WithRetry(1, 0, 0))
+	f.srv.SetLatency(30 * time.Millisecond)
+
+	start := time.Now()
+	_, err := f.client.GetStore(context.Background(), f.storeID)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
+
+	f.srv.SetLatency(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = f.client.GetStore(ctx, f.storeID)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestMaxInFlightSeesConcurrentRequests(t *testing.T) {
+	f := newFixture(t)
+	const n = 5
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	f.srv.Inject(func(r *http.Request) *appliverytest.Fault {
+		arrived.Done()
+		arrived.Wait() // hold every request until all n are in flight
+		return nil
+	})
+
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.client.CreateOTPUser(context.Background(), f.storeID, f.invite(fmt.Sprintf("t%d@example.com", i)))
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+
+	assert.Equal(t, n, f.srv.MaxInFlight())
+	assert.Len(t, f.srv.OTPUsers(f.storeID), n)
+
+	f.srv.ResetStats()
+	assert.Zero(t, f.srv.MaxInFlight())
+	assert.Empty(t, f.srv.Requests())
+}
+
+func TestCustomTokenAndOrganization(t *testing.T) {
+	srv := appliverytest.New(t, appliverytest.WithToken("other-token"), appliverytest.WithOrganization("globex"))
+	storeID := appliverytest.NewID()
+	srv.AddStore(storeID, "Globex")
+
+	assert.Equal(t, "other-token", srv.Token())
+	assert.Equal(t, "globex", srv.Organization())
+	_, err := srv.Client(t).GetStore(context.Background(), storeID)
+	assert.NoError(t, err)
+}

@@ -1,0 +1,20 @@
+// Package applivery is a small client for the parts of the Applivery
+// Workspace API that testerbot needs: managing the OTP users of a private
+// store and reading the published apps and stores they belong to.
+//
+// The client is built for an unattended bot, so it is careful about two
+// things a hand-written curl call is not:
+//
+//   - It retries only when that is safe. Rate limits (HTTP 429) are retried
+//     for every method because the server did not process the request.
+//     Server errors and network failures are retried only for idempotent
+//     methods (GET, PUT, DELETE). A failed create whose outcome the client
+//     cannot know is reported with [OutcomeUnknown] so the caller can look
+//     the tester up before trying again, instead of the client silently
+//     inviting someone twice.
+//   - It never puts the service-account token into an error string, so
+//     errors can be logged and shown in Slack as they are.
+//
+// Errors from the API are returned as *[ErrorResponse] and can be matched
+// with errors.Is against the sentinels such as [ErrNotFound].
+package applivery

@@ -1,0 +1,97 @@
+package applivery
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// retryPolicy decides whether and how long to wait before another attempt.
+type retryPolicy struct {
+	maxAttempts int
+	baseDelay   time.Duration
+	maxDelay    time.Duration
+}
+
+// failure is an attempt that did not succeed, with what is known about
+// whether the server acted on it. Those facts, not the error type, decide
+// retries.
+type failure struct {
+	err error
+	// notApplied: the server certainly did not act on the request (HTTP 429,
+	// or the connection was never made), so even a create may be repeated.
+	notApplied bool
+	// transient: the failure may go away on its own (5xx, network errors,
+	// attempt timeouts); worth repeating when repeating is harmless.
+	transient bool
+	// mayHaveApplied: the server may have acted although we saw a failure.
+	// For a create this makes the outcome unknown.
+	mayHaveApplied bool
+	// retryAfter is the wait the server asked for, zero when none.
+	retryAfter time.Duration
+}
+
+// shouldRetry reports whether attempt number attempt (1-based) may be
+// followed by another one.
+func (p retryPolicy) shouldRetry(method string, attempt int, f *failure) bool {
+	if attempt >= p.maxAttempts {
+		return false
+	}
+	return f.notApplied || (f.transient && isIdempotent(method))
+}
+
+// delay is the wait before the attempt after attempt number attempt. A
+// server's Retry-After wins (capped at maxDelay, so a hostile or confused
+// server cannot park the bot); otherwise the wait grows exponentially with
+// "equal jitter" so concurrent invites do not retry in lockstep.
+func (p retryPolicy) delay(attempt int, f *failure) time.Duration {
+	if f.retryAfter > 0 {
+		return min(f.retryAfter, p.maxDelay)
+	}
+	return jitter(p.backoff(attempt))
+}
+
+// backoff is baseDelay doubled per attempt, capped at maxDelay.
+func (p retryPolicy) backoff(attempt int) time.Duration {
+	d := p.baseDelay
+	for i := 1; i < attempt && d < p.maxDelay; i++ {
+		d *= 2
+	}
+	return min(d, p.maxDelay)
+}
+
+// jitter returns a random duration in [d/2, d].
+func jitter(d time.Duration) time.Duration {
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(d-half+1)
+}
+
+func isIdempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// parseRetryAfter reads a Retry-After header given either as seconds or as
+// an HTTP date; it returns zero when the header is absent or unusable.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		const longest = int64(24 * time.Hour / time.Second) // avoids overflow; the caller caps far lower
+		return time.Duration(min(max(secs, 0), longest)) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		return max(at.Sub(now), 0)
+	}
+	return 0
+}

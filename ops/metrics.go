@@ -1,0 +1,96 @@
+package ops
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Invite outcomes, pre-registered at zero so dashboards and rate() see every
+// series from the first scrape rather than after the first failure.
+var inviteOutcomes = []string{"invited", "already_invited", "refused", "failed"}
+
+var (
+	// Slack wants an ack within 3 s; buckets concentrate below that limit.
+	ackBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3}
+	// Applivery calls range from fast lookups to slow, retried creates.
+	appliveryBuckets = []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30}
+)
+
+// Metrics records what the bot does, for Prometheus. It satisfies bot.Metrics
+// and its ObserveApplivery method fits applivery.WithObserver. It is safe for
+// concurrent use.
+type Metrics struct {
+	registry          *prometheus.Registry
+	handler           http.Handler
+	ackSeconds        *prometheus.HistogramVec
+	slackErrors       *prometheus.CounterVec
+	reconnects        prometheus.Counter
+	inFlight          prometheus.Gauge
+	invites           *prometheus.CounterVec
+	appliveryRequests *prometheus.CounterVec
+	appliverySeconds  *prometheus.HistogramVec
+}
+
+// NewMetrics builds the bot's metrics in a fresh private registry, together
+// with the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := newSlackMetrics()
+	m.addAppliveryMetrics()
+	m.registry = prometheus.NewRegistry()
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.ackSeconds, m.slackErrors, m.reconnects, m.inFlight,
+		m.invites, m.appliveryRequests, m.appliverySeconds,
+	)
+	for _, outcome := range inviteOutcomes {
+		m.invites.WithLabelValues(outcome)
+	}
+	m.handler = promhttp.InstrumentMetricHandler(m.registry,
+		promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
+	return m
+}
+
+func newSlackMetrics() *Metrics {
+	return &Metrics{
+		ackSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "testerbot_slack_ack_seconds",
+			Help:    "Time from receiving a Socket Mode envelope to acknowledging it, by envelope type.",
+			Buckets: ackBuckets,
+		}, []string{"type"}),
+		slackErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "testerbot_slack_api_errors_total",
+			Help: "Slack Web API calls that failed, by method and Slack error code.",
+		}, []string{"method", "code"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "testerbot_slack_reconnects_total",
+			Help: "Times the Socket Mode connection was re-established.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "testerbot_inflight_work",
+			Help: "Work still running after its envelope was acknowledged (invites, lists, ...).",
+		}),
+	}
+}
+
+func (m *Metrics) addAppliveryMetrics() {
+	m.invites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "testerbot_invites_total",
+		Help: "Tester invitations by outcome: invited, already_invited, refused or failed.",
+	}, []string{"outcome"})
+	m.appliveryRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "testerbot_applivery_requests_total",
+		Help: "HTTP attempts against the Applivery API, by method, route and status (\"error\" when no response arrived).",
+	}, []string{"method", "route", "status"})
+	m.appliverySeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "testerbot_applivery_request_seconds",
+		Help:    "Duration of HTTP attempts against the Applivery API, by method and route.",
+		Buckets: appliveryBuckets,
+	}, []string{"method", "route"})
+}
+
+// Handler serves this registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler { return m.handler }

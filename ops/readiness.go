@@ -1,0 +1,41 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Readiness reports whether the bot can serve users; the bot answers true
+// while its Slack socket is connected.
+type Readiness interface{ Ready() bool }
+
+// Pinger checks a dependency is reachable; the audit store implements it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// pingTimeout bounds the audit-log check so a stuck database makes /readyz
+// fail rather than hang past the orchestrator's probe timeout.
+const pingTimeout = 2 * time.Second
+
+// notReadyReasons runs every check, even after one fails, so the operator
+// sees all problems at once. An empty result means ready.
+func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) []string {
+	var reasons []string
+	if bot == nil || !bot.Ready() {
+		reasons = append(reasons, "slack: not connected")
+	}
+	if db != nil {
+		if err := pingWithTimeout(ctx, db); err != nil {
+			reasons = append(reasons, fmt.Sprintf("audit log: %v", err))
+		}
+	}
+	return reasons
+}
+
+func pingWithTimeout(ctx context.Context, db Pinger) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return db.Ping(ctx)
+}

@@ -1,0 +1,162 @@
+package slackfake
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Message is a message the bot posted, as it currently reads.
+type Message struct {
+	Channel  string
+	TS       string
+	ThreadTS string // parent ts for thread replies, empty otherwise
+	Text     string
+	// User is the bot's user ID for ordinary messages and the recipient for
+	// ephemeral ones, since that is who an ephemeral message is about.
+	User   string
+	Blocks json.RawMessage // the blocks JSON array as posted, nil if none
+	// Ephemeral marks chat.postEphemeral messages, which only User sees and
+	// which chat.update cannot touch.
+	Ephemeral bool
+	Updates   int // how many chat.update calls changed this message
+}
+
+func (s *Server) chatPostMessage(req *apiRequest) (reply, string) {
+	msg, code := s.newMessageLocked(req)
+	if code != "" {
+		return nil, code
+	}
+	msg.User = BotUserID
+	msg.ThreadTS = req.args["thread_ts"]
+	s.state.messages = append(s.state.messages, msg)
+	return reply{"channel": msg.Channel, "ts": msg.TS, "message": messageJSON(msg)}, ""
+}
+
+func (s *Server) chatPostEphemeral(req *apiRequest) (reply, string) {
+	msg, code := s.newMessageLocked(req)
+	if code != "" {
+		return nil, code
+	}
+	if msg.User = req.args["user"]; msg.User == "" {
+		return nil, "user_not_found"
+	}
+	msg.Ephemeral = true
+	msg.ThreadTS = req.args["thread_ts"]
+	s.state.messages = append(s.state.messages, msg)
+	return reply{"message_ts": msg.TS}, ""
+}
+
+// newMessageLocked validates what chat.postMessage and chat.postEphemeral
+// share (channel, injected channel errors, content) and assigns a ts.
+func (s *Server) newMessageLocked(req *apiRequest) (*Message, string) {
+	channel := req.args["channel"]
+	if channel == "" {
+		return nil, "channel_not_found"
+	}
+	if code := s.state.channelErrors[channel]; code != "" {
+		return nil, code
+	}
+	text, blocks := req.args["text"], req.args["blocks"]
+	if text == "" && blocks == "" && req.args["attachments"] == "" {
+		return nil, "no_text"
+	}
+	if blocks != "" && !isJSONArray(blocks) {
+		return nil, "invalid_blocks"
+	}
+	msg := &Message{Channel: channel, TS: s.ids.messageTS(), Text: text}
+	if blocks != "" {
+		msg.Blocks = json.RawMessage(blocks)
+	}
+	return msg, ""
+}
+
+// chatUpdate edits a message in place. Omitted fields keep their value,
+// matching Slack's documented behaviour for blocks.
+func (s *Server) chatUpdate(req *apiRequest) (reply, string) {
+	msg := s.findMessageLocked(req.args["channel"], req.args["ts"])
+	if msg == nil {
+		return nil, "message_not_found"
+	}
+	blocks, hasBlocks := req.args["blocks"]
+	if hasBlocks && !isJSONArray(blocks) {
+		return nil, "invalid_blocks"
+	}
+	if text, ok := req.args["text"]; ok {
+		msg.Text = text
+	}
+	if hasBlocks {
+		msg.Blocks = json.RawMessage(blocks)
+	}
+	msg.Updates++
+	return reply{"channel": msg.Channel, "ts": msg.TS, "text": msg.Text, "message": messageJSON(msg)}, ""
+}
+
+// findMessageLocked finds a message the bot can update; ephemeral messages
+// are not addressable by ts in Slack.
+func (s *Server) findMessageLocked(channel, ts string) *Message {
+	for _, msg := range s.state.messages {
+		if msg.Channel == channel && msg.TS == ts && !msg.Ephemeral {
+			return msg
+		}
+	}
+	return nil
+}
+
+// messageJSON renders a stored message as Slack returns it in chat.*
+// responses and in block_actions payloads.
+func messageJSON(msg *Message) map[string]any {
+	out := map[string]any{
+		"type":   "message",
+		"text":   msg.Text,
+		"user":   BotUserID,
+		"bot_id": BotID,
+		"app_id": AppID,
+		"team":   TeamID,
+		"ts":     msg.TS,
+	}
+	if msg.ThreadTS != "" {
+		out["thread_ts"] = msg.ThreadTS
+	}
+	if len(msg.Blocks) > 0 {
+		out["blocks"] = msg.Blocks
+	}
+	if msg.Updates > 0 {
+		out["edited"] = map[string]any{"user": BotUserID, "ts": msg.TS}
+	}
+	return out
+}
+
+// Messages returns the channel's messages in posting order, ephemeral ones
+// included, each as it reads after any updates.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, msg := range s.state.messages {
+		if msg.Channel == channel {
+			out = append(out, *msg)
+		}
+	}
+	return out
+}
+
+// WaitMessage blocks until the channel holds a message satisfying match (nil
+// matches any) and returns the first one. Updates count: a message that
+// matches only after chat.update is found then.
+func (s *Server) WaitMessage(ctx context.Context, channel string, match func(Message) bool) (Message, error) {
+	return waitFor(ctx, s, "message in "+channel, func() (Message, bool) {
+		return first(s.Messages(channel), match)
+	})
+}
+
+// Thread returns the replies posted under the message ts, in order, without
+// the parent itself.
+func (s *Server) Thread(channel, ts string) []Message {
+	var replies []Message
+	for _, msg := range s.Messages(channel) {
+		if msg.ThreadTS == ts && msg.TS != ts {
+			replies = append(replies, msg)
+		}
+	}
+	return replies
+}

@@ -1,0 +1,30 @@
+// Package slackfake is an in-process Slack for end-to-end tests.
+//
+// It serves Slack's Web API over real HTTP and Socket Mode over a real
+// WebSocket on 127.0.0.1, so a bot built with
+//
+//	api := slack.New(fake.BotToken(),
+//		slack.OptionAppLevelToken(fake.AppToken()),
+//		slack.OptionAPIURL(fake.APIURL()))
+//	client := socketmode.New(api)
+//
+// runs unmodified against it. A test drives the bot the way Slack would and
+// then inspects what the bot did:
+//
+//	fake := slackfake.New(t)
+//	// … start the bot against fake …
+//	id := fake.SlashCommand(slackfake.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "ana@example.com"})
+//	ack, err := fake.WaitAck(ctx, id)                  // acked, and how fast
+//	view := fake.OpenedViews()[0]                       // the modal it opened
+//	fake.SubmitView(view.ID, "U1", values)              // the user submits it
+//	msg, err := fake.WaitMessage(ctx, "C1", nil)        // what it posted
+//
+// Envelopes, payloads and Web API answers follow Slack's documented wire
+// shapes (checked against slack-go's decoders), trigger_ids expire after 3 s
+// and work once, and faults can be injected: rate limits, per-channel
+// errors, failing user-group lookups, disconnect requests and dropped
+// sockets. Envelopes raised while no socket is live wait for the client's
+// next connection, as they would with Slack.
+//
+// The fake never logs and never records tokens.
+package slackfake

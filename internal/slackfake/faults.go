@@ -1,0 +1,43 @@
+package slackfake
+
+import "time"
+
+// rateLimit is an injected run of HTTP 429 answers for one method.
+type rateLimit struct {
+	remaining  int
+	retryAfter time.Duration
+}
+
+// RateLimit makes the next `times` calls to method answer HTTP 429 with a
+// Retry-After header (whole seconds, rounded up) and
+// {"ok":false,"error":"ratelimited"}, which slack-go surfaces as
+// *slack.RateLimitedError. Calls are still recorded. It replaces any limit
+// already pending for the method.
+func (s *Server) RateLimit(method string, times int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.rateLimits[method] = &rateLimit{remaining: times, retryAfter: retryAfter}
+}
+
+// takeRateLimitLocked spends one injected 429 for method, if any remain.
+func (s *Server) takeRateLimitLocked(method string) (time.Duration, bool) {
+	limit, ok := s.state.rateLimits[method]
+	if !ok || limit.remaining <= 0 {
+		return 0, false
+	}
+	limit.remaining--
+	return limit.retryAfter, true
+}
+
+// SetChannelError makes chat.postMessage and chat.postEphemeral to channel
+// fail with the given Slack error (e.g. "not_in_channel",
+// "channel_not_found", "is_archived"); an empty string clears it.
+func (s *Server) SetChannelError(channel, slackError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slackError == "" {
+		delete(s.state.channelErrors, channel)
+		return
+	}
+	s.state.channelErrors[channel] = slackError
+}

@@ -1,0 +1,69 @@
+package slackfake
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+)
+
+// ResponsePost is one message the bot sent to a response_url.
+type ResponsePost struct {
+	URL  string
+	Body json.RawMessage
+	At   time.Time // on the server's clock (see WithClock)
+}
+
+// newResponseURLLocked mints a response_url; kind is "commands" for slash
+// commands and "actions" for interactions, mirroring hooks.slack.com.
+func (s *Server) newResponseURLLocked(kind string) string {
+	url := s.http.URL + s.ids.responsePath(kind)
+	s.state.responseURLs[url] = true
+	return url
+}
+
+// serveResponseURL records posts to response_urls the fake issued and
+// answers like Slack; unknown URLs get hooks.slack.com's 404.
+func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil || r.Method != http.MethodPost {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	url := s.http.URL + r.URL.Path
+
+	s.mu.Lock()
+	known := s.state.responseURLs[url]
+	valid := json.Valid(body)
+	if known && valid {
+		s.state.posts = append(s.state.posts, ResponsePost{URL: url, Body: body, At: s.now()})
+		s.notifyLocked()
+	}
+	s.mu.Unlock()
+
+	switch {
+	case !known:
+		http.Error(w, "no_service", http.StatusNotFound)
+	case !valid:
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+	default:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}
+}
+
+// ResponsePosts returns every post to a response_url, in arrival order.
+func (s *Server) ResponsePosts() []ResponsePost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]ResponsePost(nil), s.state.posts...)
+}
+
+// WaitResponsePost blocks until a response_url post satisfies match (nil
+// matches any) and returns the first such post.
+func (s *Server) WaitResponsePost(ctx context.Context, match func(ResponsePost) bool) (ResponsePost, error) {
+	return waitFor(ctx, s, "a response_url post", func() (ResponsePost, bool) {
+		return first(s.ResponsePosts(), match)
+	})
+}

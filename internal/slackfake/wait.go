@@ -1,0 +1,49 @@
+package slackfake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// errClosed is returned by waiters once the test's cleanup closed the fake.
+var errClosed = errors.New("slackfake: server closed")
+
+// waitFor blocks until find reports a value or ctx ends. find is re-run after
+// every state change, so waiters react to signals instead of polling. It runs
+// without s.mu held (it reads through the public snapshot methods), so test
+// callbacks inside it may call back into the server. what names the awaited
+// thing in the error.
+func waitFor[T any](ctx context.Context, s *Server, what string, find func() (T, bool)) (T, error) {
+	for {
+		// Take the change signal before looking, so a change that lands
+		// between the look and the select still wakes us.
+		s.mu.Lock()
+		closed, changed := s.closed, s.changed
+		s.mu.Unlock()
+
+		if found, ok := find(); ok {
+			return found, nil
+		}
+		var zero T
+		if closed {
+			return zero, fmt.Errorf("waiting for %s: %w", what, errClosed)
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return zero, fmt.Errorf("slackfake: waiting for %s: %w", what, ctx.Err())
+		}
+	}
+}
+
+// first returns the first item satisfying match; a nil match accepts any.
+func first[T any](items []T, match func(T) bool) (T, bool) {
+	for _, item := range items {
+		if match == nil || match(item) {
+			return item, true
+		}
+	}
+	var zero T
+	return zero, false
+}

@@ -1,0 +1,248 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Token values containing "SECRET" let tests check they never leak.
+const (
+	appToken       = "xapp-1-A0-SECRET-app"
+	botToken       = "xoxb-1-SECRET-bot"
+	appliveryToken = "SECRET-applivery"
+)
+
+// requiredEnv holds just the variables without defaults.
+func requiredEnv() map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN":        appToken,
+		"SLACK_BOT_TOKEN":        botToken,
+		"APPLIVERY_API_TOKEN":    appliveryToken,
+		"APPLIVERY_ORGANIZATION": "acme",
+	}
+}
+
+func lookupIn(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// with returns requiredEnv plus the given name/value pairs.
+func with(pairs ...string) map[string]string {
+	vars := requiredEnv()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		vars[pairs[i]] = pairs[i+1]
+	}
+	return vars
+}
+
+func TestLoadEnvAppliesDefaults(t *testing.T) {
+	env, err := LoadEnv(lookupIn(requiredEnv()))
+	require.NoError(t, err)
+	assert.Equal(t, &Env{
+		SlackAppToken:         appToken,
+		SlackBotToken:         botToken,
+		AppliveryAPIToken:     appliveryToken,
+		AppliveryOrganization: "acme",
+		ChannelsFile:          "channels.yaml",
+		SlackAPIURL:           "https://slack.com/api/",
+		AppliveryAPIURL:       "https://api.applivery.io",
+		LogLevel:              "info",
+		LogFormat:             "json",
+		QALeadsCacheTTL:       5 * time.Minute,
+		MaxEmailsPerRequest:   100,
+		InviteConcurrency:     4,
+		MaxCommandBytes:       8000,
+		AuditDB:               "invites.db",
+		AppliveryTimeout:      10 * time.Second,
+		ShutdownTimeout:       25 * time.Second,
+		HTTPAddr:              ":8080",
+	}, env)
+}
+
+func TestLoadEnvReadsAndNormalizesEveryVariable(t *testing.T) {
+	env, err := LoadEnv(lookupIn(with(
+		"SLACK_APP_TOKEN", "  "+appToken+"\n", // as mounted from a secret file
+		"CHANNELS_FILE", "/etc/testerbot/channels.yaml",
+		"SLACK_API_URL", "http://127.0.0.1:9999/api",
+		"APPLIVERY_API_URL", "http://127.0.0.1:9998/",
+		"LOG_LEVEL", "DEBUG",
+		"LOG_FORMAT", "Text",
+		"QA_LEADS_CACHE_TTL", "90s",
+		"MAX_EMAILS_PER_REQUEST", "1000",
+		"INVITE_CONCURRENCY", "32",
+		"MAX_COMMAND_BYTES", "4000",
+		"AUDIT_DB", "/data/invites.db",
+		"APPLIVERY_TIMEOUT", "1500ms",
+		"SHUTDOWN_TIMEOUT", "1m",
+		"HTTP_ADDR", "127.0.0.1:0",
+	)))
+	require.NoError(t, err)
+	assert.Equal(t, appToken, env.SlackAppToken, "surrounding whitespace is trimmed")
+	assert.Equal(t, "/etc/testerbot/channels.yaml", env.ChannelsFile)
+	assert.Equal(t, "http://127.0.0.1:9999/api/", env.SlackAPIURL, "slack-go needs the trailing slash")
+	assert.Equal(t, "http://127.0.0.1:9998", env.AppliveryAPIURL, "paths are appended to it")
+	assert.Equal(t, "debug", env.LogLevel)
+	assert.Equal(t, "text", env.LogFormat)
+	assert.Equal(t, 90*time.Second, env.QALeadsCacheTTL)
+	assert.Equal(t, 1000, env.MaxEmailsPerRequest)
+	assert.Equal(t, 32, env.InviteConcurrency)
+	assert.Equal(t, 4000, env.MaxCommandBytes)
+	assert.Equal(t, "/data/invites.db", env.AuditDB)
+	assert.Equal(t, 1500*time.Millisecond, env.AppliveryTimeout)
+	assert.Equal(t, time.Minute, env.ShutdownTimeout)
+	assert.Equal(t, "127.0.0.1:0", env.HTTPAddr)
+}
+
+func TestLoadEnvTreatsEmptyAsUnset(t *testing.T) {
+	env, err := LoadEnv(lookupIn(with("LOG_LEVEL", "", "INVITE_CONCURRENCY", "  ")))
+	require.NoError(t, err)
+	assert.Equal(t, "info", env.LogLevel)
+	assert.Equal(t, 4, env.InviteConcurrency)
+}
+
+func TestLoadEnvRejects(t *testing.T) {
+	tests := []struct {
+		name, value, want string
+	}{
+		{"SLACK_APP_TOKEN", "", "SLACK_APP_TOKEN is required but not set"},
+		{"SLACK_APP_TOKEN", "xoxp-SECRET", "SLACK_APP_TOKEN must start with xapp-"},
+		{"SLACK_APP_TOKEN", "xoxb-SECRET", "SLACK_APP_TOKEN must start with xapp-, not xoxb-; is it swapped with SLACK_BOT_TOKEN?"},
+		{"SLACK_BOT_TOKEN", "xapp-SECRET", "SLACK_BOT_TOKEN must start with xoxb-, not xapp-; is it swapped with SLACK_APP_TOKEN?"},
+		{"SLACK_BOT_TOKEN", "xoxb-SECRET token", "SLACK_BOT_TOKEN contains whitespace; paste the token again"},
+		{"APPLIVERY_API_TOKEN", " ", "APPLIVERY_API_TOKEN is required but not set"},
+		{"APPLIVERY_ORGANIZATION", "acme/other", `APPLIVERY_ORGANIZATION must be the workspace slug (letters, digits, '.', '_' or '-'), got "acme/other"`},
+		{"SLACK_API_URL", "slack.com/api", "SLACK_API_URL must be an absolute http:// or https:// URL"},
+		{"SLACK_API_URL", "ftp://slack.com/api/", "SLACK_API_URL must be an absolute http:// or https:// URL"},
+		{"APPLIVERY_API_URL", "https://api.applivery.io?x=1", "APPLIVERY_API_URL must not have a query (?...) or fragment (#...)"},
+		{"LOG_LEVEL", "verbose", `LOG_LEVEL must be one of debug, info, warn, error, got "verbose"`},
+		{"LOG_FORMAT", "logfmt", `LOG_FORMAT must be one of json, text, got "logfmt"`},
+		{"QA_LEADS_CACHE_TTL", "5", `QA_LEADS_CACHE_TTL must be a duration such as 30s or 5m, got "5"`},
+		{"QA_LEADS_CACHE_TTL", "0s", "QA_LEADS_CACHE_TTL must be a positive duration such as 30s or 5m, got 0s"},
+		{"APPLIVERY_TIMEOUT", "-1s", "APPLIVERY_TIMEOUT must be a positive duration such as 30s or 5m, got -1s"},
+		{"SHUTDOWN_TIMEOUT", "soon", `SHUTDOWN_TIMEOUT must be a duration such as 30s or 5m, got "soon"`},
+		{"MAX_EMAILS_PER_REQUEST", "0", "MAX_EMAILS_PER_REQUEST must be between 1 and 1000, got 0"},
+		{"MAX_EMAILS_PER_REQUEST", "1001", "MAX_EMAILS_PER_REQUEST must be between 1 and 1000, got 1001"},
+		{"INVITE_CONCURRENCY", "33", "INVITE_CONCURRENCY must be between 1 and 32, got 33"},
+		{"INVITE_CONCURRENCY", "four", `INVITE_CONCURRENCY must be a whole number, got "four"`},
+		{"MAX_COMMAND_BYTES", "-5", "MAX_COMMAND_BYTES must be between 1 and 1048576, got -5"},
+		{"HTTP_ADDR", "8080", `HTTP_ADDR must be a listen address such as :8080 or 127.0.0.1:8080, got "8080"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			env, err := LoadEnv(lookupIn(with(tt.name, tt.value)))
+			assert.Nil(t, env)
+			assert.Equal(t, []string{tt.want}, problemsOf(t, err))
+			assert.NotContains(t, err.Error(), "SECRET")
+		})
+	}
+}
+
+func TestLoadEnvReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := LoadEnv(lookupIn(map[string]string{
+		"SLACK_BOT_TOKEN":    "SECRET-without-prefix",
+		"LOG_FORMAT":         "xml",
+		"INVITE_CONCURRENCY": "0",
+	}))
+	assert.Equal(t, `environment configuration is invalid:
+  - SLACK_APP_TOKEN is required but not set
+  - SLACK_BOT_TOKEN must start with xoxb-
+  - APPLIVERY_API_TOKEN is required but not set
+  - APPLIVERY_ORGANIZATION is required but not set
+  - LOG_FORMAT must be one of json, text, got "xml"
+  - INVITE_CONCURRENCY must be between 1 and 32, got 0`, err.Error())
+}
+
+func TestSlogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{
+		"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+	} {
+		env, err := LoadEnv(lookupIn(with("LOG_LEVEL", level)))
+		require.NoError(t, err)
+		assert.Equal(t, want, env.SlogLevel(), level)
+	}
+	assert.Equal(t, slog.LevelInfo, (&Env{}).SlogLevel(), "an Env built by hand falls back to info")
+}
+
+// TestEnvTagsKeepEnvconfigMeaning guards the claim that Env's tags mean what
+// envconfig says they mean: for well-formed input both loaders agree.
+func TestEnvTagsKeepEnvconfigMeaning(t *testing.T) {
+	vars := with("INVITE_CONCURRENCY", "8", "QA_LEADS_CACHE_TTL", "1m")
+	for name, value := range vars {
+		t.Setenv(name, value)
+	}
+	for _, v := range EnvVars() {
+		if _, set := vars[v.Name]; !set {
+			t.Setenv(v.Name, "") // t.Setenv restores it after the test
+			require.NoError(t, os.Unsetenv(v.Name))
+		}
+	}
+	var viaEnvconfig Env
+	require.NoError(t, envconfig.Process("", &viaEnvconfig))
+	ours, err := LoadEnv(os.LookupEnv)
+	require.NoError(t, err)
+	assert.Equal(t, viaEnvconfig, *ours)
+}
+
+func TestEveryRuleNamesAVariable(t *testing.T) {
+	names := map[string]bool{}
+	for _, v := range EnvVars() {
+		names[v.Name] = true
+	}
+	for name := range envRules {
+		assert.True(t, names[name], "rule for unknown variable %s", name)
+	}
+}
+
+func TestEnvVarsDescribeEveryField(t *testing.T) {
+	vars := EnvVars()
+	require.Len(t, vars, reflect.TypeFor[Env]().NumField())
+	for _, v := range vars {
+		assert.NotEmpty(t, v.Name)
+		assert.NotEmpty(t, v.Description, v.Name)
+		assert.True(t, v.Required != (v.Default != ""), "%s must be either required or defaulted", v.Name)
+	}
+	assert.Equal(t, EnvVar{
+		Name: "SLACK_BOT_TOKEN", Required: true, Secret: true,
+		Description: "Slack bot token (xoxb-...) used for Web API calls such as posting replies",
+	}, vars[1])
+}
+
+func TestEnvUsageListsEveryVariable(t *testing.T) {
+	usage := EnvUsage()
+	for _, v := range EnvVars() {
+		assert.Contains(t, usage, v.Name)
+		assert.Contains(t, usage, v.Description)
+	}
+	assert.Regexp(t, `(?m)^SLACK_APP_TOKEN +\(required\) +Slack app-level token`, usage)
+	assert.Regexp(t, `(?m)^INVITE_CONCURRENCY +4 +Applivery invitations`, usage)
+}
+
+func TestEnvPrintsWithoutSecrets(t *testing.T) {
+	env, err := LoadEnv(lookupIn(requiredEnv()))
+	require.NoError(t, err)
+
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("starting", "config", env)
+	outputs := map[string]string{
+		"%v": fmt.Sprintf("%v", env), "%+v": fmt.Sprintf("%+v", *env), "%#v": fmt.Sprintf("%#v", env),
+		"slog": logged.String(),
+	}
+	for how, out := range outputs {
+		assert.NotContains(t, out, "SECRET", how)
+		assert.Contains(t, out, "acme", how)
+		assert.Contains(t, out, redacted, how)
+	}
+	assert.Contains(t, logged.String(), `"SLACK_BOT_TOKEN":"[redacted]"`)
+}

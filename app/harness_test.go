@@ -1,0 +1,233 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/app"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/slackfake"
+)
+
+// The mapping every end-to-end test starts from: an iOS channel with one app, a channel with
+// two apps and a domain allowlist. Channels not listed here are unmapped.
+const (
+	store      = "64a1b2c3d4e5f6a7b8c9d0e1"
+	iosApp     = "64a1b2c3d4e5f6a7b8c9d0e2"
+	androidApp = "64a1b2c3d4e5f6a7b8c9d0e3"
+	iosChan    = "C0IOSBETA1"
+	bothChan   = "C0BOTHBETA"
+	lead       = "U0LEAD0001"
+	stranger   = "U0OTHER001"
+)
+
+const baseMapping = `
+channels:
+  - channel: C0IOSBETA1
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps:
+      - id: 64a1b2c3d4e5f6a7b8c9d0e2
+        name: Acme iOS beta
+    downloads: 3
+  - channel: C0BOTHBETA
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps:
+      - id: 64a1b2c3d4e5f6a7b8c9d0e2
+        name: Acme iOS beta
+      - id: 64a1b2c3d4e5f6a7b8c9d0e3
+        name: Acme Android beta
+    downloads: -1
+    domains: [acme.com]
+`
+
+// harness runs the whole program, in-process through app.Main, against a fake Slack (over a
+// real websocket) and a fake Applivery (real HTTP), as an operator would run it.
+type harness struct {
+	t         *testing.T
+	slack     *slackfake.Server
+	applivery *appliverytest.Server
+	logs      *syncBuffer
+	env       map[string]string
+	dir       string
+	stop      context.CancelFunc
+	exit      chan int
+}
+
+type harnessOption func(*harness)
+
+func withMapping(yaml string) harnessOption {
+	return func(h *harness) { h.env["CHANNELS_FILE"] = h.writeFile("channels.yaml", yaml) }
+}
+
+func withEnv(key, value string) harnessOption { return func(h *harness) { h.env[key] = value } }
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	h := &harness{t: t, slack: slackfake.New(t, slackfake.WithPingInterval(200*time.Millisecond)),
+		applivery: appliverytest.New(t), logs: &syncBuffer{}, dir: t.TempDir(), exit: make(chan int, 1)}
+	h.applivery.AddStore(store, "Acme beta")
+	h.applivery.AddPublishedApp(store, iosApp, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
+	h.applivery.AddPublishedApp(store, androidApp, "Acme Android beta", "")
+	h.slack.AddChannel(iosChan, "beta-ios")
+	h.slack.AddChannel(bothChan, "beta")
+	h.env = map[string]string{
+		"SLACK_APP_TOKEN":        h.slack.AppToken(),
+		"SLACK_BOT_TOKEN":        h.slack.BotToken(),
+		"SLACK_API_URL":          h.slack.APIURL(),
+		"APPLIVERY_API_TOKEN":    h.applivery.Token(),
+		"APPLIVERY_ORGANIZATION": h.applivery.Organization(),
+		"APPLIVERY_API_URL":      h.applivery.URL(),
+		"AUDIT_DB":               filepath.Join(h.dir, "invites.db"),
+		"HTTP_ADDR":              "127.0.0.1:0",
+		"LOG_LEVEL":              "debug",
+	}
+	h.env["CHANNELS_FILE"] = h.writeFile("channels.yaml", baseMapping)
+	for _, opt := range opts {
+		opt(h)
+	}
+	return h
+}
+
+func (h *harness) writeFile(name, content string) string {
+	path := filepath.Join(h.dir, name)
+	require.NoError(h.t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func (h *harness) lookup(key string) (string, bool) {
+	v, ok := h.env[key]
+	return v, ok
+}
+
+// start runs the bot and waits until it is connected to the fake Slack.
+func (h *harness) start() *harness {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	go func() { h.exit <- app.Main(ctx, nil, h.lookup, h.logs, h.logs) }()
+	h.t.Cleanup(func() { h.shutdown() })
+	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	require.NoError(h.t, h.slack.WaitConnected(wait), "bot never connected; logs:\n%s", h.logs)
+	return h
+}
+
+// shutdown stops the bot as SIGTERM would and returns its exit status.
+func (h *harness) shutdown() int {
+	if h.stop == nil {
+		return -1
+	}
+	h.stop()
+	h.stop = nil
+	select {
+	case code := <-h.exit:
+		return code
+	case <-time.After(30 * time.Second):
+		h.t.Fatalf("bot did not stop; logs:\n%s", h.logs)
+		return -1
+	}
+}
+
+func (h *harness) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	h.t.Cleanup(cancel)
+	return ctx
+}
+
+// command types /invite-tester and returns its envelope id once the bot has acked it.
+func (h *harness) command(user, channel, text string) (string, slackfake.Ack) {
+	h.t.Helper()
+	id := h.slack.SlashCommand(slackfake.SlashCommand{UserID: user, ChannelID: channel, Text: text})
+	ack, err := h.slack.WaitAck(h.ctx(), id)
+	require.NoError(h.t, err)
+	return id, ack
+}
+
+// ackText is the ephemeral text of a slash command ack ("" for an empty ack).
+func ackText(ack slackfake.Ack) string {
+	var body struct{ Text string }
+	_ = json.Unmarshal(ack.Payload, &body)
+	return body.Text
+}
+
+// waitParent waits for the bot's finished parent message (the summary) in a channel.
+func (h *harness) waitSummary(channel string) slackfake.Message {
+	h.t.Helper()
+	msg, err := h.slack.WaitMessage(h.ctx(), channel, func(m slackfake.Message) bool {
+		return m.ThreadTS == "" && strings.Contains(m.Text, "Details in the thread")
+	})
+	require.NoError(h.t, err, "no summary; logs:\n%s", h.logs)
+	return msg
+}
+
+// threadText waits until the thread under ts has n replies and returns their text and blocks.
+func (h *harness) threadText(channel, ts string, n int) string {
+	h.t.Helper()
+	_, err := h.slack.WaitMessage(h.ctx(), channel, func(slackfake.Message) bool {
+		return len(h.slack.Thread(channel, ts)) >= n
+	})
+	require.NoError(h.t, err, "thread has %d replies; logs:\n%s", len(h.slack.Thread(channel, ts)), h.logs)
+	var b strings.Builder
+	for _, m := range h.slack.Thread(channel, ts) {
+		b.WriteString(m.Text)
+		b.WriteString("\n")
+		b.Write(m.Blocks)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// waitResponse waits for a private answer posted to a response_url that contains want.
+func (h *harness) waitResponse(want string) string {
+	h.t.Helper()
+	post, err := h.slack.WaitResponsePost(h.ctx(), func(p slackfake.ResponsePost) bool {
+		return strings.Contains(string(p.Body), want)
+	})
+	require.NoError(h.t, err, "no response_url post containing %q; logs:\n%s", want, h.logs)
+	return string(post.Body)
+}
+
+// healthURL is the health server's base URL, read from the start-up log line.
+func (h *harness) healthURL() string {
+	h.t.Helper()
+	m := regexp.MustCompile(`"http_addr":"([^"]+)"`).FindStringSubmatch(h.logs.String())
+	require.NotNil(h.t, m, "no http_addr in logs:\n%s", h.logs)
+	return "http://" + m[1]
+}
+
+// syncBuffer collects the bot's logs from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func emails(n int, domain string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("tester%03d@%s", i, domain)
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/bot"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/ops"
+)
+
+// run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
+// "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
+// socket is closed, and the audit log is closed last.
+func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *slog.Logger) error {
+	store, err := audit.Open(ctx, env.AuditDB)
+	if err != nil {
+		return fmt.Errorf("open the audit log %s: %w", env.AuditDB, err)
+	}
+	defer store.Close()
+
+	metrics := ops.NewMetrics()
+	apiClient, err := newApplivery(env, metrics)
+	if err != nil {
+		return err
+	}
+	slackAPI := newSlack(env)
+	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
+	invites := invite.NewService(apiClient, store, invite.Options{
+		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, Logger: logger,
+		Observe: func(s invite.Status) { metrics.Invite(string(s)) },
+	})
+	b := bot.New(bot.Deps{
+		Socket: socket, Slack: slackAPI, Mapping: mapping, MappingFile: env.ChannelsFile,
+		Invites: invites, Access: access.NewPolicy(leads(mapping), groupMembers{slackAPI}, env.QALeadsCacheTTL),
+		History: store, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+	})
+
+	listener, err := net.Listen("tcp", env.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("health server: %w", err)
+	}
+	health := ops.NewServer(env.HTTPAddr, metrics, b, store, logger)
+	healthErr := make(chan error, 1)
+	go func() { healthErr <- health.Serve(listener) }()
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = health.Shutdown(shutdownCtx)
+	}()
+
+	socketCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSocket()
+	botErr := make(chan error, 1)
+	go func() { botErr <- b.Run(socketCtx) }()
+	logger.Info("testerbot started", "channels", len(mapping.Channels), "http_addr", listener.Addr().String())
+
+	select {
+	case err := <-botErr:
+		return fmt.Errorf("slack connection: %w", err)
+	case err := <-healthErr:
+		if err != nil {
+			return fmt.Errorf("health server on %s: %w", env.HTTPAddr, err)
+		}
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
+	b.Drain()
+	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout)
+	defer cancel()
+	if !b.Wait(waitCtx) {
+		logger.Warn("shutdown timeout reached: unfinished work was cancelled")
+	}
+	stopSocket()
+	if err := <-botErr; err != nil && !errors.Is(err, context.Canceled) {
+		logger.Warn("slack connection closed with an error", "error", err.Error())
+	}
+	logger.Info("testerbot stopped")
+	return nil
+}
+
+func newApplivery(env *config.Env, metrics *ops.Metrics) (*applivery.Client, error) {
+	return applivery.NewClient(env.AppliveryOrganization,
+		applivery.WithBaseURL(env.AppliveryAPIURL),
+		applivery.WithToken(env.AppliveryAPIToken),
+		applivery.WithTimeout(env.AppliveryTimeout),
+		applivery.WithUserAgent("testerbot"),
+		applivery.WithObserver(metrics.ObserveApplivery),
+	)
+}
+
+func newSlack(env *config.Env) *slack.Client {
+	return slack.New(env.SlackBotToken,
+		slack.OptionAppLevelToken(env.SlackAppToken),
+		slack.OptionAPIURL(env.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+	)
+}
+
+func leads(m *config.Mapping) *access.Leads {
+	if m.QALeads == nil {
+		return nil
+	}
+	return &access.Leads{Users: m.QALeads.Users, Usergroups: m.QALeads.Usergroups}
+}
+
+// groupMembers resolves Slack user groups (usergroups.users.list) for the access policy.
+type groupMembers struct{ api *slack.Client }
+
+func (g groupMembers) GroupMembers(ctx context.Context, id string) ([]string, error) {
+	return g.api.GetUserGroupMembersContext(ctx, id)
+}
+
+// slogWriter sends slack-go's own log lines (debug only) through the bot's logger.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Debug(string(p), "source", "slack-go")
+	return len(p), nil
+}

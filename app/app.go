@@ -23,7 +23,7 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 	case "", "run":
 	case "check":
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+config.EnvUsage())
 		return 0
 	default:
 		fmt.Fprintf(stderr, "testerbot: unknown command %q\n\n%s", cmd, usage)
@@ -50,7 +50,6 @@ const usage = `Usage:
   testerbot check    check the configuration, Slack and every mapping's Applivery store and app
   testerbot help     show this help
 
-Configuration comes from environment variables:
 `
 
 // loadConfig reads the environment and the mapping file, reporting every problem of both at once.

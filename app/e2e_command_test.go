@@ -187,7 +187,9 @@ func TestBurstOfCommandsIsAckedAtOnceWhileApplivieryIsSlow(t *testing.T) {
 	var wg sync.WaitGroup
 	acks := make([]slackfake.Ack, 20)
 	for i := range acks {
-		wg.Go(func() { _, acks[i] = h.command(lead, iosChan, emails(1, "burst.io")[0][:9]+string(rune('a'+i))+"@example.com") })
+		wg.Go(func() {
+			_, acks[i] = h.command(lead, iosChan, emails(1, "burst.io")[0][:9]+string(rune('a'+i))+"@example.com")
+		})
 	}
 	wg.Wait()
 	for i, ack := range acks {

@@ -182,7 +182,7 @@ func (h *harness) threadText(channel, ts string, n int) string {
 	for _, m := range h.slack.Thread(channel, ts) {
 		b.WriteString(m.Text)
 		b.WriteString("\n")
-		b.Write(m.Blocks)
+		b.WriteString(readable(m.Blocks))
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -195,7 +195,13 @@ func (h *harness) waitResponse(want string) string {
 		return strings.Contains(string(p.Body), want)
 	})
 	require.NoError(h.t, err, "no response_url post containing %q; logs:\n%s", want, h.logs)
-	return string(post.Body)
+	return readable(post.Body)
+}
+
+// readable undoes JSON's HTML-safe escaping of <, > and &, so tests can look for mrkdwn
+// such as <@U123> in what the bot sent.
+func readable(raw []byte) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
 }
 
 // healthURL is the health server's base URL, read from the start-up log line.
@@ -205,6 +211,7 @@ func (h *harness) healthURL() string {
 	require.NotNil(h.t, m, "no http_addr in logs:\n%s", h.logs)
 	return "http://" + m[1]
 }
+
 
 // syncBuffer collects the bot's logs from many goroutines.
 type syncBuffer struct {

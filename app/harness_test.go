@@ -212,7 +212,6 @@ func (h *harness) healthURL() string {
 	return "http://" + m[1]
 }
 
-
 // syncBuffer collects the bot's logs from many goroutines.
 type syncBuffer struct {
 	mu sync.Mutex

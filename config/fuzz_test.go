@@ -12,7 +12,7 @@ import (
 // fails only with *Problems, and that whatever it accepts obeys the rules
 // the rest of the bot relies on.
 func FuzzParseMapping(f *testing.F) {
-	example, err := os.ReadFile(filepath.Join("testdata", "channels.example.yaml"))
+	example, err := os.ReadFile(filepath.Join("..", "channels.example.yaml"))
 	if err != nil {
 		f.Fatal(err)
 	}

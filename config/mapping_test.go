@@ -252,7 +252,7 @@ channels:
 }
 
 func TestLoadMappingReadsTheExampleFile(t *testing.T) {
-	m, err := LoadMapping(filepath.Join("testdata", "channels.example.yaml"))
+	m, err := LoadMapping(filepath.Join("..", "channels.example.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, &Mapping{
 		QALeads: &QALeads{Users: []string{"U0123ABCD", "W0456EFGH"}, Usergroups: []string{"S0789IJKL"}},

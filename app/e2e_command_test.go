@@ -30,7 +30,7 @@ func TestInlineInviteOneEmail(t *testing.T) {
 	assert.Equal(t, iosApp, users[0].PublishedApplicationID)
 
 	thread := h.threadText(iosChan, summary.TS, 2)
-	for _, want := range []string{"alice@example.com", users[0].ID, "Acme iOS beta", "3 downloads allowed", "created \\u003c!date^",
+	for _, want := range []string{"alice@example.com", users[0].ID, "Acme iOS beta", "3 downloads allowed", "created <!date^",
 		"https://acme.applivery.io/acme-ios"} {
 		assert.Contains(t, thread, want)
 	}

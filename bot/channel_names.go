@@ -26,8 +26,14 @@ func newChannelNames(s *slackCalls) *channelNames {
 	return &channelNames{slack: s, ttl: time.Hour, names: map[string]cachedName{}}
 }
 
-func (c *channelNames) get(ctx context.Context, id string) string {
-	return c.getAll(ctx, []string{id})[id]
+// cached returns the name Slack gave earlier, or the id: for acks, which cannot wait for Slack.
+func (c *channelNames) cached(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.names[id]; ok {
+		return n.name
+	}
+	return id
 }
 
 // getAll returns a name for every id; ids Slack did not name in time stay as "#id"-less ids.

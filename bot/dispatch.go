@@ -45,8 +45,26 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 		return
 	}
 	b.ack(evt, r.ack, start)
-	if r.after != nil {
+	switch {
+	case r.after == nil:
+	case b.draining.Load():
+		b.refuseWhileDraining(evt)
+	default:
 		b.goWork(evt, r.after)
+	}
+}
+
+// refuseWhileDraining answers new work during a graceful shutdown: a modal where a trigger id
+// allows one (shortcuts, buttons), else a private message. App Home refreshes are skipped.
+func (b *Bot) refuseWhileDraining(evt socketmode.Event) {
+	ctx := context.WithoutCancel(b.workCtx)
+	w := whoOf(evt)
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.TriggerID != "" && cb.Type != slack.InteractionTypeViewSubmission {
+		b.openNotice(ctx, w, cb.TriggerID, "Tester invites", restartingText)
+		return
+	}
+	if evt.Type != socketmode.EventTypeEventsAPI {
+		b.tell(ctx, w, restartingText)
 	}
 }
 

@@ -37,7 +37,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	switch parsed.kind {
 	case cmdOpenModal:
 		return reply{after: b.asLead(w, func(ctx context.Context) {
-			b.openInviteModal(ctx, w, cmd.TriggerID, b.inviteModalFor(ch, b.names.get(ctx, ch.ID), nil,
+			b.openInviteModal(ctx, w, cmd.TriggerID, b.inviteModalFor(ch, nil,
 				modalMeta{Surface: audit.SurfaceModal, ResponseURL: cmd.ResponseURL}))
 		})}
 	case cmdList:

@@ -51,14 +51,7 @@ func (b *Bot) showFindResults(ctx context.Context, viewID string, m findModal, t
 func (b *Bot) cachedTargets() []target {
 	var out []target
 	for _, ch := range b.d.Mapping.Channels {
-		b.names.mu.Lock()
-		name, ok := b.names.names[ch.ID]
-		b.names.mu.Unlock()
-		label := ch.ID
-		if ok {
-			label = name.name
-		}
-		out = append(out, channelTargets(ch, label)...)
+		out = append(out, channelTargets(ch, b.names.cached(ch.ID))...)
 	}
 	return out
 }

@@ -22,9 +22,10 @@ func channelTargets(ch config.Channel, name string) []target {
 	return out
 }
 
-// inviteModalFor is the modal for a known channel (the command, the message shortcut).
-func (b *Bot) inviteModalFor(ch config.Channel, name string, emails []string, meta modalMeta) inviteModal {
-	return inviteModal{Targets: channelTargets(ch, name), Emails: emails, Meta: meta,
+// inviteModalFor is the modal for a known channel (the command, the message shortcut). It names
+// the channel with Slack's own <#C…> mention, so no Slack call delays views.open.
+func (b *Bot) inviteModalFor(ch config.Channel, emails []string, meta modalMeta) inviteModal {
+	return inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
 		MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true}
 }
 

@@ -14,10 +14,6 @@ import (
 func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, responseURL: cb.ResponseURL}
 	return reply{after: func(ctx context.Context) {
-		if b.draining.Load() {
-			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", restartingText)
-			return
-		}
 		b.openForLead(ctx, w, cb.TriggerID, func() { b.openInviteModal(ctx, w, cb.TriggerID, b.anyTargetModal(ctx, audit.SurfaceGlobalShortcut)) })
 	}}
 }
@@ -27,10 +23,6 @@ func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
 func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
 	return reply{after: func(ctx context.Context) {
-		if b.draining.Load() {
-			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", restartingText)
-			return
-		}
 		ch, ok := b.d.Mapping.Channel(cb.Channel.ID)
 		if !ok {
 			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", b.unmappedText(cb.Channel.ID))
@@ -42,7 +34,7 @@ func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 		}
 		emails := invite.FindEmails(cb.Message.Text)
 		b.openForLead(ctx, w, cb.TriggerID, func() {
-			m := b.inviteModalFor(ch, b.names.get(ctx, ch.ID), emails, modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: thread})
+			m := b.inviteModalFor(ch, emails, modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: thread})
 			m.Note = foundNote(len(emails))
 			b.openInviteModal(ctx, w, cb.TriggerID, m)
 		})

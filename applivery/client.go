@@ -3,7 +3,6 @@ package applivery
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -34,15 +33,8 @@ type SleepFunc func(ctx context.Context, d time.Duration) error
 // Client talks to one Applivery organization. It is safe for concurrent
 // use.
 type Client struct {
-	baseURL      string // without trailing slash
+	settings     // as validated by NewClient; baseURL without trailing slash
 	organization string
-	token        string
-	userAgent    string
-	httpClient   *http.Client
-	timeout      time.Duration
-	retry        retryPolicy
-	sleep        SleepFunc
-	observe      Observer
 }
 
 // NewClient returns a client for the organization identified by its slug
@@ -64,17 +56,8 @@ func NewClient(organization string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
-		baseURL:      base,
-		organization: organization,
-		token:        s.token,
-		userAgent:    s.userAgent,
-		httpClient:   s.httpClient,
-		timeout:      s.timeout,
-		retry:        s.retry,
-		sleep:        s.sleep,
-		observe:      s.observe,
-	}, nil
+	s.baseURL = base
+	return &Client{settings: s, organization: organization}, nil
 }
 
 // parseBaseURL accepts an absolute http(s) URL, optionally with a path

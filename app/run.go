@@ -77,8 +77,8 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 		}
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
 	b.Drain()
+	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
 	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout)
 	defer cancel()
 	if !b.Wait(waitCtx) {

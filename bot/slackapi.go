@@ -120,6 +120,10 @@ func (s *slackCalls) channelName(ctx context.Context, id string) string {
 
 // slackErrorCode returns Slack's error string ("not_in_channel", …) or "".
 func slackErrorCode(err error) string {
+	var limited *slack.RateLimitedError
+	if errors.As(err, &limited) {
+		return "ratelimited"
+	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		return se.Err

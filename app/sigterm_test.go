@@ -1,0 +1,177 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+)
+
+// TestSIGTERMFinishesInFlightInvitesAndExitsZero runs the real binary, as a container runtime
+// would, and stops it with SIGTERM while an invite is waiting on Applivery: new commands are
+// answered "restarting", the in-flight invite's result is still posted, and the exit status is 0.
+func TestSIGTERMFinishesInFlightInvitesAndExitsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary; skipped with -short")
+	}
+	bin := buildBinary(t)
+	h := newHarness(t, withEnv("SHUTDOWN_TIMEOUT", "10s"), withEnv("LOG_LEVEL", "info"))
+	create := holdCreates(t, h.applivery) // Applivery is "slow": the create answers when released
+
+	proc := startProcess(t, bin, h.env)
+	require.NoError(t, h.slack.WaitConnected(opsContext(t, 15*time.Second)), "logs:\n%s", proc.logs)
+
+	h.command(lead, iosChan, "inflight@example.com")
+	create.waitArrived(t)
+
+	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, proc.logs.waitFor(opsContext(t, 10*time.Second), "shutting down"))
+	_, ack := h.command(lead, iosChan, "late@example.com")
+	assert.Contains(t, ackText(ack), "restarting", "a command during the drain is turned away")
+
+	create.release()
+	reply := h.waitResultFor(iosChan, "inflight@example.com", 10*time.Second)
+	assert.Contains(t, h.parentOf(reply).Text, "1 invited", "the in-flight invite's result is posted")
+
+	select {
+	case <-proc.done:
+		require.NoError(t, proc.err, "exit status 0; logs:\n%s", proc.logs)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15 s after SIGTERM; logs:\n%s", proc.logs)
+	}
+	users := h.applivery.OTPUsers(store)
+	require.Len(t, users, 1, "the late command invited nobody")
+	assert.Equal(t, "inflight@example.com", users[0].Email)
+	assert.Contains(t, proc.logs.String(), "testerbot stopped")
+}
+
+// buildBinary builds the program the way CI and the Dockerfile do, so the build cache CI has
+// just filled is reused.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "testerbot")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	build.Dir = ".." // the module root, where main.go lives
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build:\n%s", out)
+	return bin
+}
+
+// process is the running binary.
+type botProcess struct {
+	cmd  *exec.Cmd
+	logs *watchedLog
+	done chan struct{} // closed once the process has exited
+	err  error         // how it exited (nil: status 0); read after done
+}
+
+// startProcess runs bin with exactly env (no inherited variables) and kills it if the test
+// ends first.
+func startProcess(t *testing.T, bin string, env map[string]string) *botProcess {
+	t.Helper()
+	p := &botProcess{cmd: exec.Command(bin), logs: newWatchedLog(), done: make(chan struct{})}
+	for k, v := range env {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill() // a no-op once it has exited
+		<-p.done
+	})
+	return p
+}
+
+// createGate holds every OTP user create at the fake Applivery until released, and says when
+// the first one has arrived: an invite that is certainly in flight.
+type createGate struct {
+	arrived     chan struct{}
+	arrivedOnce sync.Once
+	open        chan struct{}
+	openOnce    sync.Once
+}
+
+func holdCreates(t *testing.T, fake *appliverytest.Server) *createGate {
+	g := &createGate{arrived: make(chan struct{}), open: make(chan struct{})}
+	fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/otp-users") {
+			return nil
+		}
+		g.arrivedOnce.Do(func() { close(g.arrived) })
+		select {
+		case <-g.open:
+		case <-r.Context().Done():
+		}
+		return nil
+	})
+	t.Cleanup(g.release) // never leave a handler parked when the fake shuts down
+	return g
+}
+
+func (g *createGate) waitArrived(t *testing.T) {
+	t.Helper()
+	select {
+	case <-g.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no create reached Applivery")
+	}
+}
+
+func (g *createGate) release() { g.openOnce.Do(func() { close(g.open) }) }
+
+// watchedLog collects a process's output and wakes waiters on every write.
+type watchedLog struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newWatchedLog() *watchedLog { return &watchedLog{changed: make(chan struct{})} }
+
+func (w *watchedLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return w.buf.Write(p)
+}
+
+func (w *watchedLog) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor blocks until the output contains text.
+func (w *watchedLog) waitFor(ctx context.Context, text string) error {
+	for {
+		w.mu.Lock()
+		found, changed := strings.Contains(w.buf.String(), text), w.changed
+		w.mu.Unlock()
+		if found {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

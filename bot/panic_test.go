@@ -1,0 +1,149 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// A panic while deciding the ack (here: the invite service is missing, so checking the size of
+// the request dereferences nil) must not take the bot down or leave Slack without an ack.
+func TestPanicBeforeTheAckIsRecoveredAckedAndReported(t *testing.T) {
+	pb := startPanickyBot(t, Deps{Access: access.NewPolicy(nil, nil, time.Minute)})
+
+	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
+
+	ack, err := pb.fake.WaitAck(pb.ctx(t), id)
+	require.NoError(t, err, "the envelope is acked although its handler panicked")
+	assert.Empty(t, ack.Payload)
+	entry := pb.assertToldWithReference(t, "slash_commands")
+	assert.Contains(t, entry.Stack, "CheckSize", "it panicked where this test means it to")
+	pb.assertStillServing(t)
+}
+
+// A panic in the slow work after the ack (here: the access policy is missing) is recovered the
+// same way: logged with a reference, and the person told.
+func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
+	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, nil, invite.Options{})})
+
+	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
+
+	_, err := pb.fake.WaitAck(pb.ctx(t), id)
+	require.NoError(t, err)
+	entry := pb.assertToldWithReference(t, "slash_commands")
+	assert.Contains(t, entry.Stack, "IsLead", "it panicked where this test means it to")
+	pb.assertStillServing(t)
+}
+
+// panickyBot is a Bot on a real Socket Mode connection to a fake Slack, built with a missing
+// dependency so that handling an invite panics.
+type panickyBot struct {
+	fake *slackfake.Server
+	logs *lockedBuffer
+}
+
+func startPanickyBot(t *testing.T, d Deps) *panickyBot {
+	t.Helper()
+	fake := slackfake.New(t)
+	fake.AddChannel(betaIOS.ID, "beta-ios")
+	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
+	logs := &lockedBuffer{}
+	d.Socket, d.Slack = socketmode.New(api), api
+	d.Mapping = &config.Mapping{Channels: []config.Channel{betaIOS}}
+	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	b := New(d)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = b.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+	})
+	pb := &panickyBot{fake: fake, logs: logs}
+	require.NoError(t, fake.WaitConnected(pb.ctx(t)))
+	return pb
+}
+
+func (pb *panickyBot) ctx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// assertToldWithReference checks the log line names the envelope type and a reference, and the
+// person was told privately, quoting that same reference.
+func (pb *panickyBot) assertToldWithReference(t *testing.T, envelopeType string) panicEntry {
+	t.Helper()
+	post, err := pb.fake.WaitResponsePost(pb.ctx(t), func(p slackfake.ResponsePost) bool {
+		return strings.Contains(string(p.Body), "Something went wrong")
+	})
+	require.NoError(t, err, "the person is told; logs:\n%s", pb.logs)
+
+	entry := pb.panicLogEntry(t)
+	assert.Equal(t, envelopeType, entry.Type)
+	require.NotEmpty(t, entry.Ref)
+	assert.Contains(t, string(post.Body), "`"+entry.Ref+"`", "the message quotes the reference in the log")
+	return entry
+}
+
+type panicEntry struct {
+	Msg, Ref, Type, Stack string
+}
+
+func (pb *panickyBot) panicLogEntry(t *testing.T) panicEntry {
+	t.Helper()
+	for _, line := range strings.Split(pb.logs.String(), "\n") {
+		var e panicEntry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "panic while handling envelope" {
+			return e
+		}
+	}
+	t.Fatalf("no panic log line in:\n%s", pb.logs)
+	return panicEntry{}
+}
+
+// assertStillServing sends a command that needs no missing dependency and expects its answer.
+func (pb *panickyBot) assertStillServing(t *testing.T) {
+	t.Helper()
+	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "help"})
+	ack, err := pb.fake.WaitAck(pb.ctx(t), id)
+	require.NoError(t, err, "the bot survived the panic")
+	assert.Contains(t, string(ack.Payload), "/invite-tester")
+}
+
+// lockedBuffer collects logs written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -43,8 +43,11 @@ func unwrapSlackLink(token string) string {
 	}
 	inner := strings.TrimSuffix(strings.TrimPrefix(token, "<"), ">")
 	target, _, _ := strings.Cut(inner, "|")
-	if after, ok := strings.CutPrefix(strings.ToLower(target), "mailto:"); ok {
-		return target[len(target)-len(after):]
+	// Compare the scheme in place: lower-casing the whole target could change its length
+	// (non-ASCII letters), and the address must be cut from the original text.
+	const scheme = "mailto:"
+	if len(target) >= len(scheme) && strings.EqualFold(target[:len(scheme)], scheme) {
+		return target[len(scheme):]
 	}
 	return token
 }

@@ -22,7 +22,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	}
 	if len(cmd.Text) > b.d.MaxCommandBytes {
 		return reply{ack: ephemeralAck(fmt.Sprintf(
-			"That command is %d characters long; the limit is %d. Use `%s` alone to open the form, or split the list.",
+			"That command is %d bytes long; the limit is %d. Use `%s` alone to open the form, or split the list.",
 			len(cmd.Text), b.d.MaxCommandBytes, b.d.Command))}
 	}
 	parsed := parseCommand(cmd.Text)

@@ -45,9 +45,6 @@ func NewPolicy(leads *Leads, groups GroupMembers, ttl time.Duration) *Policy {
 	return &Policy{leads: leads, groups: groups, ttl: ttl, now: time.Now, cache: map[string]cachedGroup{}}
 }
 
-// Restricted reports whether only QA leads may manage testers.
-func (p *Policy) Restricted() bool { return p.leads != nil }
-
 // Leads returns the configured leads (nil when unrestricted), for telling people who can help.
 func (p *Policy) Leads() *Leads { return p.leads }
 

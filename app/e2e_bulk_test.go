@@ -1,10 +1,6 @@
 package app_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,7 +43,7 @@ func TestOverTheLimitIsRefusedBeforeAnyCall(t *testing.T) {
 func TestOneFailingEmailAmongMany(t *testing.T) {
 	h := newHarness(t).start()
 	h.applivery.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost && strings.Contains(peekEmail(r), "tester003") {
+		if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "tester003") {
 			return appliverytest.APIError(http.StatusBadRequest, 6001, "Database Validation Error")
 		}
 		return nil
@@ -130,15 +126,4 @@ func (h *harness) waitSummaries(channel string, n int) {
 		return count >= n
 	})
 	require.NoError(h.t, err)
-}
-
-var _ = fmt.Sprintf
-
-// peekEmail reads a create's email without consuming the body the fake still needs.
-func peekEmail(r *http.Request) string {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var v struct{ Email string }
-	_ = json.Unmarshal(body, &v)
-	return v.Email
 }

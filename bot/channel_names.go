@@ -36,7 +36,7 @@ func (c *channelNames) cached(id string) string {
 	return id
 }
 
-// getAll returns a name for every id; ids Slack did not name in time stay as "#id"-less ids.
+// getAll returns a name for every id: "#name", or the id itself where Slack did not answer in time.
 func (c *channelNames) getAll(ctx context.Context, ids []string) map[string]string {
 	out := make(map[string]string, len(ids))
 	var missing []string

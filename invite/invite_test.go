@@ -87,7 +87,7 @@ func TestExistingTesterIsNotCreatedAgain(t *testing.T) {
 func TestOneFailureNeverStopsTheOthers(t *testing.T) {
 	f := newFixture(t, invite.Options{})
 	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost && strings.Contains(readEmail(r), "bad") {
+		if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "bad") {
 			return appliverytest.APIError(http.StatusBadRequest, 6002, "Body Validation Error")
 		}
 		return nil
@@ -202,7 +202,7 @@ func TestEveryOutcomeIsAudited(t *testing.T) {
 	f := newFixture(t, invite.Options{})
 	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "old@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
 	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost && strings.Contains(readEmail(r), "fail") {
+		if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "fail") {
 			return appliverytest.APIError(http.StatusNotFound, 3001, "Entity not found")
 		}
 		return nil

@@ -1,8 +1,10 @@
 package appliverytest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 )
@@ -160,4 +162,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// RequestEmail returns the "email" of a request's JSON body without consuming it, so an
+// Inject hook can fail the create of one address among many while the fake still serves it.
+func RequestEmail(r *http.Request) string {
+	if r.Body == nil {
+		return ""
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var v struct {
+		Email string `json:"email"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.Email
 }

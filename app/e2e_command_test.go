@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestModalWithBadInputShowsInlineErrorsAndCallsNothing(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(ack.Payload, &resp))
 	assert.Equal(t, "errors", resp.ResponseAction)
-	assert.Contains(t, resp.Errors["emails"], "not-an-email")
+	assert.Contains(t, resp.Errors["emails"], "not-an-email (has no @)")
 	assert.Contains(t, resp.Errors["downloads"], "-1")
 
 	id = h.slack.SubmitView(view.ID, lead, map[string]map[string]slack.BlockAction{
@@ -135,8 +136,17 @@ func TestHelpAndBadInputAnsweredInTheAck(t *testing.T) {
 	assert.Contains(t, ackText(ack), "/invite-tester list")
 
 	_, ack = h.command(lead, iosChan, "alice@example.com bob")
-	assert.Contains(t, ackText(ack), "`bob`")
+	assert.Contains(t, ackText(ack), "`bob` (has no @)", "each refused piece says why")
 	assert.Contains(t, ackText(ack), "Nobody was invited")
+
+	_, ack = h.command(lead, iosChan, "alice\u202emoc.live@example.com")
+	refusal, _, _ := strings.Cut(ackText(ack), "What you typed")
+	assert.Contains(t, refusal, "`alice\\u202emoc.live@example.com` (contains an invisible character \\u202e)")
+	assert.NotContains(t, refusal, "\u202e", "the refused piece is shown escaped, so it cannot reorder the reply")
+
+	_, ack = h.command(lead, bothChan, "eve@аcme.com")
+	assert.Contains(t, ackText(ack), "Only addresses at acme.com")
+	assert.Contains(t, ackText(ack), "`eve@xn--cme-5cd.com`", "a look-alike domain is shown as what it is")
 
 	_, ack = h.command(lead, iosChan, "<!channel> <@U123>")
 	assert.Contains(t, ackText(ack), "&lt;!channel&gt;", "echoed input is escaped, so it cannot ping")

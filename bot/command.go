@@ -3,7 +3,7 @@ package bot
 import (
 	"strings"
 
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/address"
 )
 
 // commandKind is what a person asked /invite-tester to do.
@@ -21,9 +21,9 @@ const (
 // command is the parsed text of one /invite-tester.
 type command struct {
 	kind    commandKind
-	emails  []string // cmdInvite, cmdRemove
-	invalid []string // tokens that are not addresses
-	filter  string   // cmdList
+	emails  []string          // cmdInvite, cmdRemove
+	refused []address.Refusal // what is not an address, and why
+	filter  string            // cmdList
 }
 
 // parseCommand understands every form of /invite-tester. It is pure so it can be fuzzed.
@@ -42,11 +42,11 @@ func parseCommand(text string) command {
 	case "history":
 		return command{kind: cmdHistory}
 	case "remove", "revoke", "delete", "rm":
-		emails, invalid := invite.ParseEmails(rest)
-		return command{kind: cmdRemove, emails: emails, invalid: invalid}
+		emails, refused := address.Parse(rest)
+		return command{kind: cmdRemove, emails: emails, refused: refused}
 	}
-	emails, invalid := invite.ParseEmails(text)
-	return command{kind: cmdInvite, emails: emails, invalid: invalid}
+	emails, refused := address.Parse(text)
+	return command{kind: cmdInvite, emails: emails, refused: refused}
 }
 
 // helpText lists every form of the command; the App Home shows it too.

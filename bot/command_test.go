@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/testerbot/testerbot/address"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -20,7 +22,7 @@ func TestParseCommand(t *testing.T) {
 		{"history", command{kind: cmdHistory}},
 		{"remove <mailto:bob@x.io|bob@x.io>", command{kind: cmdRemove, emails: []string{"bob@x.io"}}},
 		{"a@x.io, b@x.io", command{kind: cmdInvite, emails: []string{"a@x.io", "b@x.io"}}},
-		{"a@x.io nope", command{kind: cmdInvite, emails: []string{"a@x.io"}, invalid: []string{"nope"}}},
+		{"a@x.io nope", command{kind: cmdInvite, emails: []string{"a@x.io"}, refused: []address.Refusal{{Input: "nope", Reason: "has no @"}}}},
 		{"LIST", command{kind: cmdList}},
 	} {
 		assert.Equal(t, tc.want, parseCommand(tc.text), tc.text)

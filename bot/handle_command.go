@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
@@ -67,8 +68,8 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 // The person's own text is echoed back (escaped) so nothing they typed is lost.
 func (b *Bot) inviteInputProblem(parsed command, ch config.Channel, text string) string {
 	echo := "\nWhat you typed:\n```" + esc(truncate(text, 2500)) + "```"
-	if len(parsed.invalid) > 0 {
-		return "These are not email addresses: " + quoteList(parsed.invalid, 10) + ". Nobody was invited; fix them and try again." + echo
+	if len(parsed.refused) > 0 {
+		return "These are not email addresses: " + refusalList(parsed.refused, 10) + ". Nobody was invited; fix them and try again." + echo
 	}
 	if len(parsed.emails) == 0 {
 		return "I found no email address to invite. Try `" + b.d.Command + " alice@example.com`, or `" + b.d.Command + " help`."
@@ -85,7 +86,7 @@ func (b *Bot) inviteInputProblem(parsed command, ch config.Channel, text string)
 }
 
 func removeInputProblem(parsed command, command string) string {
-	if len(parsed.emails) != 1 || len(parsed.invalid) > 0 {
+	if len(parsed.emails) != 1 || len(parsed.refused) > 0 {
 		return "Tell me one address to remove, like `" + command + " remove alice@example.com`."
 	}
 	return ""
@@ -94,7 +95,7 @@ func removeInputProblem(parsed command, command string) string {
 func outsideDomains(emails []string, ch config.Channel) []string {
 	var out []string
 	for _, e := range emails {
-		if !ch.AllowsEmail(e) {
+		if !address.DomainAllowed(e, ch.Domains) {
 			out = append(out, e)
 		}
 	}
@@ -103,13 +104,25 @@ func outsideDomains(emails []string, ch config.Channel) []string {
 
 // quoteList shows up to max items as inline code, escaped, saying how many more there were.
 func quoteList(items []string, max int) string {
+	return listUpTo(items, max, func(it string) string { return code(truncate(it, 80)) })
+}
+
+// refusalList is quoteList for what is not an address, each followed by why.
+func refusalList(refused []address.Refusal, max int) string {
+	return listUpTo(refused, max, func(r address.Refusal) string {
+		return code(truncate(r.Input, 80)) + " (" + esc(truncate(r.Reason, 80)) + ")"
+	})
+}
+
+// listUpTo shows up to max items, saying how many more there were.
+func listUpTo[T any](items []T, max int, show func(T) string) string {
 	var parts []string
 	for i, it := range items {
 		if i == max {
 			parts = append(parts, fmt.Sprintf("and %d more", len(items)-max))
 			break
 		}
-		parts = append(parts, code(truncate(it, 80)))
+		parts = append(parts, show(it))
 	}
 	return strings.Join(parts, ", ")
 }

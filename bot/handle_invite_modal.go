@@ -8,9 +8,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // channelTargets lists a channel's apps as targets.
@@ -100,10 +100,10 @@ func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submissio
 		problems[blockTarget] = "Choose where to invite the testers."
 	}
 	sub.target = t
-	emails, invalid := invite.ParseEmails(stateValue(state, blockEmails).Value)
+	emails, refused := address.Parse(stateValue(state, blockEmails).Value)
 	switch {
-	case len(invalid) > 0:
-		problems[blockEmails] = truncate("Not email addresses: "+strings.Join(invalid, ", "), 150)
+	case len(refused) > 0:
+		problems[blockEmails] = truncate("Not email addresses: "+refusalsText(refused), 150)
 	case len(emails) == 0:
 		problems[blockEmails] = "Enter at least one email address."
 	case b.d.Invites.CheckSize(len(emails)) != nil:
@@ -124,6 +124,15 @@ func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submissio
 		sub.downloads = n
 	}
 	return sub, problems
+}
+
+// refusalsText lists what is not an address, each with why, for a plain-text field.
+func refusalsText(refused []address.Refusal) string {
+	parts := make([]string, 0, len(refused))
+	for _, r := range refused {
+		parts = append(parts, r.Input+" ("+r.Reason+")")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // resolveTarget finds the chosen channel and app in the mapping.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/audit"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // onGlobalShortcut opens the invite modal with a choice of every mapped channel and app.
@@ -32,7 +32,7 @@ func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 		if thread == "" {
 			thread = cb.Message.Timestamp
 		}
-		emails := invite.FindEmails(cb.Message.Text)
+		emails := address.Find(cb.Message.Text)
 		b.openForLead(ctx, w, cb.TriggerID, func() {
 			m := b.inviteModalFor(ch, emails, modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: thread})
 			m.Note = foundNote(len(emails))

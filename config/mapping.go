@@ -30,7 +30,7 @@ type Channel struct {
 	Store     string   // Applivery store id, 24 lower-case hex digits
 	Apps      []App    // at least one
 	Downloads int      // allowedDownloadsNum for new testers; -1 means unlimited
-	Domains   []string // lower-case email domains allowed; empty allows any
+	Domains   []string // email domains allowed (see address.DomainAllowed), lower-case ASCII; empty allows any
 }
 
 // App is one published Applivery application in a store.
@@ -85,20 +85,4 @@ func (c Channel) App(id string) (App, bool) {
 		return App{}, false
 	}
 	return c.Apps[i], true
-}
-
-// AllowsEmail reports whether the email's domain is on the channel's
-// allowlist. Only the exact domain counts (sub.acme.com is not acme.com),
-// and any email is allowed when the channel lists no domains. It does not
-// check that the address is otherwise well formed.
-func (c Channel) AllowsEmail(email string) bool {
-	if len(c.Domains) == 0 {
-		return true
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
-		return false
-	}
-	domain := strings.ToLower(strings.TrimSpace(email[at+1:]))
-	return slices.Contains(c.Domains, domain)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/testerbot/testerbot/address"
 )
 
 // channelChecker validates one channel entry; loc prefixes its messages and
@@ -30,7 +32,7 @@ func checkChannel(i int, doc channelDoc, line int, problems *problemList) Channe
 	ch.Store = c.hexID("store", "the Applivery store id", readLeaf(doc.Store))
 	ch.Apps = c.apps(doc.Apps)
 	ch.Downloads = c.downloads(readLeaf(doc.Downloads))
-	ch.Domains = checkList(c.loc+": ", "domains", doc.Domains, normalizeDomain, "an email domain such as acme.com (no @, no wildcards)", problems)
+	ch.Domains = checkList(c.loc+": ", "domains", doc.Domains, address.NormalizeDomain, "an email domain such as acme.com (no @, no wildcards)", problems)
 	return ch
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/audit"
 )
@@ -58,7 +59,7 @@ type Request struct {
 
 // Result is the outcome for one email.
 type Result struct {
-	Email      string
+	Email      string // as sent to Applivery (a domain in punycode); as given when not an address
 	Status     Status
 	User       *applivery.OTPUser // the created or existing tester
 	Reason     string             // for Refused and Failed: a sentence for people
@@ -192,7 +193,7 @@ func (s *Service) Invite(ctx context.Context, req Request, progress Progress) (*
 func (s *Service) inviteOne(ctx context.Context, req Request, email string) Result {
 	res := s.check(req, email)
 	if res.Status == "" {
-		res = s.create(ctx, req, email)
+		res = s.create(ctx, req, res.Email)
 	}
 	s.log(req, res)
 	if s.opts.Observe != nil {
@@ -201,29 +202,18 @@ func (s *Service) inviteOne(ctx context.Context, req Request, email string) Resu
 	return res
 }
 
-// check refuses what must never reach Applivery; an empty Status means "go ahead".
+// check refuses what must never reach Applivery; an empty Status means "go ahead" with
+// res.Email, the address as Applivery is to be sent it.
 func (s *Service) check(req Request, email string) Result {
-	if !ValidEmail(email) {
-		return Result{Email: email, Status: Refused, Reason: "this is not a valid email address"}
+	addr, err := address.Normalize(email)
+	if err != nil {
+		return Result{Email: email, Status: Refused, Reason: "this is not a valid email address (" + err.Error() + ")"}
 	}
-	if !domainAllowed(email, req.Domains) {
-		return Result{Email: email, Status: Refused,
+	if !address.DomainAllowed(addr, req.Domains) {
+		return Result{Email: addr, Status: Refused,
 			Reason: "only addresses at " + strings.Join(req.Domains, ", ") + " may be invited from this channel"}
 	}
-	return Result{Email: email}
-}
-
-func domainAllowed(email string, domains []string) bool {
-	if len(domains) == 0 {
-		return true
-	}
-	d := Domain(email)
-	for _, allowed := range domains {
-		if strings.EqualFold(d, allowed) {
-			return true
-		}
-	}
-	return false
+	return Result{Email: addr}
 }
 
 func (s *Service) log(req Request, res Result) {

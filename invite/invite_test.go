@@ -13,9 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -113,6 +115,42 @@ func TestRefusedBeforeAnyAPICall(t *testing.T) {
 	assert.Contains(t, report.Results[1].Reason, "example.com")
 	assert.Zero(t, f.fake.Count("POST", "/otp-users"))
 	assert.Zero(t, f.fake.Count("GET", "/otp-users"))
+}
+
+// The mapping file's allowlist and the invite core agree on every address, because both ask
+// address.DomainAllowed; and what is invited is the address that was checked, in ASCII.
+func TestMappingAllowlistAndInviteAgree(t *testing.T) {
+	m, err := config.ParseMapping([]byte(`channels:
+  - channel: C0123ABCD
+    store: ` + storeID + `
+    apps: [{id: ` + appID + `, name: Acme iOS beta}]
+    downloads: 3
+    domains: [acme.com, info.com, stuff.com, Bücher.de]
+`))
+	require.NoError(t, err)
+	domains := m.Channels[0].Domains
+	emails := []string{"ana@acme.com", "Bob@ACME.COM", "eve@аcme.com", "eve@İnfo.com", "kim@info.com", "sam@ſtuff.com",
+		"lea@bücher.de", "max@xn--bcher-kva.de", "eve@eu.acme.com", "eve\u202e@acme.com", "not-an-email"}
+	f := newFixture(t, invite.Options{})
+	req := request(emails...)
+	req.Domains = domains
+	report, err := f.service.Invite(context.Background(), req, nil)
+	require.NoError(t, err)
+	for i, e := range emails {
+		assert.Equal(t, address.DomainAllowed(e, domains), report.Results[i].Status == invite.Invited, e)
+	}
+
+	assert.Equal(t, invite.Result{Email: "eve@xn--cme-5cd.com", Status: invite.Refused,
+		Reason: "only addresses at acme.com, info.com, stuff.com, xn--bcher-kva.de may be invited from this channel"},
+		report.Results[2], "a Cyrillic look-alike is refused, shown as what it is")
+	assert.Equal(t, "eve@xn--info-qwc.com", report.Results[3].Email)
+	assert.Equal(t, "this is not a valid email address (contains an invisible character \\u202e)", report.Results[9].Reason)
+	var created []string
+	for _, u := range f.fake.OTPUsers(storeID) {
+		created = append(created, u.Email)
+	}
+	assert.ElementsMatch(t, []string{"ana@acme.com", "Bob@ACME.COM", "kim@info.com", "sam@stuff.com",
+		"lea@xn--bcher-kva.de", "max@xn--bcher-kva.de"}, created, "Applivery is sent ASCII only")
 }
 
 func TestTooManyEmailsRefusedWhole(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -19,8 +20,12 @@ type Call struct {
 	// At is when the call arrived, on the server's clock (see WithClock).
 	At time.Time
 	// Error is the Slack error code the fake answered with ("ratelimited",
-	// "invalid_auth", …), empty when it answered ok:true.
+	// "invalid_auth", "invalid_blocks", …), empty when it answered ok:true.
 	Error string
+	// Messages are the response_metadata.messages of a refusal, one per
+	// problem: "[ERROR] must be less than 25 characters
+	// [json-pointer:/view/title/text]".
+	Messages []string
 }
 
 // Calls returns the recorded calls to method in arrival order; an empty
@@ -32,6 +37,7 @@ func (s *Server) Calls(method string) []Call {
 	for _, call := range s.state.calls {
 		if method == "" || call.Method == method {
 			call.Args = maps.Clone(call.Args)
+			call.Messages = slices.Clone(call.Messages)
 			calls = append(calls, call)
 		}
 	}

@@ -3,6 +3,7 @@ package slackfake
 import (
 	"context"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Message is a message the bot posted, as it currently reads.
@@ -22,9 +23,9 @@ type Message struct {
 }
 
 func (s *Server) chatPostMessage(req *apiRequest) (reply, string) {
-	msg, code := s.newMessageLocked(req)
+	msg, refusal, code := s.newMessageLocked(req)
 	if code != "" {
-		return nil, code
+		return refusal, code
 	}
 	msg.User = BotUserID
 	msg.ThreadTS = req.args["thread_ts"]
@@ -33,9 +34,9 @@ func (s *Server) chatPostMessage(req *apiRequest) (reply, string) {
 }
 
 func (s *Server) chatPostEphemeral(req *apiRequest) (reply, string) {
-	msg, code := s.newMessageLocked(req)
+	msg, refusal, code := s.newMessageLocked(req)
 	if code != "" {
-		return nil, code
+		return refusal, code
 	}
 	if msg.User = req.args["user"]; msg.User == "" {
 		return nil, "user_not_found"
@@ -47,27 +48,60 @@ func (s *Server) chatPostEphemeral(req *apiRequest) (reply, string) {
 }
 
 // newMessageLocked validates what chat.postMessage and chat.postEphemeral
-// share (channel, injected channel errors, content) and assigns a ts.
-func (s *Server) newMessageLocked(req *apiRequest) (*Message, string) {
+// share (channel, injected channel errors, content) and assigns a ts. A
+// refusal comes with Slack's detail of what is wrong.
+func (s *Server) newMessageLocked(req *apiRequest) (*Message, reply, string) {
 	channel := req.args["channel"]
 	if channel == "" {
-		return nil, "channel_not_found"
+		return nil, nil, "channel_not_found"
 	}
 	if code := s.state.channelErrors[channel]; code != "" {
-		return nil, code
+		return nil, nil, code
 	}
 	text, blocks := req.args["text"], req.args["blocks"]
 	if text == "" && blocks == "" && req.args["attachments"] == "" {
-		return nil, "no_text"
+		return nil, nil, "no_text"
 	}
-	if blocks != "" && !isJSONArray(blocks) {
-		return nil, "invalid_blocks"
+	if refusal, code := checkContent(text, blocks); code != "" {
+		return nil, refusal, code
 	}
 	msg := &Message{Channel: channel, TS: s.ids.messageTS(), Text: text}
 	if blocks != "" {
 		msg.Blocks = json.RawMessage(blocks)
 	}
-	return msg, ""
+	return msg, nil, ""
+}
+
+// checkContent refuses the message content Slack refuses: blocks that are
+// not an array, and what checkMessage finds.
+func checkContent(text, blocks string) (reply, string) {
+	var list []any
+	if blocks != "" {
+		var err error
+		if list, err = decodeArray([]byte(blocks)); err != nil || !isJSONArray(blocks) {
+			return nil, "invalid_blocks"
+		}
+	}
+	if code, problems := checkMessage(text, list); code != "" {
+		return refuse(code, problems)
+	}
+	return nil, ""
+}
+
+// checkMessage applies Slack's limits to a message: text of at most 40 000
+// characters (msg_too_long) and blocks within Block Kit's limits
+// (invalid_blocks, with the problems). Nil blocks are none.
+func checkMessage(text string, blocks []any) (string, []problem) {
+	if utf8.RuneCountInString(text) > maxMessageText {
+		return "msg_too_long", nil
+	}
+	if blocks == nil {
+		return "", nil
+	}
+	if problems := checkBlocks(blocks, "/blocks"); len(problems) > 0 {
+		return "invalid_blocks", problems
+	}
+	return "", nil
 }
 
 // chatUpdate edits a message in place. Omitted fields keep their value,
@@ -78,8 +112,11 @@ func (s *Server) chatUpdate(req *apiRequest) (reply, string) {
 		return nil, "message_not_found"
 	}
 	blocks, hasBlocks := req.args["blocks"]
-	if hasBlocks && !isJSONArray(blocks) {
+	if hasBlocks && blocks == "" {
 		return nil, "invalid_blocks"
+	}
+	if refusal, code := checkContent(req.args["text"], blocks); code != "" {
+		return refusal, code
 	}
 	if text, ok := req.args["text"]; ok {
 		msg.Text = text

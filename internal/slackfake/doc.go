@@ -21,7 +21,9 @@
 //
 // Envelopes, payloads and Web API answers follow Slack's documented wire
 // shapes (checked against slack-go's decoders), trigger_ids expire after 3 s
-// and work once, and faults can be injected: rate limits, per-channel
+// and work once, and every blocks array and view, in Web API calls and in
+// acks, is held to Block Kit's limits and refused the way Slack refuses it
+// (see Call.Error, Call.Messages, Ack.Error). Faults can be injected: rate limits, per-channel
 // errors, failing user-group lookups, disconnect requests and dropped
 // sockets. Envelopes raised while no socket is live wait for the client's
 // next connection, as they would with Slack.

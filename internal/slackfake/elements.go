@@ -22,10 +22,7 @@ func findElements(blocks any) []elementHit {
 		if !ok {
 			continue
 		}
-		blockID := stringField(block, "block_id")
-		if blockID == "" {
-			blockID = fmt.Sprintf("block-%d", i)
-		}
+		blockID := blockIDAt(block, i)
 		candidates := []any{block["accessory"], block["element"]}
 		if elements, ok := block["elements"].([]any); ok {
 			candidates = append(candidates, elements...)
@@ -37,6 +34,27 @@ func findElements(blocks any) []elementHit {
 		}
 	}
 	return hits
+}
+
+// blockIDAt is a block's block_id, or for a block without one a positional
+// ID standing in for the one Slack would assign.
+func blockIDAt(block map[string]any, i int) string {
+	if id := stringField(block, "block_id"); id != "" {
+		return id
+	}
+	return fmt.Sprintf("block-%d", i)
+}
+
+// inputBlockIDs lists the IDs of the input blocks in a blocks array.
+func inputBlockIDs(blocks any) []string {
+	list, _ := blocks.([]any)
+	var ids []string
+	for i, item := range list {
+		if block, ok := item.(map[string]any); ok && stringField(block, "type") == "input" {
+			ids = append(ids, blockIDAt(block, i))
+		}
+	}
+	return ids
 }
 
 // clickedAction builds the "actions" entry Slack sends for a click on the

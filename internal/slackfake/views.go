@@ -46,9 +46,9 @@ func (s *Server) viewsPush(req *apiRequest) (reply, string) {
 // openModalLocked serves views.open and views.push: both spend a trigger_id
 // and add a modal; a push stacks it on the view the trigger came from.
 func (s *Server) openModalLocked(req *apiRequest, push bool) (reply, string) {
-	fields, code := decodeView(req.args["view"], "modal")
+	fields, refusal, code := decodeView(req.args["view"], "modal")
 	if code != "" {
-		return nil, code
+		return refusal, code
 	}
 	trig, code := s.redeemTriggerLocked(req.args["trigger_id"])
 	if code != "" {
@@ -74,9 +74,9 @@ func (s *Server) viewsUpdate(req *apiRequest) (reply, string) {
 	if hash := req.args["hash"]; hash != "" && hash != stringField(view.fields, "hash") {
 		return nil, "hash_conflict"
 	}
-	fields, code := decodeView(req.args["view"], stringField(view.fields, "type"))
+	fields, refusal, code := decodeView(req.args["view"], stringField(view.fields, "type"))
 	if code != "" {
-		return nil, code
+		return refusal, code
 	}
 	s.replaceContentLocked(view, fields)
 	return reply{"view": view.fields}, ""
@@ -89,9 +89,9 @@ func (s *Server) viewsPublish(req *apiRequest) (reply, string) {
 	if userID == "" {
 		return nil, "invalid_arguments"
 	}
-	fields, code := decodeView(req.args["view"], "home")
+	fields, refusal, code := decodeView(req.args["view"], "home")
 	if code != "" {
-		return nil, code
+		return refusal, code
 	}
 	view, exists := s.state.views[s.state.homeViews[userID]]
 	if !exists {
@@ -107,20 +107,25 @@ func (s *Server) viewsPublish(req *apiRequest) (reply, string) {
 	return reply{"view": view.fields}, ""
 }
 
-// decodeView parses the "view" argument and checks the type Slack requires
-// for the method.
-func decodeView(text, wantType string) (map[string]any, string) {
+// decodeView parses the "view" argument and checks it as Slack does: the
+// type the method requires, then Block Kit's limits, refused with their
+// detail.
+func decodeView(text, wantType string) (map[string]any, reply, string) {
 	fields, err := decodeObject([]byte(text))
 	if err != nil {
-		return nil, "invalid_arguments"
+		return nil, nil, "invalid_arguments"
 	}
 	if stringField(fields, "type") != wantType {
-		return nil, "invalid_arguments"
+		return nil, nil, "invalid_arguments"
 	}
 	if _, ok := fields["blocks"].([]any); !ok {
-		return nil, "invalid_arguments"
+		return nil, nil, "invalid_arguments"
 	}
-	return fields, ""
+	if problems := checkView(fields, "/view"); len(problems) > 0 {
+		refusal, code := refuse("invalid_arguments", problems)
+		return nil, refusal, code
+	}
+	return fields, nil, ""
 }
 
 // newViewLocked stores a view with the server-assigned fields Slack adds.

@@ -51,12 +51,13 @@ type answer struct {
 	retryAfter time.Duration // set only for 429s
 	body       []byte
 	errCode    string
+	messages   []string // response_metadata.messages of a refusal
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	req, code := parseAPIRequest(r)
 	if code != "" {
-		writeAnswer(w, failure(code))
+		writeAnswer(w, failure(code, nil))
 		return
 	}
 
@@ -64,7 +65,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	at := s.now()
 	ans := s.answerLocked(req)
 	s.state.calls = append(s.state.calls, Call{
-		Method: req.method, Args: req.args, JSON: req.json, At: at, Error: ans.errCode,
+		Method: req.method, Args: req.args, JSON: req.json, At: at, Error: ans.errCode, Messages: ans.messages,
 	})
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -76,24 +77,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // the method itself, the order in which Slack's own gates fire.
 func (s *Server) answerLocked(req *apiRequest) answer {
 	if retryAfter, limited := s.takeRateLimitLocked(req.method); limited {
-		ans := failure("ratelimited")
+		ans := failure("ratelimited", nil)
 		ans.status, ans.retryAfter = http.StatusTooManyRequests, retryAfter
 		return ans
 	}
 	method, known := apiMethods[req.method]
 	if !known {
-		return failure("unknown_method")
+		return failure("unknown_method", nil)
 	}
 	want := botToken
 	if method.appLevel {
 		want = appToken
 	}
 	if code := authError(req.token, want); code != "" {
-		return failure(code)
+		return failure(code, nil)
 	}
 	fields, code := method.handle(s, req)
 	if code != "" {
-		return failure(code)
+		return failure(code, fields)
 	}
 	fields["ok"] = true
 	return answer{status: http.StatusOK, body: mustJSON(fields)}
@@ -110,13 +111,38 @@ func authError(token, want string) string {
 	}
 }
 
-// failure is Slack's error shape: HTTP 200 with ok:false, except for 429s.
-func failure(code string) answer {
-	return answer{
-		status:  http.StatusOK,
-		body:    mustJSON(map[string]any{"ok": false, "error": code}),
-		errCode: code,
+// failure is Slack's error shape: HTTP 200 with ok:false, except for 429s,
+// plus whatever detail the handler gave (see refuse).
+func failure(code string, detail reply) answer {
+	body := map[string]any{"ok": false, "error": code}
+	for key, value := range detail {
+		body[key] = value
 	}
+	metadata, _ := detail["response_metadata"].(responseMetadata)
+	return answer{status: http.StatusOK, body: mustJSON(body), errCode: code, messages: metadata.Messages}
+}
+
+// responseMetadata carries the messages Slack adds to a refusal.
+type responseMetadata struct {
+	Messages []string `json:"messages"`
+}
+
+// refuse answers like Slack when it refuses what a request holds: the error
+// code, with each problem in response_metadata.messages and, for chat.*'s
+// invalid_blocks, in errors too.
+func refuse(code string, problems []problem) (reply, string) {
+	if len(problems) == 0 {
+		return nil, code
+	}
+	detail := reply{"response_metadata": responseMetadata{Messages: errorMessages(problems)}}
+	if code == "invalid_blocks" {
+		errors := make([]string, len(problems))
+		for i, p := range problems {
+			errors[i] = p.String()
+		}
+		detail["errors"] = errors
+	}
+	return detail, code
 }
 
 func writeAnswer(w http.ResponseWriter, ans answer) {

@@ -59,18 +59,23 @@ func (s *Server) viewBlockActionsLocked(userID, actionID, value, viewID string) 
 	if !ok {
 		return nil, fmt.Errorf("no view %s", viewID)
 	}
-	fields := cloneObject(view.fields)
-	action, err := clickedAction(fields["blocks"], actionID, value, s.now())
+	action, err := clickedAction(view.fields["blocks"], actionID, value, s.now())
 	if err != nil {
 		return nil, err
 	}
+	return s.viewActionPayloadLocked(userID, viewID, view, action), nil
+}
+
+// viewActionPayloadLocked is the block_actions payload for an action taken
+// in a view, which carries the view as it stands, state included.
+func (s *Server) viewActionPayloadLocked(userID, viewID string, view *storedView, action map[string]any) map[string]any {
 	payload := s.interactionBaseLocked(string(slack.InteractionTypeBlockActions), userID,
 		s.issueTriggerLocked(userID, viewID))
 	payload["container"] = map[string]any{"type": "view", "view_id": viewID}
-	payload["view"] = fields
+	payload["view"] = cloneObject(view.fields)
 	payload["actions"] = []any{action}
 	payload["state"] = map[string]any{"values": map[string]any{}}
-	return payload, nil
+	return payload
 }
 
 func (s *Server) messageBlockActionsLocked(userID, actionID, value, channelID, ts string) (map[string]any, error) {

@@ -16,6 +16,7 @@
 //	id := fake.SlashCommand(slackfake.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "ana@example.com"})
 //	ack, err := fake.WaitAck(ctx, id)                  // acked, and how fast
 //	view := fake.OpenedViews()[0]                       // the modal it opened
+//	fake.SelectOption(view.ID, "U1", "app", "ios")       // picks from a menu
 //	fake.SubmitView(view.ID, "U1", values)              // the user submits it
 //	msg, err := fake.WaitMessage(ctx, "C1", nil)        // what it posted
 //

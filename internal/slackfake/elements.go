@@ -8,7 +8,14 @@ import (
 // elementHit is an interactive element found in a blocks array.
 type elementHit struct {
 	blockID string
+	block   map[string]any
 	element map[string]any
+}
+
+// dispatches reports whether Slack sends block_actions when the element is
+// used: always outside input blocks, inside one only with dispatch_action.
+func (hit elementHit) dispatches() bool {
+	return stringField(hit.block, "type") != "input" || hit.block["dispatch_action"] == true
 }
 
 // findElements lists the interactive elements of a blocks array: section
@@ -29,7 +36,7 @@ func findElements(blocks any) []elementHit {
 		}
 		for _, candidate := range candidates {
 			if element, ok := candidate.(map[string]any); ok && stringField(element, "action_id") != "" {
-				hits = append(hits, elementHit{blockID: blockID, element: element})
+				hits = append(hits, elementHit{blockID: blockID, block: block, element: element})
 			}
 		}
 	}
@@ -57,29 +64,43 @@ func inputBlockIDs(blocks any) []string {
 	return ids
 }
 
+// findElement finds the element with actionID in a blocks array.
+func findElement(blocks any, actionID string) (elementHit, bool) {
+	for _, hit := range findElements(blocks) {
+		if stringField(hit.element, "action_id") == actionID {
+			return hit, true
+		}
+	}
+	return elementHit{}, false
+}
+
 // clickedAction builds the "actions" entry Slack sends for a click on the
 // element with actionID.
 func clickedAction(blocks any, actionID, value string, now time.Time) (map[string]any, error) {
-	for _, hit := range findElements(blocks) {
-		if stringField(hit.element, "action_id") != actionID {
-			continue
-		}
-		if value == "" {
-			value = stringField(hit.element, "value")
-		}
-		action := map[string]any{
-			"action_id": actionID,
-			"block_id":  hit.blockID,
-			"type":      stringField(hit.element, "type"),
-			"action_ts": slackTS(now),
-		}
-		if text, ok := hit.element["text"]; ok {
-			action["text"] = text
-		}
-		if value != "" {
-			action["value"] = value
-		}
-		return action, nil
+	hit, ok := findElement(blocks, actionID)
+	if !ok {
+		return nil, fmt.Errorf("no element with action_id %q", actionID)
 	}
-	return nil, fmt.Errorf("no element with action_id %q", actionID)
+	if value == "" {
+		value = stringField(hit.element, "value")
+	}
+	action := hit.action(now)
+	if text, ok := hit.element["text"]; ok {
+		action["text"] = text
+	}
+	if value != "" {
+		action["value"] = value
+	}
+	return action, nil
+}
+
+// action is the "actions" entry Slack sends for the element, before the
+// fields that depend on what was done with it.
+func (hit elementHit) action(now time.Time) map[string]any {
+	return map[string]any{
+		"action_id": stringField(hit.element, "action_id"),
+		"block_id":  hit.blockID,
+		"type":      stringField(hit.element, "type"),
+		"action_ts": slackTS(now),
+	}
 }

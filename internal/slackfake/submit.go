@@ -5,9 +5,11 @@ import "github.com/slack-go/slack"
 // SubmitView sends the view_submission Slack would send when userID presses
 // Submit on the stored view viewID: callback_id, private_metadata, blocks
 // and hash come from the view as the bot last set it, and values become
-// view.state.values (block_id -> action_id -> value). An action without a
-// Type gets the type of the matching element in the view, and zero-valued
-// fields are left out, as Slack does. It returns the envelope ID.
+// view.state.values (block_id -> action_id -> value), on top of any option
+// picked with SelectOption. An action without a Type gets the type of the
+// matching element in the view, a selected_option given by value alone gets
+// the text people saw (see SelectOption), and zero-valued fields are left
+// out, as Slack does. It returns the envelope ID.
 func (s *Server) SubmitView(viewID, userID string, values map[string]map[string]slack.BlockAction) string {
 	s.t.Helper()
 	s.mu.Lock()
@@ -18,7 +20,7 @@ func (s *Server) SubmitView(viewID, userID string, values map[string]map[string]
 		return ""
 	}
 	submitted := cloneObject(view.fields)
-	submitted["state"] = map[string]any{"values": stateValues(submitted, values)}
+	submitted["state"] = map[string]any{"values": s.stateValuesLocked(viewID, submitted, values)}
 	payload := s.interactionBaseLocked(string(slack.InteractionTypeViewSubmission), userID,
 		s.issueTriggerLocked(userID, viewID))
 	payload["view"] = submitted
@@ -28,31 +30,55 @@ func (s *Server) SubmitView(viewID, userID string, values map[string]map[string]
 	return s.send(kindInteractive, mustJSON(payload))
 }
 
-// stateValues renders the submitted values in Slack's compact shape.
-func stateValues(view map[string]any, values map[string]map[string]slack.BlockAction) map[string]any {
-	out := map[string]any{}
+// stateValuesLocked renders the submitted values in Slack's compact shape
+// over the values the view's state already holds.
+func (s *Server) stateValuesLocked(viewID string, view map[string]any, values map[string]map[string]slack.BlockAction) map[string]any {
+	out := viewStateValues(view)
 	for blockID, actions := range values {
-		block := map[string]any{}
+		block, _ := out[blockID].(map[string]any)
+		if block == nil {
+			block = map[string]any{}
+			out[blockID] = block
+		}
 		for actionID, action := range actions {
+			hit, found := elementIn(view, blockID, actionID)
 			if action.Type == "" {
-				action.Type = slack.ActionType(elementType(view, blockID, actionID))
+				action.Type = slack.ActionType(stringField(hit.element, "type"))
 			}
 			fields, _ := objectFields(action) // a BlockAction always marshals
 			delete(fields, "action_id")       // implied by the key, as in Slack
 			delete(fields, "block_id")
+			if picked := action.SelectedOption; found && picked.Value != "" && picked.Text == nil {
+				fields["selected_option"], _ = s.optionLocked(viewID, hit, picked.Value)
+			}
 			block[actionID] = compact(fields)
 		}
-		out[blockID] = block
 	}
 	return out
 }
 
-// elementType finds the type of the element actionID inside blockID.
-func elementType(view map[string]any, blockID, actionID string) string {
+// viewStateValues returns the view's state.values map, creating it if
+// needed, so callers can edit it in place.
+func viewStateValues(view map[string]any) map[string]any {
+	state, _ := view["state"].(map[string]any)
+	if state == nil {
+		state = map[string]any{}
+		view["state"] = state
+	}
+	values, _ := state["values"].(map[string]any)
+	if values == nil {
+		values = map[string]any{}
+		state["values"] = values
+	}
+	return values
+}
+
+// elementIn finds the element actionID inside blockID.
+func elementIn(view map[string]any, blockID, actionID string) (elementHit, bool) {
 	for _, hit := range findElements(view["blocks"]) {
 		if hit.blockID == blockID && stringField(hit.element, "action_id") == actionID {
-			return stringField(hit.element, "type")
+			return hit, true
 		}
 	}
-	return ""
+	return elementHit{}, false
 }

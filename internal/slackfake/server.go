@@ -71,8 +71,10 @@ type state struct {
 	usergroups    map[string][]string
 	usergroupErr  string
 	channelErrors map[string]string
+	memberErrors  map[string]string // channel ID -> conversations.members error
 	rateLimits    map[string]*rateLimit
 	userNames     map[string]string
+	users         map[string]User
 }
 
 // Option configures a Server.
@@ -122,8 +124,10 @@ func newState() state {
 		channels:      map[string]*channel{},
 		usergroups:    map[string][]string{},
 		channelErrors: map[string]string{},
+		memberErrors:  map[string]string{},
 		rateLimits:    map[string]*rateLimit{},
 		userNames:     map[string]string{},
+		users:         map[string]User{},
 	}
 }
 

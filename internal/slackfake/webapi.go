@@ -42,7 +42,9 @@ var apiMethods = map[string]apiMethod{
 	"views.publish":         {handle: (*Server).viewsPublish},
 	"usergroups.users.list": {handle: (*Server).usergroupsUsersList},
 	"conversations.info":    {handle: (*Server).conversationsInfo},
+	"conversations.members": {handle: (*Server).conversationsMembers},
 	"users.info":            {handle: (*Server).usersInfo},
+	"users.lookupByEmail":   {handle: (*Server).usersLookupByEmail},
 }
 
 // answer is what the fake writes back for one call.

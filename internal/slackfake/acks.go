@@ -19,6 +19,9 @@ type Ack struct {
 	// Latency runs from the moment the envelope was (last) written to the
 	// moment the ack was read; Slack gives up after 3 s.
 	Latency time.Duration
+	// Connection is the connection the ack came over, numbered as
+	// Connections counts them (see Deliveries).
+	Connection int
 	// Error is set when Slack would refuse the payload: "invalid_arguments"
 	// for a view_submission or block_suggestion answer it cannot use,
 	// "invalid_blocks" or "msg_too_long" for a slash command's message. A
@@ -32,7 +35,7 @@ type Ack struct {
 
 // recordAck stores a frame from the client if it is an ack; Slack ignores
 // anything else a client sends, and so does the fake.
-func (s *Server) recordAck(frame []byte, readAt time.Time) {
+func (s *Server) recordAck(sock *socket, frame []byte, readAt time.Time) {
 	var msg struct {
 		EnvelopeID string          `json:"envelope_id"`
 		Payload    json.RawMessage `json:"payload"`
@@ -43,7 +46,7 @@ func (s *Server) recordAck(frame []byte, readAt time.Time) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ack := Ack{EnvelopeID: msg.EnvelopeID, Payload: msg.Payload}
+	ack := Ack{EnvelopeID: msg.EnvelopeID, Payload: msg.Payload, Connection: sock.ordinal}
 	if env, ok := s.state.envelopes[msg.EnvelopeID]; ok {
 		if !env.writtenAt.IsZero() {
 			ack.Latency = readAt.Sub(env.writtenAt)

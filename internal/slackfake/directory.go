@@ -22,8 +22,11 @@ const (
 )
 
 // appsConnectionsOpen hands out a single-use WebSocket URL, as Slack does
-// for every (re)connection.
+// for every (re)connection, while the app holds fewer than 10 connections.
 func (s *Server) appsConnectionsOpen(*apiRequest) (reply, string) {
+	if len(s.state.sockets) >= maxConnections {
+		return nil, "too_many_websockets"
+	}
 	ticket := s.ids.ticket()
 	s.state.tickets[ticket] = false
 	return reply{"url": s.wsURL() + "/link/?ticket=" + ticket + "&app_id=" + AppID}, ""

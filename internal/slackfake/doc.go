@@ -27,7 +27,9 @@
 // (see Call.Error, Call.Messages, Ack.Error). Faults can be injected: rate limits, per-channel
 // errors, failing user-group lookups, disconnect requests and dropped
 // sockets. Envelopes raised while no socket is live wait for the client's
-// next connection, as they would with Slack.
+// next connection, as they would with Slack. Like Slack, the fake accepts up
+// to 10 connections at once (replicas of the bot) and sends each envelope
+// to one of them, taking turns; Deliveries says which got it.
 //
 // The fake never logs and never records tokens.
 package slackfake

@@ -3,6 +3,7 @@ package slackfake
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -23,6 +24,7 @@ type envelope struct {
 	retryAttempt    int
 	retryReason     string
 	writtenAt       time.Time
+	deliveries      []int // the connection each write went to, in order
 }
 
 // frame renders the envelope in Slack's shape. Only Events API envelopes
@@ -53,7 +55,7 @@ func (s *Server) send(kind string, payload json.RawMessage) string {
 	s.state.envelopes[env.id] = env
 	s.mu.Unlock()
 
-	s.deliver(env)
+	s.deliver(env, 0)
 	return env.id
 }
 
@@ -61,14 +63,14 @@ func (s *Server) send(kind string, payload json.RawMessage) string {
 // to it was waiting its turn.
 var errRetired = errors.New("socket no longer takes envelopes")
 
-// deliver writes the envelope to the newest active socket, or queues it
-// until a client connects, so a test need not wait for reconnects before
-// raising the next envelope. Each failed attempt retires a socket, so the
-// loop ends.
-func (s *Server) deliver(env *envelope) {
+// deliver writes the envelope to one active socket (see pickSocketLocked;
+// avoid is a connection to pass over if possible), or queues it until a
+// client connects, so a test need not wait for reconnects before raising
+// the next envelope. Each failed attempt retires a socket, so the loop ends.
+func (s *Server) deliver(env *envelope, avoid int) {
 	for {
 		s.mu.Lock()
-		sock := s.activeSocketLocked()
+		sock := s.pickSocketLocked(avoid)
 		if sock == nil {
 			s.state.pending = append(s.state.pending, env)
 			s.mu.Unlock()
@@ -95,8 +97,9 @@ func (s *Server) writeTo(sock *socket, env *envelope) error {
 
 // writeEnvelope writes one envelope; the caller holds sock.writeMu. It
 // re-checks under that lock that the socket is still active, so nothing
-// lands after a disconnect frame. The write time is stamped before writing
-// so an ack racing back on the reader goroutine always finds it.
+// lands after a disconnect frame. The write time and connection are
+// stamped before writing so an ack racing back on the reader goroutine
+// always finds them; a failed write takes its delivery back.
 func (s *Server) writeEnvelope(sock *socket, env *envelope) error {
 	s.mu.Lock()
 	if !sock.active {
@@ -104,20 +107,46 @@ func (s *Server) writeEnvelope(sock *socket, env *envelope) error {
 		return errRetired
 	}
 	env.writtenAt = time.Now()
+	env.deliveries = append(env.deliveries, sock.ordinal)
 	frame := env.frame()
 	s.mu.Unlock()
-	return sock.write(frame)
+
+	err := sock.write(frame)
+	if err != nil {
+		s.mu.Lock()
+		env.deliveries = env.deliveries[:len(env.deliveries)-1]
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// Deliveries lists the connection (numbered as Connections counts them)
+// that each delivery of the envelope was written to, first delivery first;
+// empty while it waits for a connection.
+func (s *Server) Deliveries(envelopeID string) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if env, ok := s.state.envelopes[envelopeID]; ok {
+		return slices.Clone(env.deliveries)
+	}
+	return nil
 }
 
 // Redeliver sends an envelope again with retry_attempt incremented, as Slack
-// does when an ack is late.
+// does when an ack is late. Slack retries on any of the app's connections:
+// the fake picks one other than the last delivery's whenever another is
+// live, so a retry can reach a different replica than the first attempt.
 func (s *Server) Redeliver(envelopeID string) {
 	s.t.Helper()
 	s.mu.Lock()
 	env, ok := s.state.envelopes[envelopeID]
+	last := 0
 	if ok {
 		env.retryAttempt++
 		env.retryReason = "timeout"
+		if n := len(env.deliveries); n > 0 {
+			last = env.deliveries[n-1]
+		}
 	}
 	s.mu.Unlock()
 
@@ -125,5 +154,5 @@ func (s *Server) Redeliver(envelopeID string) {
 		s.t.Errorf("slackfake: Redeliver(%q): no such envelope", envelopeID)
 		return
 	}
-	s.deliver(env)
+	s.deliver(env, last)
 }

@@ -27,6 +27,9 @@ const (
 	defaultPingInterval = time.Second
 	// triggerTTL is how long Slack honours a trigger_id.
 	triggerTTL = 3 * time.Second
+	// maxConnections is how many Socket Mode connections Slack lets an app
+	// hold at once.
+	maxConnections = 10
 )
 
 // Server is a fake Slack. Create it with New; every method is safe for
@@ -50,8 +53,9 @@ type Server struct {
 // state is everything the fake remembers; it is guarded by Server.mu.
 type state struct {
 	tickets     map[string]bool // apps.connections.open tickets, true once used
-	sockets     []*socket       // sockets that are still open
+	sockets     []*socket       // sockets that are still open, oldest first
 	connections int             // sockets ever opened
+	turn        int             // round-robin counter spreading envelopes over sockets
 	pongs       int
 
 	envelopes map[string]*envelope

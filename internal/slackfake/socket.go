@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -22,7 +24,8 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 
 // socket is one Socket Mode connection.
 type socket struct {
-	ws *websocket.Conn
+	ws      *websocket.Conn
+	ordinal int // 1 for the first connection ever opened, 2 for the next…
 	// writeMu serialises data frames: gorilla allows one writer at a time.
 	// Control frames (pings) may be written concurrently.
 	writeMu sync.Mutex
@@ -97,6 +100,7 @@ func (s *Server) register(sock *socket) bool {
 	s.goroutines.Add(2)
 	s.state.sockets = append(s.state.sockets, sock)
 	s.state.connections++
+	sock.ordinal = s.state.connections
 	s.notifyLocked()
 	return true
 }
@@ -142,7 +146,7 @@ func (s *Server) greet(sock *socket) error {
 			// way the rest go to whichever socket is live next.
 			s.deactivate(sock)
 			for _, unsent := range queued[i:] {
-				s.deliver(unsent)
+				s.deliver(unsent, 0)
 			}
 			if errors.Is(err, errRetired) {
 				return nil
@@ -205,7 +209,7 @@ func (s *Server) readLoop(sock *socket) {
 		if err != nil {
 			return
 		}
-		s.recordAck(data, time.Now())
+		s.recordAck(sock, data, time.Now())
 	}
 }
 
@@ -216,29 +220,56 @@ func (s *Server) deactivate(sock *socket) {
 	sock.active = false
 }
 
-// activeSocketLocked picks the newest socket that may receive envelopes.
-func (s *Server) activeSocketLocked() *socket {
-	for i := len(s.state.sockets) - 1; i >= 0; i-- {
-		if s.state.sockets[i].active {
-			return s.state.sockets[i]
+// activeSocketsLocked lists the sockets that may receive envelopes, oldest
+// first.
+func (s *Server) activeSocketsLocked() []*socket {
+	var active []*socket
+	for _, sock := range s.state.sockets {
+		if sock.active {
+			active = append(active, sock)
 		}
 	}
-	return nil
+	return active
+}
+
+// pickSocketLocked chooses the socket for the next envelope. Slack sends
+// each envelope to one of the app's connections; the fake lets them take
+// turns, so several replicas all get work. The connection numbered avoid
+// (0 for none) is passed over while another one is live.
+func (s *Server) pickSocketLocked(avoid int) *socket {
+	active := s.activeSocketsLocked()
+	others := slices.DeleteFunc(slices.Clone(active), func(sock *socket) bool { return sock.ordinal == avoid })
+	if len(others) > 0 {
+		active = others
+	}
+	if len(active) == 0 {
+		return nil
+	}
+	sock := active[s.state.turn%len(active)]
+	s.state.turn++
+	return sock
 }
 
 // WaitConnected blocks until a client holds a live socket that has been
 // greeted with hello and not asked to disconnect.
 func (s *Server) WaitConnected(ctx context.Context) error {
-	_, err := waitFor(ctx, s, "a Socket Mode connection", func() (struct{}, bool) {
+	return s.WaitConnections(ctx, 1)
+}
+
+// WaitConnections blocks until at least n live sockets (greeted, not asked
+// to disconnect) are open, e.g. one per replica of the bot.
+func (s *Server) WaitConnections(ctx context.Context, n int) error {
+	_, err := waitFor(ctx, s, fmt.Sprintf("%d Socket Mode connections", n), func() (struct{}, bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return struct{}{}, s.activeSocketLocked() != nil
+		return struct{}{}, len(s.activeSocketsLocked()) >= n
 	})
 	return err
 }
 
 // Connections counts the sockets ever opened, so a test can see that the bot
-// reconnected.
+// reconnected. Connections are numbered in that order, from 1 (see
+// Deliveries and Ack.Connection).
 func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -60,26 +60,29 @@ func (s *Server) recordAck(sock *socket, frame []byte, readAt time.Time) {
 
 // applyAckLocked checks an ack's payload the way Slack checks the answer to
 // the envelope it acknowledges, and applies what an accepted one asks for.
+// Slack reads an ack's payload only for slash commands, view submissions
+// and suggestions.
 func (s *Server) applyAckLocked(env *envelope, payload json.RawMessage) (string, []problem) {
-	if len(payload) == 0 || string(payload) == "null" {
+	request, _ := decodeObject(env.payload)
+	kind := stringField(request, "type")
+	readsAnswer := env.kind == kindSlashCommand ||
+		kind == string(slack.InteractionTypeViewSubmission) || kind == string(slack.InteractionTypeBlockSuggestion)
+	if !readsAnswer || len(payload) == 0 || string(payload) == "null" {
 		return "", nil
 	}
 	answer, err := decodeObject(payload)
 	if err != nil {
 		return "invalid_arguments", []problem{{pointer: "", message: "must be an object"}}
 	}
-	if env.kind == kindSlashCommand {
+	switch {
+	case env.kind == kindSlashCommand:
 		blocks, _ := answer["blocks"].([]any)
 		return checkMessage(stringField(answer, "text"), blocks)
-	}
-	request, _ := decodeObject(env.payload)
-	switch stringField(request, "type") {
-	case string(slack.InteractionTypeViewSubmission):
+	case kind == string(slack.InteractionTypeViewSubmission):
 		return s.applySubmissionAckLocked(request, answer)
-	case string(slack.InteractionTypeBlockSuggestion):
-		if problems := checkSuggestions(answer); len(problems) > 0 {
-			return "invalid_arguments", problems
-		}
+	}
+	if problems := checkSuggestions(answer); len(problems) > 0 {
+		return "invalid_arguments", problems
 	}
 	return "", nil
 }

@@ -1,61 +1,88 @@
-// Package access decides who may invite, list and remove testers. The mapping file's optional
-// qa_leads block names Slack users and user groups; when it is absent everyone in a mapped
-// channel may invite. Group membership comes from Slack and is cached briefly, so a burst of
-// commands costs one Slack call; when Slack cannot answer, access is refused (fail closed).
+// Package access decides who may manage testers for a channel: invite, list, remove, revoke and
+// read its history.
+//
+//   - With qa_leads in the mapping file, the listed users and the members of the listed user
+//     groups manage every mapping, and nobody else manages any.
+//   - Without qa_leads, a person manages the mappings of the channels they are a member of,
+//     unless they are a guest (a multi- or single-channel guest never manages testers).
+//
+// Everything comes from Slack and is cached briefly, so a burst of requests costs one call per
+// group, channel or person. When Slack cannot answer, access is refused (fail closed).
 package access
 
 import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/cache"
 )
 
-// GroupMembers resolves a Slack user group to its members; *slack.Client fits through a small
-// adapter (usergroups.users.list).
-type GroupMembers interface {
+// Directory is what the policy asks Slack; the bot adapts *slack.Client to it.
+type Directory interface {
+	// GroupMembers lists a user group's members (usergroups.users.list).
 	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+	// ChannelMembers lists a channel's members, every page (conversations.members).
+	ChannelMembers(ctx context.Context, channelID string) ([]string, error)
+	// IsGuest reports whether a user is a multi- or single-channel guest (users.info's
+	// is_restricted or is_ultra_restricted).
+	IsGuest(ctx context.Context, userID string) (bool, error)
 }
 
-// Leads names who may manage testers.
-type Leads struct {
-	Users      []string
-	Usergroups []string
-}
+// How long answers from Slack are trusted. Leads' groups change rarely and their TTL is
+// configurable; channel membership is what people change when they fix access, so it is kept
+// short; failures are retried soon.
+const (
+	membersTTL = time.Minute
+	guestTTL   = 10 * time.Minute
+	failureTTL = 10 * time.Second
+)
 
-// Policy answers "may this person manage testers?". It is safe for concurrent use.
+// parallelLookups bounds the conversations.members calls one answer makes on a cold cache
+// (the App Home of a workspace with 120 mapped channels).
+const parallelLookups = 8
+
+// Policy answers "may this person manage testers here?". It is safe for concurrent use.
 type Policy struct {
-	leads  *Leads // nil: everyone may
-	groups GroupMembers
-	ttl    time.Duration
-	now    func() time.Time
-
-	mu    sync.Mutex // held while a group is fetched, so a burst shares one call
-	cache map[string]cachedGroup
+	leads   *config.QALeads // nil: channel members manage their channels
+	dir     Directory
+	groups  *cache.Cache[[]string]
+	members *cache.Cache[[]string]
+	guests  *cache.Cache[bool]
 }
 
-type cachedGroup struct {
-	members []string
-	fetched time.Time
+// NewPolicy builds a Policy. leads nil means the mapping has no qa_leads block; leadsTTL is how
+// long a user group's membership is cached.
+func NewPolicy(leads *config.QALeads, dir Directory, leadsTTL time.Duration) *Policy {
+	return &Policy{
+		leads:   leads,
+		dir:     dir,
+		groups:  cache.New[[]string](leadsTTL, failureTTL),
+		members: cache.New[[]string](membersTTL, failureTTL),
+		guests:  cache.New[bool](guestTTL, failureTTL),
+	}
 }
 
-// NewPolicy builds a Policy. leads nil means the mapping has no qa_leads block.
-func NewPolicy(leads *Leads, groups GroupMembers, ttl time.Duration) *Policy {
-	return &Policy{leads: leads, groups: groups, ttl: ttl, now: time.Now, cache: map[string]cachedGroup{}}
-}
+// Leads returns the configured QA leads, nil when there are none (members manage their channels).
+func (p *Policy) Leads() *config.QALeads { return p.leads }
 
-// Leads returns the configured leads (nil when unrestricted), for telling people who can help.
-func (p *Policy) Leads() *Leads { return p.leads }
-
-// IsLead reports whether userID may manage testers. An error means membership could not be
-// determined; callers must then refuse.
+// IsLead reports whether qa_leads names userID, directly or through a user group. Without
+// qa_leads nobody is a lead. An error means Slack could not say; callers must then refuse.
 func (p *Policy) IsLead(ctx context.Context, userID string) (bool, error) {
-	if p.leads == nil || slices.Contains(p.leads.Users, userID) {
+	if p.leads == nil {
+		return false, nil
+	}
+	if slices.Contains(p.leads.Users, userID) {
 		return true, nil
 	}
 	for _, group := range p.leads.Usergroups {
-		members, err := p.members(ctx, group)
+		members, err := p.groups.Get(ctx, group, func(ctx context.Context) ([]string, error) {
+			return p.dir.GroupMembers(ctx, group)
+		})
 		if err != nil {
 			return false, fmt.Errorf("resolve user group %s: %w", group, err)
 		}
@@ -66,16 +93,53 @@ func (p *Policy) IsLead(ctx context.Context, userID string) (bool, error) {
 	return false, nil
 }
 
-func (p *Policy) members(ctx context.Context, group string) ([]string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.cache[group]; ok && p.now().Sub(c.fetched) < p.ttl {
-		return c.members, nil
+// MayManage reports whether userID may manage the testers of channelID's mapping.
+func (p *Policy) MayManage(ctx context.Context, userID, channelID string) (bool, error) {
+	channels, err := p.Manageable(ctx, userID, []string{channelID})
+	return len(channels) == 1, err
+}
+
+// Manageable returns, in order, the channels among channelIDs whose mappings userID may manage.
+func (p *Policy) Manageable(ctx context.Context, userID string, channelIDs []string) ([]string, error) {
+	if p.leads != nil {
+		lead, err := p.IsLead(ctx, userID)
+		if err != nil || !lead {
+			return nil, err
+		}
+		return slices.Clone(channelIDs), nil
 	}
-	members, err := p.groups.GroupMembers(ctx, group)
+	guest, err := p.guests.Get(ctx, userID, func(ctx context.Context) (bool, error) {
+		return p.dir.IsGuest(ctx, userID)
+	})
 	if err != nil {
+		return nil, fmt.Errorf("look up user %s: %w", userID, err)
+	}
+	if guest {
+		return nil, nil
+	}
+	member := make([]bool, len(channelIDs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelLookups)
+	for i, ch := range channelIDs {
+		g.Go(func() error {
+			members, err := p.members.Get(gctx, ch, func(ctx context.Context) ([]string, error) {
+				return p.dir.ChannelMembers(ctx, ch)
+			})
+			if err != nil {
+				return fmt.Errorf("list members of %s: %w", ch, err)
+			}
+			member[i] = slices.Contains(members, userID)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	p.cache[group] = cachedGroup{members: members, fetched: p.now()}
-	return members, nil
+	var out []string
+	for i, ch := range channelIDs {
+		if member[i] {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }

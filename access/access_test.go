@@ -9,66 +9,122 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/config"
 )
 
-type fakeGroups struct {
-	mu      sync.Mutex
-	members map[string][]string
-	calls   int
-	err     error
+// fakeDirectory answers like Slack from fixed data and counts the calls it gets.
+type fakeDirectory struct {
+	mu       sync.Mutex
+	groups   map[string][]string
+	channels map[string][]string
+	guests   map[string]bool
+	err      error
+	calls    map[string]int
 }
 
-func (f *fakeGroups) GroupMembers(_ context.Context, id string) ([]string, error) {
+func (f *fakeDirectory) count(method string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls++
-	return f.members[id], f.err
-}
-
-func TestUnrestrictedLetsEveryoneIn(t *testing.T) {
-	p := NewPolicy(nil, nil, time.Minute)
-	ok, err := p.IsLead(context.Background(), "U999")
-	require.NoError(t, err)
-	assert.True(t, ok)
-}
-
-func TestLeadByUserAndByGroup(t *testing.T) {
-	groups := &fakeGroups{members: map[string][]string{"S1": {"U2", "U3"}}}
-	p := NewPolicy(&Leads{Users: []string{"U1"}, Usergroups: []string{"S1"}}, groups, time.Minute)
-	for user, want := range map[string]bool{"U1": true, "U3": true, "U4": false} {
-		ok, err := p.IsLead(context.Background(), user)
-		require.NoError(t, err)
-		assert.Equal(t, want, ok, user)
+	if f.calls == nil {
+		f.calls = map[string]int{}
 	}
+	f.calls[method]++
 }
 
-func TestBurstCostsOneSlackCallUntilTTLExpires(t *testing.T) {
-	groups := &fakeGroups{members: map[string][]string{"S1": {"U2"}}}
-	p := NewPolicy(&Leads{Usergroups: []string{"S1"}}, groups, time.Minute)
-	now := time.Unix(1000, 0)
-	p.now = func() time.Time { return now }
+func (f *fakeDirectory) callsTo(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[method]
+}
 
+func (f *fakeDirectory) GroupMembers(_ context.Context, id string) ([]string, error) {
+	f.count("usergroups.users.list")
+	return f.groups[id], f.err
+}
+
+func (f *fakeDirectory) ChannelMembers(_ context.Context, id string) ([]string, error) {
+	f.count("conversations.members")
+	return f.channels[id], f.err
+}
+
+func (f *fakeDirectory) IsGuest(_ context.Context, id string) (bool, error) {
+	f.count("users.info")
+	return f.guests[id], f.err
+}
+
+var ctx = context.Background()
+
+func TestWithoutLeadsMembersManageTheirChannelsOnly(t *testing.T) {
+	dir := &fakeDirectory{channels: map[string][]string{"C1": {"U1", "U2"}, "C2": {"U2"}, "C3": {"U1"}}}
+	p := NewPolicy(nil, dir, time.Minute)
+
+	got, err := p.Manageable(ctx, "U1", []string{"C1", "C2", "C3"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"C1", "C3"}, got, "in order, only where U1 is a member")
+
+	ok, err := p.MayManage(ctx, "U1", "C2")
+	require.NoError(t, err)
+	assert.False(t, ok, "not a member of C2")
+
+	lead, err := p.IsLead(ctx, "U1")
+	require.NoError(t, err)
+	assert.False(t, lead, "without qa_leads nobody is a lead")
+}
+
+func TestGuestsNeverManageWithoutLeads(t *testing.T) {
+	dir := &fakeDirectory{channels: map[string][]string{"C1": {"UGUEST"}}, guests: map[string]bool{"UGUEST": true}}
+	p := NewPolicy(nil, dir, time.Minute)
+	ok, err := p.MayManage(ctx, "UGUEST", "C1")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestLeadsManageEveryMappingGuestsIncluded(t *testing.T) {
+	dir := &fakeDirectory{groups: map[string][]string{"S1": {"U2", "U3"}}, guests: map[string]bool{"U1": true}}
+	p := NewPolicy(&config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}}, dir, time.Minute)
+	for user, want := range map[string][]string{"U1": {"C1", "C2"}, "U3": {"C1", "C2"}, "U4": nil} {
+		got, err := p.Manageable(ctx, user, []string{"C1", "C2"})
+		require.NoError(t, err)
+		assert.Equal(t, want, got, user)
+	}
+	assert.Zero(t, dir.callsTo("conversations.members"), "with qa_leads, membership does not matter")
+	assert.Zero(t, dir.callsTo("users.info"), "a listed guest is a lead all the same")
+}
+
+func TestBurstCostsOneSlackCallPerGroupAndChannel(t *testing.T) {
+	dir := &fakeDirectory{groups: map[string][]string{"S1": {"U2"}}, channels: map[string][]string{"C1": {"U9"}}}
+	leadsPolicy := NewPolicy(&config.QALeads{Usergroups: []string{"S1"}}, dir, time.Minute)
+	membersPolicy := NewPolicy(nil, dir, time.Minute)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			ok, err := p.IsLead(context.Background(), "U2")
+			ok, err := leadsPolicy.IsLead(ctx, "U2")
+			assert.NoError(t, err)
+			assert.True(t, ok)
+			ok, err = membersPolicy.MayManage(ctx, "U9", "C1")
 			assert.NoError(t, err)
 			assert.True(t, ok)
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, 1, groups.calls)
-
-	now = now.Add(2 * time.Minute)
-	_, err := p.IsLead(context.Background(), "U2")
-	require.NoError(t, err)
-	assert.Equal(t, 2, groups.calls, "membership is fetched again once the cache expires")
+	assert.Equal(t, 1, dir.callsTo("usergroups.users.list"))
+	assert.Equal(t, 1, dir.callsTo("conversations.members"))
+	assert.Equal(t, 1, dir.callsTo("users.info"))
 }
 
-func TestSlackErrorFailsClosed(t *testing.T) {
-	groups := &fakeGroups{err: errors.New("ratelimited")}
-	p := NewPolicy(&Leads{Usergroups: []string{"S1"}}, groups, time.Minute)
-	ok, err := p.IsLead(context.Background(), "U2")
-	assert.False(t, ok)
-	assert.ErrorContains(t, err, "S1")
+func TestSlackErrorFailsClosedAndIsNotAskedAgainAtOnce(t *testing.T) {
+	dir := &fakeDirectory{err: errors.New("ratelimited")}
+	p := NewPolicy(&config.QALeads{Usergroups: []string{"S1"}}, dir, time.Minute)
+	for range 3 {
+		ok, err := p.IsLead(ctx, "U2")
+		assert.False(t, ok)
+		assert.ErrorContains(t, err, "S1")
+	}
+	assert.Equal(t, 1, dir.callsTo("usergroups.users.list"), "the failure is cached briefly")
+
+	members := NewPolicy(nil, dir, time.Minute)
+	got, err := members.Manageable(ctx, "U2", []string{"C1"})
+	assert.Empty(t, got)
+	assert.Error(t, err)
 }

@@ -22,7 +22,7 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	failed := false
-	api := newSlack(env)
+	api := newSlack(env, ops.NewMetrics())
 	auth, err := api.AuthTestContext(ctx)
 	if err != nil {
 		fmt.Fprintf(out, "Slack: FAIL %s (check SLACK_BOT_TOKEN)\n", slackProblem(err))

@@ -207,13 +207,13 @@ func TestBurstOfCommandsIsAckedAtOnceWhileApplivieryIsSlow(t *testing.T) {
 	}
 }
 
-// openedView waits for the modal the bot opened for user.
+// openedView waits for the modal the bot opened for user, once it is filled in: the bot opens a
+// "one moment" modal at once and fills it in after checking access.
 func (h *harness) openedView(user string) slackfake.View {
 	h.t.Helper()
-	_, err := h.slack.WaitCall(h.ctx(), "views.open", nil)
-	require.NoError(h.t, err, "no views.open; logs:\n%s", h.logs)
-	views := h.slack.OpenedViews()
-	require.NotEmpty(h.t, views)
-	v := views[len(views)-1]
+	v, err := h.slack.WaitModal(h.ctx(), user, func(v slackfake.View) bool {
+		return !strings.Contains(string(v.JSON), "One moment")
+	})
+	require.NoError(h.t, err, "no modal for %s; logs:\n%s", user, h.logs)
 	return v
 }

@@ -125,7 +125,7 @@ func TestUserGroupLookupFailureFailsClosed(t *testing.T) {
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.FailUsergroups("ratelimited")
 	h.command("U0GROUPIE1", iosChan, "alice@example.com")
-	h.waitResponse("couldn't check whether you are a QA lead")
+	h.waitResponse("couldn't check whether you may manage testers")
 	assert.Empty(t, h.applivery.Requests())
 }
 

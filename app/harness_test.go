@@ -81,6 +81,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h.applivery.AddPublishedApp(store, androidApp, "Acme Android beta", "")
 	h.slack.AddChannel(iosChan, "beta-ios")
 	h.slack.AddChannel(bothChan, "beta")
+	h.slack.AddUser(slackfake.User{ID: lead, Name: "ana"})
+	h.slack.AddUser(slackfake.User{ID: stranger, Name: "olga"})
+	// Without qa_leads, a channel's members manage its testers: the lead is in both channels.
+	h.slack.SetChannelMembers(iosChan, lead)
+	h.slack.SetChannelMembers(bothChan, lead)
 	h.env = map[string]string{
 		"SLACK_APP_TOKEN":        h.slack.AppToken(),
 		"SLACK_BOT_TOKEN":        h.slack.BotToken(),

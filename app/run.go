@@ -37,15 +37,15 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	if err != nil {
 		return err
 	}
-	slackAPI := newSlack(env)
+	slackAPI := newSlack(env, metrics)
 	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
 	invites := invite.NewService(apiClient, store, invite.Options{
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, Logger: logger,
 		Observe: func(s invite.Status) { metrics.Invite(string(s)) },
 	})
 	b := bot.New(bot.Deps{
-		Socket: socket, Slack: slackAPI, Mapping: mapping, MappingFile: env.ChannelsFile,
-		Invites: invites, Access: access.NewPolicy(leads(mapping), groupMembers{slackAPI}, env.QALeadsCacheTTL),
+		Socket: socket, Slack: slackAPI, Mappings: mapping, MappingFile: env.ChannelsFile,
+		Invites: invites, Access: access.NewPolicy(mapping.QALeads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
 		History: store, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})
 
@@ -102,26 +102,48 @@ func newApplivery(env *config.Env, metrics *ops.Metrics) (*applivery.Client, err
 	)
 }
 
-func newSlack(env *config.Env) *slack.Client {
+// slackAttempts is how many times a Web API call is made when Slack answers 429.
+const slackAttempts = 5
+
+func newSlack(env *config.Env, metrics *ops.Metrics) *slack.Client {
 	return slack.New(env.SlackBotToken,
 		slack.OptionAppLevelToken(env.SlackAppToken),
 		slack.OptionAPIURL(env.SlackAPIURL),
 		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		// After OptionHTTPClient, which it wraps.
+		bot.RateLimitRetries(slackAttempts-1, func(method string) { metrics.SlackError(method, "ratelimited") }),
 	)
 }
 
-func leads(m *config.Mapping) *access.Leads {
-	if m.QALeads == nil {
-		return nil
-	}
-	return &access.Leads{Users: m.QALeads.Users, Usergroups: m.QALeads.Usergroups}
+// slackDirectory answers the access policy's questions from Slack's Web API.
+type slackDirectory struct{ api *slack.Client }
+
+func (d slackDirectory) GroupMembers(ctx context.Context, id string) ([]string, error) {
+	return d.api.GetUserGroupMembersContext(ctx, id)
 }
 
-// groupMembers resolves Slack user groups (usergroups.users.list) for the access policy.
-type groupMembers struct{ api *slack.Client }
+func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string, error) {
+	var all []string
+	params := &slack.GetUsersInConversationParameters{ChannelID: id, Limit: 1000}
+	for {
+		members, cursor, err := d.api.GetUsersInConversationContext(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, members...)
+		if cursor == "" {
+			return all, nil
+		}
+		params.Cursor = cursor
+	}
+}
 
-func (g groupMembers) GroupMembers(ctx context.Context, id string) ([]string, error) {
-	return g.api.GetUserGroupMembersContext(ctx, id)
+func (d slackDirectory) IsGuest(ctx context.Context, id string) (bool, error) {
+	user, err := d.api.GetUserInfoContext(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return user.IsRestricted || user.IsUltraRestricted, nil
 }
 
 // slogWriter sends slack-go's own log lines (debug only) through the bot's logger.

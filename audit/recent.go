@@ -17,9 +17,10 @@ const (
 // Query selects entries for Recent. Empty fields do not filter; set fields
 // must all match.
 type Query struct {
-	ChannelID string
-	UserID    string
-	Limit     int // <= 0 means DefaultLimit; values above MaxLimit are capped
+	ChannelID  string
+	ChannelIDs []string // any of these channels; empty does not filter
+	UserID     string
+	Limit      int // <= 0 means DefaultLimit; values above MaxLimit are capped
 }
 
 func (q Query) limit() int {
@@ -39,6 +40,12 @@ func (q Query) sqlWhere() (string, []any) {
 	if q.ChannelID != "" {
 		conds = append(conds, "channel_id = ?")
 		args = append(args, q.ChannelID)
+	}
+	if len(q.ChannelIDs) > 0 {
+		conds = append(conds, "channel_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.ChannelIDs)), ",")+")")
+		for _, id := range q.ChannelIDs {
+			args = append(args, id)
+		}
 	}
 	if q.UserID != "" {
 		conds = append(conds, "user_id = ?")

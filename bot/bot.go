@@ -1,7 +1,11 @@
-// Package bot is the Slack side of the tester bot: it routes Socket Mode envelopes to exactly
-// one handler each, acks at once (with a modal's validation errors when there are any), and does
-// the slow work — Applivery calls, posting results — after the ack. Views are built by pure
-// functions in the view_*.go files; the invite work itself lives in package invite.
+// Package bot is the Slack side of the tester bot. It routes Socket Mode envelopes through one
+// route table to exactly one handler each, acks at once (with a modal's validation errors when
+// there are any), and does the slow work — Applivery calls, posting results — after the ack.
+//
+// Each surface lives in one file with its view, handlers and routes: command.go, manage.go
+// (list, history, remove), invite_modal.go, shortcuts.go, home.go, find.go, revoke.go and
+// results.go (the results thread). Views are built by pure functions and golden-file tested. The
+// invite work itself lives in package invite, and who may do what in package access.
 package bot
 
 import (
@@ -17,15 +21,22 @@ import (
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/cache"
 	"github.com/testerbot/testerbot/invite"
 )
 
-// History reads the audit log; *audit.Store has it.
+// Mappings says which channels invite into which store and apps.
+type Mappings interface {
+	Channel(id string) (config.Channel, bool)
+	All() []config.Channel
+}
+
+// History reads the audit log.
 type History interface {
 	Recent(ctx context.Context, q audit.Query) ([]audit.Entry, error)
 }
 
-// Metrics is told what happens, for operators; nil-safe implementations live in package metrics.
+// Metrics is told what happens, for operators; *ops.Metrics has it.
 type Metrics interface {
 	AckLatency(envelopeType string, d time.Duration)
 	SlackError(method, code string)
@@ -33,11 +44,11 @@ type Metrics interface {
 	InFlight(delta int)
 }
 
-// Deps are what the bot needs; main builds them.
+// Deps are what the bot needs; package app builds them.
 type Deps struct {
 	Socket          *socketmode.Client
 	Slack           SlackAPI
-	Mapping         *config.Mapping
+	Mappings        Mappings
 	MappingFile     string // named in messages about unmapped channels
 	Invites         *invite.Service
 	Access          *access.Policy
@@ -55,9 +66,10 @@ type Bot struct {
 	d       Deps
 	log     *slog.Logger
 	slack   *slackCalls
-	names   *channelNames
+	names   *cache.Cache[string] // channel id → "#name"
 	seen    *envelopeLog
 	metrics Metrics
+	routes  map[routeKey]func(socketmode.Event) reply
 
 	connected atomic.Bool // a live socket: /readyz
 	draining  atomic.Bool // shutting down: refuse new work
@@ -86,11 +98,13 @@ func New(d Deps) *Bot {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000)}
-	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient, attempts: 5, maxWait: 30 * time.Second,
+	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
+		names: cache.New[string](time.Hour, time.Minute)}
+	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
-	b.names = newChannelNames(b.slack)
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
+	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
+		b.findRoutes(), b.revokeRoutes(), b.targetRoutes())
 	return b
 }
 

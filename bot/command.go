@@ -1,9 +1,16 @@
 package bot
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
+	"github.com/slack-go/slack"
+
 	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
 )
 
 // commandKind is what a person asked /invite-tester to do.
@@ -60,3 +67,114 @@ const helpText = "*How to invite testers*\n" +
 	"• `/invite-tester help` shows this message.\n" +
 	"You can also use the *Invite testers* shortcut (⚡ menu) from anywhere, or *Invite testers from message* " +
 	"on a message that lists addresses. Results are posted in a thread in the channel."
+
+func (b *Bot) commandRoutes() []route {
+	return []route{onCommand(b.d.Command, b.onCommand)}
+}
+
+// onCommand handles /invite-tester. Everything that can be decided without a network call —
+// help, bad input, an unmapped channel, too many emails — is answered in the ack itself.
+func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
+	if b.draining.Load() {
+		return reply{ack: ephemeralAck(restartingText)}
+	}
+	if len(cmd.Text) > b.d.MaxCommandBytes {
+		return reply{ack: ephemeralAck(fmt.Sprintf(
+			"That command is %d bytes long; the limit is %d. Use `%s` alone to open the form, or split the list.",
+			len(cmd.Text), b.d.MaxCommandBytes, b.d.Command))}
+	}
+	parsed := parseCommand(cmd.Text)
+	if parsed.kind == cmdHelp {
+		return reply{ack: ephemeralAck(helpText)}
+	}
+	ch, ok := b.d.Mappings.Channel(cmd.ChannelID)
+	if !ok {
+		return reply{ack: ephemeralAck(b.unmappedText(cmd.ChannelID))}
+	}
+	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
+	switch parsed.kind {
+	case cmdOpenModal:
+		return reply{after: func(ctx context.Context) {
+			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Surface: audit.SurfaceModal, ResponseURL: cmd.ResponseURL})
+		}}
+	case cmdList:
+		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.listTesters(ctx, w, ch, parsed.filter) })}
+	case cmdHistory:
+		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.channelHistory(ctx, w, ch) })}
+	case cmdRemove:
+		if msg := removeInputProblem(parsed, b.d.Command); msg != "" {
+			return reply{ack: ephemeralAck(msg)}
+		}
+		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.removeByCommand(ctx, w, ch, parsed.emails[0]) })}
+	}
+	if msg := b.inviteInputProblem(parsed, ch, cmd.Text); msg != "" {
+		return reply{ack: ephemeralAck(msg)}
+	}
+	app := ch.Apps[0]
+	note := ""
+	if len(ch.Apps) > 1 {
+		note = fmt.Sprintf(" (the first of this channel's %d apps; use `%s` alone to choose another)", len(ch.Apps), b.d.Command)
+	}
+	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, audit.SurfaceCommand)
+	dest := destination{channelID: ch.ID, who: w, appNote: note}
+	return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.runInvite(ctx, dest, req) })}
+}
+
+// managing wraps slow work so it only runs for someone who may manage the channel's testers.
+func (b *Bot) managing(w who, channelID string, work func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		if b.mayManage(ctx, w, channelID) {
+			work(ctx)
+		}
+	}
+}
+
+// inviteInputProblem explains, in the ack, why an inline invite cannot go ahead; "" means it can.
+// The person's own text is echoed back (escaped) so nothing they typed is lost.
+func (b *Bot) inviteInputProblem(parsed command, ch config.Channel, text string) string {
+	echo := "\nWhat you typed:\n```" + esc(truncate(text, 2500)) + "```"
+	if len(parsed.refused) > 0 {
+		return "These are not email addresses: " + refusalList(parsed.refused, 10) + ". Nobody was invited; fix them and try again." + echo
+	}
+	if len(parsed.emails) == 0 {
+		return "I found no email address to invite. Try `" + b.d.Command + " alice@example.com`, or `" + b.d.Command + " help`."
+	}
+	if err := b.d.Invites.CheckSize(len(parsed.emails)); err != nil {
+		return fmt.Sprintf("That is %d addresses; one request may invite at most %d. Split the list and try again.",
+			len(parsed.emails), b.d.Invites.MaxEmails()) + echo
+	}
+	if outside := outsideDomains(parsed.emails, ch); len(outside) > 0 {
+		return "Only addresses at " + strings.Join(ch.Domains, ", ") + " may be invited from this channel, so these were not: " +
+			quoteList(outside, 10) + ". Nobody was invited." + echo
+	}
+	return ""
+}
+
+func removeInputProblem(parsed command, command string) string {
+	if len(parsed.emails) != 1 || len(parsed.refused) > 0 {
+		return "Tell me one address to remove, like `" + command + " remove alice@example.com`."
+	}
+	return ""
+}
+
+func outsideDomains(emails []string, ch config.Channel) []string {
+	var out []string
+	for _, e := range emails {
+		if !address.DomainAllowed(e, ch.Domains) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (b *Bot) unmappedText(channelID string) string {
+	return fmt.Sprintf("This channel (%s) is not linked to an Applivery store, so I can't invite testers from here. "+
+		"Ask an admin to add it to the mapping file (%s) and restart me.", code(channelID), code(b.d.MappingFile))
+}
+
+func (b *Bot) inviteRequest(userID string, ch config.Channel, app config.App, emails []string, downloads int, surface audit.Surface) invite.Request {
+	return invite.Request{
+		ID: newRef(), UserID: userID, ChannelID: ch.ID, Surface: surface, StoreID: ch.Store,
+		AppID: app.ID, AppName: app.Name, Emails: emails, Downloads: downloads, Domains: ch.Domains,
+	}
+}

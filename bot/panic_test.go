@@ -46,7 +46,7 @@ func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
 	_, err := pb.fake.WaitAck(pb.ctx(t), id)
 	require.NoError(t, err)
 	entry := pb.assertToldWithReference(t, "slash_commands")
-	assert.Contains(t, entry.Stack, "IsLead", "it panicked where this test means it to")
+	assert.Contains(t, entry.Stack, "MayManage", "it panicked where this test means it to")
 	pb.assertStillServing(t)
 }
 
@@ -64,7 +64,7 @@ func startPanickyBot(t *testing.T, d Deps) *panickyBot {
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
 	logs := &lockedBuffer{}
 	d.Socket, d.Slack = socketmode.New(api), api
-	d.Mapping = &config.Mapping{Channels: []config.Channel{betaIOS}}
+	d.Mappings = &config.Mapping{Channels: []config.Channel{betaIOS}}
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	b := New(d)
 

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
@@ -78,7 +77,7 @@ func TestNoticeModal(t *testing.T) {
 
 func TestHomeForLead(t *testing.T) {
 	golden(t, "home_lead", homeView(homeData{
-		Lead: true, Everyone: true, Leads: &access.Leads{Users: []string{"U1"}, Usergroups: []string{"S1"}},
+		Leads:    &config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}},
 		Channels: []config.Channel{betaIOS, betaBoth},
 		Recent: []audit.Entry{{At: created, UserID: "U1", ChannelID: "C0123ABCD", Email: "alice@example.com",
 			AppName: "Acme iOS beta", Outcome: audit.OutcomeInvited}},
@@ -86,7 +85,7 @@ func TestHomeForLead(t *testing.T) {
 }
 
 func TestHomeForEveryoneElse(t *testing.T) {
-	v := homeView(homeData{Leads: &access.Leads{Users: []string{"U1", "U2"}}})
+	v := homeView(homeData{Leads: &config.QALeads{Users: []string{"U1", "U2"}}})
 	golden(t, "home_non_lead", v)
 	raw, _ := json.Marshal(v)
 	assert.NotContains(t, string(raw), actionHomeInvite, "no invite button for non-leads")
@@ -111,7 +110,7 @@ func TestResultMessages(t *testing.T) {
 func TestFindModalWithResults(t *testing.T) {
 	targets := channelTargets(betaIOS, "#beta-ios")
 	golden(t, "find_modal_results", findModalView(findModal{
-		Targets: targets, Selected: targets[0].key(), Filter: "alice", Searched: true, Store: betaIOS.Store,
+		Targets: targets, Selected: targets[0].key(), Filter: "alice", Searched: true,
 		Results: &invite.Listing{Total: 3, Testers: []invite.Tester{{App: invite.App{ID: iosApp.ID, Name: iosApp.Name},
 			User: applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3}}}},
 	}))

@@ -1,6 +1,9 @@
 package slackfake
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+)
 
 // View is a modal or Home tab the bot opened, pushed, updated or published,
 // as it currently stands.
@@ -191,6 +194,21 @@ func (s *Server) OpenedViews() []View {
 		views = append(views, s.state.views[id].public())
 	}
 	return views
+}
+
+// WaitModal blocks until a modal opened for userID, as it currently stands, satisfies match
+// (nil matches any), and returns the newest such modal. A modal the bot opens as "one moment"
+// and fills in with views.update is found once it is filled in.
+func (s *Server) WaitModal(ctx context.Context, userID string, match func(View) bool) (View, error) {
+	return waitFor(ctx, s, "a modal for "+userID, func() (View, bool) {
+		views := s.OpenedViews()
+		for i := len(views) - 1; i >= 0; i-- {
+			if v := views[i]; v.UserID == userID && (match == nil || match(v)) {
+				return v, true
+			}
+		}
+		return View{}, false
+	})
 }
 
 // HomeView returns the Home tab last published for the user.

@@ -1,5 +1,7 @@
 package bot
 
+// The /invite-tester list, history and remove subcommands.
+
 import (
 	"context"
 	"fmt"

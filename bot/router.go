@@ -21,12 +21,90 @@ type reply struct {
 	after func(ctx context.Context)
 }
 
-// who identifies the person behind an envelope and where to answer them.
-type who struct {
-	userID, channelID, responseURL string
+// routeKey names what an envelope asks for, the way slack-go's SocketmodeHandler keys its
+// handlers: the kind of envelope and its callback id, action id or command name.
+type routeKey struct {
+	kind string // "command", an interaction type such as "block_actions", or "event"
+	id   string // command name, callback id, action id or inner event type
 }
 
-// dispatch handles one envelope: exactly one handler, exactly one ack, slow work after it. A
+// route is one entry of the bot's route table. Each surface's file lists its own routes.
+type route struct {
+	key    routeKey
+	handle func(evt socketmode.Event) reply
+}
+
+const (
+	kindCommand = "command"
+	kindEvent   = "event"
+)
+
+// onCommand routes a slash command by name.
+func onCommand(name string, h func(slack.SlashCommand) reply) route {
+	return route{routeKey{kindCommand, name}, func(evt socketmode.Event) reply {
+		cmd, _ := evt.Data.(slack.SlashCommand)
+		return h(cmd)
+	}}
+}
+
+// onInteraction routes an interaction by type and by callback id (shortcuts, view submissions)
+// or action id (block actions, block suggestions).
+func onInteraction(t slack.InteractionType, id string, h func(slack.InteractionCallback) reply) route {
+	return route{routeKey{string(t), id}, func(evt socketmode.Event) reply {
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		return h(cb)
+	}}
+}
+
+// onEvent routes an Events API event by its inner type.
+func onEvent(innerType string, h func(slackevents.EventsAPIEvent) reply) route {
+	return route{routeKey{kindEvent, innerType}, func(evt socketmode.Event) reply {
+		e, _ := evt.Data.(slackevents.EventsAPIEvent)
+		return h(e)
+	}}
+}
+
+// routeTable gathers every surface's routes. Two surfaces claiming one key is a programming
+// error, caught when the bot is built, because Slack must get exactly one ack per envelope.
+func routeTable(groups ...[]route) map[routeKey]func(socketmode.Event) reply {
+	table := map[routeKey]func(socketmode.Event) reply{}
+	for _, routes := range groups {
+		for _, r := range routes {
+			if _, dup := table[r.key]; dup {
+				panic(fmt.Sprintf("bot: two routes for %s %q", r.key.kind, r.key.id))
+			}
+			table[r.key] = r.handle
+		}
+	}
+	return table
+}
+
+// keyOf is the route key of an envelope.
+func keyOf(evt socketmode.Event) routeKey {
+	switch d := evt.Data.(type) {
+	case slack.SlashCommand:
+		return routeKey{kindCommand, d.Command}
+	case slack.InteractionCallback:
+		switch d.Type {
+		case slack.InteractionTypeShortcut, slack.InteractionTypeMessageAction:
+			return routeKey{string(d.Type), d.CallbackID}
+		case slack.InteractionTypeViewSubmission, slack.InteractionTypeViewClosed:
+			return routeKey{string(d.Type), d.View.CallbackID}
+		case slack.InteractionTypeBlockActions:
+			if len(d.ActionCallback.BlockActions) > 0 {
+				return routeKey{string(d.Type), d.ActionCallback.BlockActions[0].ActionID}
+			}
+		case slack.InteractionTypeBlockSuggestion:
+			return routeKey{string(d.Type), d.ActionID}
+		}
+		return routeKey{string(d.Type), ""}
+	case slackevents.EventsAPIEvent:
+		return routeKey{kindEvent, d.InnerEvent.Type}
+	}
+	return routeKey{}
+}
+
+// dispatch handles one envelope: at most one handler, exactly one ack, slow work after it. A
 // panic anywhere is recovered, logged with a reference id, and the person is told.
 func (b *Bot) dispatch(evt socketmode.Event) {
 	req := evt.Request
@@ -39,7 +117,12 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID, "type", req.Type)
 		return
 	}
-	r, ok := b.safely(evt, func() reply { return b.route(evt) })
+	handle, ok := b.routes[keyOf(evt)]
+	if !ok {
+		b.ack(evt, nil, start)
+		return
+	}
+	r, ok := b.safely(evt, func() reply { return handle(evt) })
 	if !ok {
 		b.ack(evt, nil, start)
 		return
@@ -67,6 +150,8 @@ func (b *Bot) refuseWhileDraining(evt socketmode.Event) {
 		b.tell(ctx, w, restartingText)
 	}
 }
+
+const restartingText = ":hourglass: I'm restarting. Please try again in a moment."
 
 func (b *Bot) ack(evt socketmode.Event, payload any, start time.Time) {
 	var err error
@@ -108,78 +193,6 @@ func (b *Bot) safely(evt socketmode.Event, f func() reply) (r reply, ok bool) {
 	return f(), true
 }
 
-// route picks the one handler for an envelope.
-func (b *Bot) route(evt socketmode.Event) reply {
-	switch evt.Type {
-	case socketmode.EventTypeSlashCommand:
-		cmd, _ := evt.Data.(slack.SlashCommand)
-		return b.onCommand(cmd)
-	case socketmode.EventTypeEventsAPI:
-		e, _ := evt.Data.(slackevents.EventsAPIEvent)
-		if home, ok := e.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
-			return reply{after: func(ctx context.Context) { b.publishHome(ctx, home.User) }}
-		}
-	case socketmode.EventTypeInteractive:
-		cb, _ := evt.Data.(slack.InteractionCallback)
-		return b.routeInteraction(cb)
-	}
-	return reply{}
-}
-
-func (b *Bot) routeInteraction(cb slack.InteractionCallback) reply {
-	switch cb.Type {
-	case slack.InteractionTypeShortcut:
-		if cb.CallbackID == callbackGlobalShortcut {
-			return b.onGlobalShortcut(cb)
-		}
-	case slack.InteractionTypeMessageAction:
-		if cb.CallbackID == callbackMessageShortcut {
-			return b.onMessageShortcut(cb)
-		}
-	case slack.InteractionTypeViewSubmission:
-		switch cb.View.CallbackID {
-		case callbackInviteModal:
-			return b.onInviteSubmit(cb)
-		case callbackFindModal:
-			return b.onFindSubmit(cb)
-		}
-	case slack.InteractionTypeBlockActions:
-		if len(cb.ActionCallback.BlockActions) == 0 {
-			return reply{}
-		}
-		action := cb.ActionCallback.BlockActions[0]
-		switch action.ActionID {
-		case actionHomeInvite:
-			return b.onHomeInvite(cb)
-		case actionHomeFind:
-			return b.onHomeFind(cb)
-		case actionRevoke:
-			return b.onRevoke(cb, action)
-		case actionFindRemove:
-			return b.onFindRemove(cb, action)
-		}
-	}
-	return reply{}
-}
-
-func whoOf(evt socketmode.Event) who {
-	switch d := evt.Data.(type) {
-	case slack.SlashCommand:
-		return who{userID: d.UserID, channelID: d.ChannelID, responseURL: d.ResponseURL}
-	case slack.InteractionCallback:
-		w := who{userID: d.User.ID, channelID: d.Channel.ID, responseURL: d.ResponseURL}
-		if len(d.ResponseURLs) > 0 && w.responseURL == "" {
-			w.responseURL = d.ResponseURLs[0].ResponseURL
-		}
-		return w
-	case slackevents.EventsAPIEvent:
-		if home, ok := d.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-			return who{userID: home.User}
-		}
-	}
-	return who{}
-}
-
 func eventID(evt socketmode.Event) string {
 	if e, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 		if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok {
@@ -187,33 +200,6 @@ func eventID(evt socketmode.Event) string {
 		}
 	}
 	return ""
-}
-
-// tell sends a private message to a person: through response_url when there is one (it works
-// in channels the bot is not in), else as an ephemeral message, else as a direct message.
-func (b *Bot) tell(ctx context.Context, w who, text string) {
-	var err error
-	switch {
-	case w.responseURL != "":
-		err = b.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
-	case w.channelID != "" && w.userID != "":
-		err = b.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false))
-		if err != nil {
-			_, err = b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
-		}
-	case w.userID != "":
-		_, err = b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
-	default:
-		return
-	}
-	if err != nil {
-		b.log.Warn("could not tell the user", "user", w.userID, "error", err.Error())
-	}
-}
-
-// ephemeralAck is a slash command ack that shows text only to the person who typed it.
-func ephemeralAck(text string) map[string]any {
-	return map[string]any{"response_type": "ephemeral", "text": text}
 }
 
 func newRef() string {

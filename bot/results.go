@@ -1,10 +1,9 @@
 package bot
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -12,21 +11,108 @@ import (
 	"github.com/testerbot/testerbot/invite"
 )
 
+// The results thread: a parent message edited live from "inviting…" to a summary, the testers
+// in its thread in groups, and the app's download link.
+
+// destination says where an invite's results go.
+type destination struct {
+	channelID string
+	threadTS  string // post into this existing thread (message shortcut); "" starts a new one
+	who       who    // the person who asked, told privately when the channel is out of reach
+	appNote   string // appended to the parent message, e.g. which of several apps was used
+}
+
 // testersPerMessage keeps each thread reply well inside Slack's 50-block limit while grouping
 // a bulk invite into a few messages rather than one per email.
 const testersPerMessage = 20
 
-// message is one Slack message: blocks plus the plain text used for notifications.
+// message is one Slack message: blocks plus the plain text used for notifications (and shown
+// alone when Slack refuses the blocks).
 type message struct {
 	text   string
 	blocks []slack.Block
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+// runInvite posts the parent message, runs the invite with live progress, then posts the
+// per-tester details into the thread. If the bot cannot post in the channel nobody is invited,
+// and the person is told how to fix it: results nobody could see would be lost.
+func (b *Bot) runInvite(ctx context.Context, dest destination, req invite.Request) {
+	total := len(req.Emails)
+	status, err := b.slack.post(ctx, dest.channelID,
+		slack.MsgOptionText(startText(req, dest.appNote), false),
+		slack.MsgOptionTS(dest.threadTS))
+	if err != nil {
+		b.cannotPost(ctx, dest, err)
+		return
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	thread := dest.threadTS
+	if thread == "" {
+		thread = status
+	}
+	progress := newProgressUpdater(total, progressInterval, func(done int) {
+		_ = b.slack.update(ctx, dest.channelID, status, slack.MsgOptionText(progressText(req, dest.appNote, done, total), false))
+	})
+	report, err := b.d.Invites.Invite(ctx, req, progress.report)
+	progress.stop()
+	if err != nil { // refused as a whole; callers check the size first, so this is a safety net
+		_ = b.slack.update(ctx, dest.channelID, status, slack.MsgOptionText(":x: "+esc(err.Error()), false))
+		return
+	}
+	if err := b.slack.update(ctx, dest.channelID, status,
+		slack.MsgOptionText(summaryText(report, dest.appNote), false)); err != nil {
+		b.log.Warn("could not update the parent message", "request_id", req.ID, "error", err.Error())
+	}
+	for _, msg := range resultMessages(report) {
+		if !b.postInThread(ctx, dest, thread, msg, req.ID) {
+			return
+		}
+	}
+}
+
+// postInThread posts one message of results. When Slack refuses the message itself (its
+// blocks), the plain text goes instead and the rest follows: one bad message must never lose
+// the others. It returns false only when the channel itself is out of reach.
+func (b *Bot) postInThread(ctx context.Context, dest destination, thread string, msg message, requestID string) bool {
+	_, err := b.slack.post(ctx, dest.channelID, slack.MsgOptionTS(thread),
+		slack.MsgOptionText(msg.text, false), slack.MsgOptionBlocks(msg.blocks...))
+	if err == nil {
+		return true
+	}
+	if channelGone(err) {
+		b.log.Error("could not post results", "request_id", requestID, "error", slackErrorCode(err))
+		b.tell(ctx, dest.who, "I invited the testers but could not post the details in the thread: "+code(slackErrorCode(err))+". See the App Home for the latest invitations.")
+		return false
+	}
+	b.log.Warn("Slack refused a results message; posting it as plain text", "request_id", requestID, "error", slackErrorCode(err))
+	if _, err := b.slack.post(ctx, dest.channelID, slack.MsgOptionTS(thread), slack.MsgOptionText(msg.text, false)); err != nil {
+		b.log.Error("could not post results as plain text either", "request_id", requestID, "error", slackErrorCode(err))
+	}
+	return true
+}
+
+// channelGone reports a Slack error that concerns the channel rather than the message.
+func channelGone(err error) bool {
+	switch slackErrorCode(err) {
+	case "not_in_channel", "channel_not_found", "is_archived", "restricted_action", "restricted_action_thread_only":
+		return true
+	}
+	return false
+}
+
+// cannotPost tells the person why their invite did not run, with the fix.
+func (b *Bot) cannotPost(ctx context.Context, dest destination, err error) {
+	code := slackErrorCode(err)
+	b.log.Warn("cannot post in channel", "channel", dest.channelID, "error", code)
+	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", dest.channelID, code)
+	switch code {
+	case "not_in_channel", "channel_not_found":
+		text += " Add me to the channel first: type `/invite @testerbot` there (for a private channel, a member must do it), then try again."
+	case "is_archived":
+		text += " The channel is archived; ask an admin to map another channel."
+	default:
+		text += " Please try again in a moment."
+	}
+	b.tell(ctx, dest.who, text)
 }
 
 func startText(req invite.Request, appNote string) string {
@@ -71,13 +157,11 @@ func resultMessages(r *invite.Report) []message {
 			blocks = append(blocks, resultBlock(r.Request, res))
 			lines = append(lines, resultLine(res))
 		}
-		out = append(out, message{text: truncate(strings.Join(lines, "\n"), 3000), blocks: blocks})
+		out = append(out, message{text: cutMrkdwn(strings.Join(lines, "\n"), maxMrkdwn), blocks: blocks})
 	}
 	if r.Count(invite.Invited)+r.Count(invite.AlreadyInvited) > 0 {
 		text := linkText(r.Request.AppName, r.DistributionURL)
-		out = append(out, message{text: text, blocks: []slack.Block{
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
-		}})
+		out = append(out, message{text: text, blocks: []slack.Block{section(text, nil)}})
 	}
 	return out
 }
@@ -118,16 +202,24 @@ func resultBlock(req invite.Request, res invite.Result) slack.Block {
 	switch res.Status {
 	case invite.Invited:
 		text = fmt.Sprintf(":white_check_mark: *%s* invited\n%s", esc(res.Email), userDetails(req.AppName, res.User, true))
-		accessory = slack.NewAccessory(revokeButton(req, res.Email, res.User))
+		accessory = slack.NewAccessory(revokeButton(revokeTargetOf(req, res)))
 	case invite.AlreadyInvited:
 		text = fmt.Sprintf(":information_source: *%s* was already a tester, so I did not invite them again\n%s", esc(res.Email), userDetails(req.AppName, res.User, false))
-		accessory = slack.NewAccessory(revokeButton(req, res.Email, res.User))
+		accessory = slack.NewAccessory(revokeButton(revokeTargetOf(req, res)))
 	case invite.Refused:
 		text = fmt.Sprintf(":no_entry_sign: *%s* not invited: %s", esc(res.Email), esc(res.Reason))
 	default:
 		text = fmt.Sprintf(":x: *%s* failed: %s\n%s", esc(res.Email), appliveryError(res), esc(res.Reason))
 	}
-	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, 3000), false, false), nil, accessory)
+	return section(text, accessory)
+}
+
+func revokeTargetOf(req invite.Request, res invite.Result) revokeTarget {
+	rt := revokeTarget{Store: req.StoreID, App: req.AppID, AppName: req.AppName, Email: res.Email, Channel: req.ChannelID}
+	if res.User != nil {
+		rt.OTPUserID = res.User.ID
+	}
+	return rt
 }
 
 func appliveryError(res invite.Result) string {
@@ -154,43 +246,4 @@ func userDetails(appName string, u *applivery.OTPUser, created bool) string {
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-func downloadsText(n int) string {
-	if n < 0 {
-		return "unlimited downloads"
-	}
-	return plural(n, "download allowed", "downloads allowed")
-}
-
-// slackDate lets Slack show a time in each reader's own time zone, with UTC as the fallback.
-func slackDate(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
-}
-
-// revokeTarget is what a Revoke button carries: exactly whom to remove from which app.
-type revokeTarget struct {
-	Store     string `json:"s"`
-	App       string `json:"a"`
-	AppName   string `json:"n"`
-	OTPUserID string `json:"u"`
-	Email     string `json:"e"`
-	Channel   string `json:"c"`
-}
-
-func revokeButton(req invite.Request, email string, u *applivery.OTPUser) *slack.ButtonBlockElement {
-	target := revokeTarget{Store: req.StoreID, App: req.AppID, AppName: truncate(req.AppName, 100), Email: email, Channel: req.ChannelID}
-	if u != nil {
-		target.OTPUserID = u.ID
-	}
-	value, _ := json.Marshal(target)
-	btn := slack.NewButtonBlockElement(actionRevoke, string(value), slack.NewTextBlockObject(slack.PlainTextType, "Revoke", false, false))
-	btn.Style = slack.StyleDanger
-	btn.Confirm = slack.NewConfirmationBlockObject(
-		slack.NewTextBlockObject(slack.PlainTextType, "Revoke this tester?", false, false),
-		slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("*%s* will lose access to *%s* in Applivery.", esc(target.Email), esc(req.AppName)), false, false),
-		slack.NewTextBlockObject(slack.PlainTextType, "Revoke", false, false),
-		slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false))
-	btn.Confirm.Style = slack.StyleDanger
-	return btn
 }

@@ -1,0 +1,186 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/config"
+)
+
+// The App Home: what the bot does, the mappings a person may manage with buttons to invite and
+// to find testers, and recent invitations.
+
+const (
+	actionHomeInvite = "home_invite"
+	actionHomeFind   = "home_find"
+)
+
+// homeData is everything the App Home shows one person.
+type homeData struct {
+	Channels []config.Channel // the mappings the viewer may manage; none: no buttons
+	Leads    *config.QALeads
+	Recent   []audit.Entry // invitations in those channels
+	Problem  string        // mrkdwn: why Slack could not say what the viewer may manage
+}
+
+// homeView builds the App Home tab. It is pure, and golden-file tested.
+func homeView(d homeData) slack.HomeTabViewRequest {
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Tester invites")),
+		section("I invite testers into your private Applivery app store and post who was invited, by whom, in a thread of the channel.", nil),
+	}
+	switch {
+	case d.Problem != "":
+		blocks = append(blocks, section(d.Problem, nil))
+	case len(d.Channels) > 0:
+		blocks = append(blocks, slack.NewActionBlock("home_actions",
+			slack.NewButtonBlockElement(actionHomeInvite, "invite", plain("Invite testers")).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(actionHomeFind, "find", plain("Find or remove a tester")),
+		))
+		blocks = append(blocks, mappingBlocks(d.Channels)...)
+		blocks = append(blocks, recentBlocks(d.Recent)...)
+	case d.Leads != nil:
+		blocks = append(blocks, section("Only QA leads can invite testers. "+leadsText(d.Leads)+" can invite someone for you.", nil))
+	default:
+		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests never manage testers.)", nil))
+	}
+	blocks = append(blocks, slack.NewDividerBlock(), section(helpText, nil))
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// homeChannelsShown keeps the App Home within Slack's 100-block limit.
+const homeChannelsShown = 20
+
+func mappingBlocks(channels []config.Channel) []slack.Block {
+	blocks := []slack.Block{slack.NewDividerBlock(), section("*Where you can invite*", nil)}
+	for i, ch := range channels {
+		if i == homeChannelsShown {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more channels.", len(channels)-i))))
+			break
+		}
+		var apps []string
+		for _, a := range ch.Apps {
+			apps = append(apps, "*"+esc(a.Name)+"*")
+		}
+		text := fmt.Sprintf("<#%s> → store %s: %s\nNew testers get %s", ch.ID, code(ch.Store), strings.Join(apps, ", "), downloadsText(ch.Downloads))
+		if len(ch.Domains) > 0 {
+			text += "; only addresses at " + esc(strings.Join(ch.Domains, ", "))
+		}
+		blocks = append(blocks, section(text, nil))
+	}
+	return blocks
+}
+
+// homeRecentShown is how many invitations the App Home lists.
+const homeRecentShown = 15
+
+func recentBlocks(entries []audit.Entry) []slack.Block {
+	blocks := []slack.Block{slack.NewDividerBlock(), section("*Recent invitations*", nil)}
+	if len(entries) == 0 {
+		return append(blocks, slack.NewContextBlock("", mrkdwn("None yet.")))
+	}
+	var lines []string
+	for i, e := range entries {
+		if i == homeRecentShown {
+			break
+		}
+		lines = append(lines, historyLine(e, true))
+	}
+	return append(blocks, section(strings.Join(lines, "\n"), nil))
+}
+
+// historyLine is one audit entry for people: when, who, whom, where, what happened.
+func historyLine(e audit.Entry, withUser bool) string {
+	by := ""
+	if withUser {
+		by = fmt.Sprintf(" by <@%s>", e.UserID)
+	}
+	return fmt.Sprintf("• %s %s *%s* in %s into *%s*%s", slackDate(e.At), outcomeWord(e.Outcome), esc(e.Email),
+		channelRef(e.ChannelID), esc(e.AppName), by)
+}
+
+func channelRef(id string) string {
+	if id == "" {
+		return "the App Home"
+	}
+	return "<#" + id + ">"
+}
+
+func outcomeWord(o audit.Outcome) string {
+	switch o {
+	case audit.OutcomeInvited:
+		return ":white_check_mark: invited"
+	case audit.OutcomeAlreadyInvited:
+		return ":information_source: already had"
+	case audit.OutcomeRefused:
+		return ":no_entry_sign: refused"
+	case audit.OutcomeRemoved:
+		return ":wastebasket: removed"
+	default:
+		return ":x: failed to invite"
+	}
+}
+
+func (b *Bot) homeRoutes() []route {
+	return []route{
+		onEvent(string(slackevents.AppHomeOpened), b.onHomeOpened),
+		onInteraction(slack.InteractionTypeBlockActions, actionHomeInvite, b.onHomeInvite),
+		onInteraction(slack.InteractionTypeBlockActions, actionHomeFind, b.onHomeFind),
+	}
+}
+
+func (b *Bot) onHomeOpened(e slackevents.EventsAPIEvent) reply {
+	home, ok := e.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || home.Tab != "home" {
+		return reply{}
+	}
+	return reply{after: func(ctx context.Context) { b.publishHome(ctx, home.User) }}
+}
+
+// publishHome renders the App Home for one person, showing only what they may manage.
+func (b *Bot) publishHome(ctx context.Context, userID string) {
+	channels, err := b.manageable(ctx, userID)
+	data := homeData{Channels: channels, Leads: b.d.Access.Leads()}
+	if err != nil {
+		data.Problem = b.accessUnknown(userID, err)
+	}
+	if len(channels) > 0 {
+		data.Recent = b.recentIn(ctx, channels)
+	}
+	if err := b.slack.publishHome(ctx, userID, homeView(data)); err != nil {
+		b.log.Warn("could not publish the App Home", "user", userID, "error", slackErrorCode(err))
+	}
+}
+
+// recentIn reads the latest invitations in the given channels from the audit log.
+func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []audit.Entry {
+	if b.d.History == nil {
+		return nil
+	}
+	q := audit.Query{Limit: homeRecentShown}
+	for _, ch := range channels {
+		q.ChannelIDs = append(q.ChannelIDs, ch.ID)
+	}
+	entries, err := b.d.History.Recent(ctx, q)
+	if err != nil {
+		b.log.Warn("could not read the audit log", "error", err.Error())
+	}
+	return entries
+}
+
+// onHomeInvite opens the invite modal from the App Home button.
+func (b *Bot) onHomeInvite(cb slack.InteractionCallback) reply {
+	w := who{userID: cb.User.ID}
+	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, audit.SurfaceHome) }}
+}
+
+// onHomeFind opens the "find or remove a tester" modal.
+func (b *Bot) onHomeFind(cb slack.InteractionCallback) reply {
+	w := who{userID: cb.User.ID}
+	return reply{after: func(ctx context.Context) { b.openFindModal(ctx, w, cb.TriggerID) }}
+}

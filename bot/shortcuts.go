@@ -1,0 +1,57 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/audit"
+)
+
+// The global shortcut (⚡ menu) and the message shortcut (a message's ⋯ menu). Both open the
+// invite modal; their callback ids are set in manifest.yaml.
+const (
+	callbackGlobalShortcut  = "invite_testers"
+	callbackMessageShortcut = "invite_testers_from_message"
+)
+
+func (b *Bot) shortcutRoutes() []route {
+	return []route{
+		onInteraction(slack.InteractionTypeShortcut, callbackGlobalShortcut, b.onGlobalShortcut),
+		onInteraction(slack.InteractionTypeMessageAction, callbackMessageShortcut, b.onMessageShortcut),
+	}
+}
+
+// onGlobalShortcut opens the invite modal with a choice of every mapping the person may manage.
+func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
+	w := who{userID: cb.User.ID, responseURL: cb.ResponseURL}
+	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, audit.SurfaceGlobalShortcut) }}
+}
+
+// onMessageShortcut opens the invite modal prefilled with the addresses found in the message;
+// results go into that message's thread.
+func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
+	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
+	return reply{after: func(ctx context.Context) {
+		ch, ok := b.d.Mappings.Channel(cb.Channel.ID)
+		if !ok {
+			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", b.unmappedText(cb.Channel.ID))
+			return
+		}
+		thread := cb.Message.ThreadTimestamp
+		if thread == "" {
+			thread = cb.Message.Timestamp
+		}
+		b.openChannelModal(ctx, w, cb.TriggerID, ch, address.Find(cb.Message.Text),
+			modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: thread})
+	}}
+}
+
+func foundNote(n int) string {
+	if n == 0 {
+		return "I found no email address in that message; type them below. Results will be posted in its thread."
+	}
+	return fmt.Sprintf("I found %s in that message. Results will be posted in its thread.", plural(n, "address", "addresses"))
+}

@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/config"
+)
+
+// target is one place testers can be invited into: a mapped channel and one of its apps.
+type target struct {
+	Channel     config.Channel
+	ChannelName string // "#beta-ios", or the id when Slack would not say
+	App         config.App
+}
+
+func (t target) key() string { return t.Channel.ID + "/" + t.App.ID }
+
+func (t target) label() string { return truncate(t.ChannelName+" · "+t.App.Name, maxOption) }
+
+// channelTargets lists a channel's apps as targets.
+func channelTargets(ch config.Channel, name string) []target {
+	out := make([]target, 0, len(ch.Apps))
+	for _, app := range ch.Apps {
+		out = append(out, target{Channel: ch, ChannelName: name, App: app})
+	}
+	return out
+}
+
+// resolveTarget finds a target key ("C…/app id") in today's mapping.
+func (b *Bot) resolveTarget(key string) (target, bool) {
+	chID, appID, _ := strings.Cut(key, "/")
+	ch, ok := b.d.Mappings.Channel(chID)
+	if !ok {
+		return target{}, false
+	}
+	app, ok := ch.App(appID)
+	if !ok {
+		return target{}, false
+	}
+	return target{Channel: ch, ChannelName: b.cachedChannelName(ch.ID), App: app}, true
+}
+
+// namedTargets lists the apps of channels by "#channel · App", asking Slack for the names it
+// does not know yet, in parallel and within a short deadline.
+func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []target {
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	names := make([]string, len(channels))
+	var wg sync.WaitGroup
+	for i, ch := range channels {
+		wg.Go(func() { names[i] = b.channelName(ctx, ch.ID) })
+	}
+	wg.Wait()
+	var out []target
+	for i, ch := range channels {
+		out = append(out, channelTargets(ch, names[i])...)
+	}
+	return out
+}
+
+// maxStaticOptions is Slack's limit on a static select's options. Past it, the select is an
+// external_select whose options come from type-ahead (block_suggestion), so every target stays
+// reachable.
+const maxStaticOptions = 100
+
+// targetSelect is the "Invite into" input: a static select of every target, or type-ahead when
+// there are more than Slack lets a static select hold. appOnly shows app names alone (the
+// channel is given).
+func targetSelect(targets []target, selected string, appOnly bool) *slack.InputBlock {
+	label := "Invite into"
+	if appOnly {
+		label = "App"
+	}
+	var sel *slack.SelectBlockElement
+	if len(targets) > maxStaticOptions {
+		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Type a channel or app name…"), blockTarget)
+		minQuery := 0 // show the first matches as soon as the menu opens
+		sel.MinQueryLength = &minQuery
+		for _, t := range targets {
+			if t.key() == selected {
+				sel.InitialOption = targetOption(t, appOnly)
+			}
+		}
+		return slack.NewInputBlock(blockTarget, plain(label), plain("Type to search all "+plural(len(targets), "target", "targets")+"."), sel)
+	}
+	options := make([]*slack.OptionBlockObject, 0, len(targets))
+	for _, t := range targets {
+		options = append(options, targetOption(t, appOnly))
+	}
+	sel = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…"), blockTarget, options...)
+	for _, opt := range options {
+		if opt.Value == selected || (selected == "" && sel.InitialOption == nil) {
+			sel.InitialOption = opt
+		}
+	}
+	return slack.NewInputBlock(blockTarget, plain(label), nil, sel)
+}
+
+func targetOption(t target, appOnly bool) *slack.OptionBlockObject {
+	label := t.label()
+	if appOnly {
+		label = truncate(t.App.Name, maxOption)
+	}
+	return slack.NewOptionBlockObject(t.key(), plain(label), nil)
+}
+
+func (b *Bot) targetRoutes() []route {
+	return []route{onInteraction(slack.InteractionTypeBlockSuggestion, blockTarget, b.onTargetSuggestion)}
+}
+
+// suggestionBudget is how long type-ahead may spend finding targets: its answer is the ack.
+const suggestionBudget = 1500 * time.Millisecond
+
+// onTargetSuggestion answers type-ahead in a target select with up to 100 of the targets the
+// person may manage whose "#channel · App" contains what they typed. The modal was filled
+// moments ago, so access and channel names are normally cached; a cold cache gets the budget.
+func (b *Bot) onTargetSuggestion(cb slack.InteractionCallback) reply {
+	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	defer cancel()
+	channels, err := b.manageable(ctx, cb.User.ID)
+	if err != nil {
+		b.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err.Error())
+		return reply{ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+	}
+	var targets []target
+	for _, ch := range channels {
+		targets = append(targets, channelTargets(ch, b.cachedChannelName(ch.ID))...)
+	}
+	return reply{ack: slack.OptionsResponse{Options: matchingOptions(targets, cb.Value)}}
+}
+
+// matchingOptions is the type-ahead answer: targets whose channel or app name contains query,
+// ignoring case, at most maxStaticOptions of them.
+func matchingOptions(targets []target, query string) []*slack.OptionBlockObject {
+	query = strings.ToLower(strings.TrimSpace(query))
+	options := []*slack.OptionBlockObject{}
+	for _, t := range targets {
+		if len(options) == maxStaticOptions {
+			break
+		}
+		if strings.Contains(strings.ToLower(t.ChannelName+" "+t.App.Name), query) {
+			options = append(options, targetOption(t, false))
+		}
+	}
+	return options
+}

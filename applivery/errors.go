@@ -26,6 +26,9 @@ var (
 	ErrRateLimited = errors.New("applivery: rate limited")
 	// ErrServer: the API or a proxy in front of it failed (HTTP 5xx).
 	ErrServer = errors.New("applivery: server error")
+	// ErrFilterTooLong: a listing's filter text is longer than Applivery
+	// accepts (see MaxFilterLength); no request was made.
+	ErrFilterTooLong = errors.New("applivery: filter too long")
 	// ErrOutcomeUnknown marks a create that may or may not have happened;
 	// see OutcomeUnknown.
 	ErrOutcomeUnknown = errors.New("applivery: outcome unknown")

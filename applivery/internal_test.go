@@ -2,11 +2,13 @@ package applivery
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBackoffDoublesUpToTheCap(t *testing.T) {
@@ -43,17 +45,27 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-func TestEmailSearchTerm(t *testing.T) {
-	cases := map[string]string{
-		"ada@example.com":         "ada@example.com",
-		" ada@example.com ":       "ada@example.com",
-		"ada+beta@example.com":    "beta@example.com",
-		"a.very.long+x@ex.io":     "a.very.long",
-		"weird$name{1}@example.z": "@example.z",
-		"+++":                     "",
-	}
-	for email, want := range cases {
-		assert.Equal(t, want, emailSearchTerm(email), email)
+func TestEmailFilterIsALiteralWithinTheLimit(t *testing.T) {
+	got, err := emailFilter("ada+beta@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, `ada\+beta@example\.com`, got)
+	assert.True(t, regexp.MustCompile("(?i)"+got).MatchString("xADA+Beta@Example.com"), "matches the address as a MongoDB $regex would")
+	assert.False(t, regexp.MustCompile("(?i)"+got).MatchString("adaabeta@example.com"), "+ is not a quantifier")
+
+	for text, ok := range map[string]bool{
+		strings.Repeat("a", MaxFilterLength):      true,
+		strings.Repeat("a", MaxFilterLength+1):    false,
+		strings.Repeat("+", MaxFilterLength/2):    true,  // 500 once escaped
+		strings.Repeat("+", MaxFilterLength/2+1):  false, // 502 once escaped
+		strings.Repeat("é", MaxFilterLength):      true,  // characters, not bytes
+		strings.Repeat("a.", MaxFilterLength/3+1): false,
+	} {
+		_, err := emailFilter(text)
+		if ok {
+			assert.NoError(t, err, "%d characters", len([]rune(text)))
+		} else {
+			assert.ErrorIs(t, err, ErrFilterTooLong, "%d characters", len([]rune(text)))
+		}
 	}
 }
 

@@ -19,6 +19,12 @@ import (
 // pagedUsers serves emails as a mongoose-paginate listing, honouring page
 // and limit like the real API.
 func pagedUsers(emails []string) http.HandlerFunc {
+	return pagedUsersWithout(emails)
+}
+
+// pagedUsersWithout is pagedUsers leaving the given members out of every
+// page, as servers that do not send them would.
+func pagedUsersWithout(emails []string, omit ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		page = max(page, 1)
@@ -36,10 +42,14 @@ func pagedUsers(emails []string) http.HandlerFunc {
 		if page < totalPages {
 			next = page + 1
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": true, "data": map[string]any{
+		data := map[string]any{
 			"items": items, "totalDocs": len(emails), "limit": limit, "page": page, "totalPages": totalPages,
 			"hasNextPage": page < totalPages, "nextPage": next, "hasPrevPage": page > 1, "prevPage": nil,
-		}})
+		}
+		for _, key := range omit {
+			delete(data, key)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": true, "data": data})
 	}
 }
 
@@ -70,7 +80,8 @@ func TestListOTPUsersSendsFiltersAndDecodesThePage(t *testing.T) {
 	assert.Equal(t, 25, page.TotalDocs)
 	assert.Equal(t, 3, page.Page)
 	assert.Equal(t, 3, page.TotalPages)
-	assert.False(t, page.HasNextPage)
+	require.NotNil(t, page.HasNextPage)
+	assert.False(t, *page.HasNextPage)
 	assert.Equal(t, 0, page.NextPage, "null nextPage reads as 0")
 	assert.True(t, page.HasPrevPage)
 }
@@ -108,15 +119,54 @@ func TestListAllOTPUsersStopsAtTheCap(t *testing.T) {
 	assert.Len(t, s.requests(), 2, "no page is fetched beyond the cap")
 }
 
-func TestListAllOTPUsersSurvivesAnEmptyPageClaimingMore(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"items":[],"totalDocs":5,"page":1,"hasNextPage":true,"nextPage":1}}`))
+func TestListAllOTPUsersWalksWithoutHasNextPage(t *testing.T) {
+	cases := map[string][]string{
+		"by totalPages":          {"hasNextPage", "nextPage"},
+		"by totalDocs":           {"hasNextPage", "nextPage", "totalPages"},
+		"by totalDocs, no limit": {"hasNextPage", "nextPage", "totalPages", "limit"},
+		"hasNextPage alone":      {"totalPages", "totalDocs", "nextPage"},
+	}
+	for name, omit := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, pagedUsersWithout(emails(23), omit...))
+			c, _ := newTestClient(t, s)
+
+			users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Limit: 10}, 0)
+			require.NoError(t, err)
+			require.Len(t, users, 23)
+			assert.Equal(t, "tester22@example.com", users[22].Email)
+			assert.Len(t, s.requests(), 3, "no page is asked for beyond the last")
+		})
+	}
+}
+
+func TestListAllOTPUsersStopsWhenNothingSaysThereIsMore(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":{"items":[{"id":"`+userID+`","email":"ada@example.com"}],"page":1}}`))
 	c, _ := newTestClient(t, s)
 
-	users, total, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
+	users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
 	require.NoError(t, err)
-	assert.Empty(t, users)
-	assert.Equal(t, 5, total)
+	assert.Len(t, users, 1)
 	assert.Len(t, s.requests(), 1)
+}
+
+func TestListAllOTPUsersSurvivesAnEmptyPageClaimingMore(t *testing.T) {
+	for name, body := range map[string]string{
+		"hasNextPage": `{"items":[],"totalDocs":5,"page":1,"hasNextPage":true,"nextPage":1}`,
+		"totalPages":  `{"items":[],"totalDocs":5,"page":1,"totalPages":3}`,
+		"totalDocs":   `{"items":[],"totalDocs":5,"page":1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, respond(200, `{"status":true,"data":`+body+`}`))
+			c, _ := newTestClient(t, s)
+
+			users, total, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
+			require.NoError(t, err)
+			assert.Empty(t, users)
+			assert.Equal(t, 5, total)
+			assert.Len(t, s.requests(), 1)
+		})
+	}
 }
 
 func TestListAllOTPUsersReturnsWhatItHadOnError(t *testing.T) {
@@ -138,7 +188,7 @@ func TestFindOTPUserPicksTheExactEmailAmongPartialMatches(t *testing.T) {
 	assert.Equal(t, "ADA@Example.COM", user.Email)
 
 	q := s.last(t).Query
-	assert.Equal(t, []string{"ada@example.com"}, q["email"])
+	assert.Equal(t, []string{`ada@example\.com`}, q["email"])
 	assert.Equal(t, []string{appID}, q["publishedApplicationId"])
 }
 
@@ -172,16 +222,41 @@ func TestFindOTPUserIgnoresUsersOfOtherApps(t *testing.T) {
 	assert.Nil(t, user)
 }
 
-func TestFindOTPUserSearchesWithARegexSafeTerm(t *testing.T) {
+func TestFindOTPUserSearchesForTheAddressAsALiteral(t *testing.T) {
 	s := newStub(t, pagedUsers([]string{"ada+beta@example.com"}))
 	c, _ := newTestClient(t, s)
 
-	user, err := c.FindOTPUser(context.Background(), storeID, appID, "ada+beta@example.com")
+	user, err := c.FindOTPUser(context.Background(), storeID, appID, " ada+beta@example.com ")
 	require.NoError(t, err)
 	require.NotNil(t, user)
-	term := s.last(t).Query.Get("email")
-	assert.Equal(t, "beta@example.com", term)
-	assert.False(t, strings.ContainsAny(term, `+*?()[]{}|^$\`))
+	assert.Equal(t, `ada\+beta@example\.com`, s.last(t).Query.Get("email"))
+}
+
+func TestListingFiltersAreEscapedToo(t *testing.T) {
+	s := newStub(t, pagedUsers(nil))
+	c, _ := newTestClient(t, s)
+
+	_, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: "a+b (qa)"}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, `a\+b \(qa\)`, s.last(t).Query.Get("email"))
+}
+
+func TestTooLongFiltersAreRefusedBeforeAnyRequest(t *testing.T) {
+	s := newStub(t, pagedUsers(nil))
+	c, _ := newTestClient(t, s)
+	ctx := context.Background()
+	long := strings.Repeat("+", applivery.MaxFilterLength/2+1) // 502 characters once escaped
+
+	_, err := c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long})
+	assert.ErrorIs(t, err, applivery.ErrFilterTooLong)
+	_, _, err = c.ListAllOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long}, 0)
+	assert.ErrorIs(t, err, applivery.ErrFilterTooLong)
+	_, err = c.FindOTPUser(ctx, storeID, appID, long+"@example.com")
+	assert.ErrorIs(t, err, applivery.ErrFilterTooLong)
+	assert.Empty(t, s.requests())
+
+	_, err = c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long[1:]})
+	assert.NoError(t, err, "exactly %d characters once escaped", applivery.MaxFilterLength)
 }
 
 func TestFindOTPUserNeedsAnEmail(t *testing.T) {

@@ -1,28 +1,29 @@
 package applivery
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
-// regexMeta are the characters that stop an email from matching itself when
-// a server treats the filter as a regular expression ("a+b@x.io" does not
-// match the text "a+b@x.io"). A dot is left alone: as a regex it still
-// matches a literal dot.
-const regexMeta = `\^$|?*+()[]{}`
+// MaxFilterLength is the longest email filter Applivery accepts, counted in
+// characters of the filter as sent, i.e. after escaping.
+const MaxFilterLength = 500
 
-// emailSearchTerm is the filter sent when looking a tester up: the longest
-// stretch of the address free of regex metacharacters. It matches the
-// address whether the server treats the filter as a plain substring or as
-// a regular expression; the exact comparison happens afterwards.
-func emailSearchTerm(email string) string {
-	email = strings.TrimSpace(email)
-	var best string
-	for _, part := range strings.FieldsFunc(email, func(r rune) bool { return strings.ContainsRune(regexMeta, r) }) {
-		if len(part) > len(best) {
-			best = part
-		}
+// emailFilter is the filter sent for text that must match literally.
+// Applivery passes the filter to a MongoDB $regex (the fake server does the
+// same), so every metacharacter is escaped: "a+b@x.io" is sent as
+// `a\+b@x\.io` and matches exactly the addresses containing "a+b@x.io". The
+// limit is checked on the escaped form because that is what the server
+// validates; the reference gives the limit in characters, read here as
+// Unicode code points.
+func emailFilter(text string) (string, error) {
+	escaped := regexp.QuoteMeta(text)
+	if n := utf8.RuneCountInString(escaped); n > MaxFilterLength {
+		return "", fmt.Errorf("applivery: the email filter is %d characters once escaped, more than the %d Applivery accepts: %w", n, MaxFilterLength, ErrFilterTooLong)
 	}
-	return best
+	return escaped, nil
 }
 
 // matchOTPUser picks the user whose email is exactly email, ignoring case

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Routes reported to the Observer.
@@ -35,19 +36,20 @@ func (c *Client) CreateOTPUser(ctx context.Context, storeID string, req OTPUserR
 	return &created.user, nil
 }
 
-// ListOTPUsers returns one page of the store's OTP users.
+// ListOTPUsers returns one page of the store's OTP users. An Email filter
+// longer than MaxFilterLength once escaped fails with ErrFilterTooLong before
+// any request is made.
 func (c *Client) ListOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions) (*OTPUserPage, error) {
-	var page OTPUserPage
-	err := c.do(ctx, request{
-		method: http.MethodGet,
-		route:  routeOTPUsers,
-		path:   c.storePath(storeID, "otp-users"),
-		query:  opts.values(),
-	}, &page)
+	query, err := opts.values()
 	if err != nil {
 		return nil, err
 	}
-	return &page, nil
+	return getPage[OTPUser](ctx, c, request{
+		method: http.MethodGet,
+		route:  routeOTPUsers,
+		path:   c.storePath(storeID, "otp-users"),
+		query:  query,
+	})
 }
 
 // ListAllOTPUsers walks the pages of a listing, starting at opts.Page (or
@@ -67,14 +69,16 @@ func (c *Client) ListAllOTPUsers(ctx context.Context, storeID string, opts ListO
 }
 
 // FindOTPUser returns the store's OTP user for the published app whose
-// email equals email, ignoring case, or (nil, nil) when there is none. The
-// server's email filter is a partial match, so results are checked here.
+// email equals email, ignoring case and surrounding space, or (nil, nil)
+// when there is none. The server's email filter matches any address that
+// contains the text, so the exact comparison happens here.
 func (c *Client) FindOTPUser(ctx context.Context, storeID, publishedAppID, email string) (*OTPUser, error) {
-	if emailSearchTerm(email) == "" {
+	email = strings.TrimSpace(email)
+	if email == "" {
 		return nil, errors.New("applivery: FindOTPUser needs an email")
 	}
 	opts := ListOTPUsersOptions{
-		Email:                  emailSearchTerm(email),
+		Email:                  email,
 		PublishedApplicationID: publishedAppID,
 		Limit:                  findPageSize,
 	}
@@ -96,28 +100,11 @@ const findPageSize = 50
 // walkOTPUsers hands pages to visit until visit returns false or there are
 // no more pages.
 func (c *Client) walkOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions, visit func(*OTPUserPage) bool) error {
-	if opts.Page < 1 {
-		opts.Page = 1
+	fetch := func(ctx context.Context, n int) (*OTPUserPage, error) {
+		opts.Page = n
+		return c.ListOTPUsers(ctx, storeID, opts)
 	}
-	for {
-		page, err := c.ListOTPUsers(ctx, storeID, opts)
-		if err != nil {
-			return err
-		}
-		// An empty page that claims a successor would loop forever.
-		if !visit(page) || !page.HasNextPage || len(page.Items) == 0 {
-			return nil
-		}
-		opts.Page = nextPageNumber(page, opts.Page)
-	}
-}
-
-// nextPageNumber trusts the server's nextPage only when it moves forward.
-func nextPageNumber(page *OTPUserPage, current int) int {
-	if page.NextPage > current {
-		return page.NextPage
-	}
-	return current + 1
+	return walkPages(ctx, opts.Page, opts.Limit, fetch, visit)
 }
 
 // GetOTPUser returns one OTP user by id.
@@ -150,7 +137,10 @@ func (c *Client) UpdateOTPUser(ctx context.Context, storeID, id string, allowedD
 	return &user, nil
 }
 
-// DeleteOTPUser removes an OTP user, revoking their access.
+// DeleteOTPUser removes an OTP user, revoking their access. When an
+// attempt failed without telling whether it was applied (a timeout, a
+// dropped connection, a 5xx) and the retry finds the user gone, the user
+// counts as removed; a 404 on the first attempt is ErrNotFound.
 func (c *Client) DeleteOTPUser(ctx context.Context, storeID, id string) error {
 	return c.do(ctx, request{
 		method: http.MethodDelete,
@@ -159,8 +149,9 @@ func (c *Client) DeleteOTPUser(ctx context.Context, storeID, id string) error {
 	}, nil)
 }
 
-// values encodes the non-zero options as query parameters.
-func (o ListOTPUsersOptions) values() url.Values {
+// values encodes the non-zero options as query parameters, the email
+// filter escaped.
+func (o ListOTPUsersOptions) values() (url.Values, error) {
 	v := url.Values{}
 	setInt := func(key string, n int) {
 		if n > 0 {
@@ -172,12 +163,16 @@ func (o ListOTPUsersOptions) values() url.Values {
 			v.Set(key, s)
 		}
 	}
+	email, err := emailFilter(o.Email)
+	if err != nil {
+		return nil, err
+	}
 	setInt("page", o.Page)
 	setInt("limit", o.Limit)
-	setString("email", o.Email)
+	setString("email", email)
 	setString("publishedApplicationId", o.PublishedApplicationID)
 	setString("sort", o.Sort)
-	return v
+	return v, nil
 }
 
 // oneOTPUser decodes the "data" of a create, documented as an array

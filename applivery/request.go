@@ -34,6 +34,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		return fmt.Errorf("applivery: %s %s: encoding body: %w", req.method, req.path, err)
 	}
 	var last *failure
+	uncertain := false // an earlier attempt may have been applied
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return interrupted(req, err, last)
@@ -42,6 +43,12 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if f == nil {
 			return nil
 		}
+		if uncertain && req.method == http.MethodDelete && errors.Is(f.err, ErrNotFound) {
+			// The earlier attempt most likely did the deleting: the
+			// resource is gone, which is what the caller asked for.
+			return nil
+		}
+		uncertain = uncertain || f.mayHaveApplied
 		last = f
 		if !c.retry.shouldRetry(req.method, attempt, f) {
 			return finalError(req, f)

@@ -255,3 +255,46 @@ func truncatedBody(w http.ResponseWriter, _ *http.Request) {
 		_ = conn.Close()
 	}
 }
+
+func TestDeleteRetriedAfterAnUnknownOutcomeCountsAGoneUserAsRemoved(t *testing.T) {
+	gone := respond(404, apiErrorBody(3001, "Entity not found"))
+	cases := map[string]http.HandlerFunc{
+		"after a 5xx":                respond(503, `{}`),
+		"after a timeout":            func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		"after a dropped connection": dropConnection,
+	}
+	for name, first := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, sequence(first, gone))
+			c, _ := newTestClient(t, s, applivery.WithTimeout(50*time.Millisecond))
+
+			require.NoError(t, c.DeleteOTPUser(context.Background(), storeID, userID))
+			assert.Len(t, s.requests(), 2)
+		})
+	}
+}
+
+func TestA404WithoutAnEarlierUnknownOutcomeIsNotFound(t *testing.T) {
+	gone := respond(404, apiErrorBody(3001, "Entity not found"))
+	deleteUser := func(c *applivery.Client) error { return c.DeleteOTPUser(context.Background(), storeID, userID) }
+	getUser := func(c *applivery.Client) error {
+		_, err := c.GetOTPUser(context.Background(), storeID, userID)
+		return err
+	}
+	cases := map[string]struct {
+		handler http.HandlerFunc
+		call    func(*applivery.Client) error
+	}{
+		"DELETE on the first attempt":   {gone, deleteUser},
+		"DELETE after a 429":            {sequence(retryAfter("1", 429), gone), deleteUser},
+		"GET after a 5xx is still gone": {sequence(respond(503, `{}`), gone), getUser},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, tc.handler)
+			c, _ := newTestClient(t, s)
+
+			assert.ErrorIs(t, tc.call(c), applivery.ErrNotFound)
+		})
+	}
+}

@@ -92,26 +92,32 @@ func (u OTPUser) MarshalJSON() ([]byte, error) {
 type ListOTPUsersOptions struct {
 	Page  int // 1-based
 	Limit int // page size
-	// Email filters by part of the address; the server does not promise an
-	// exact match, so use FindOTPUser to look up one tester.
+	// Email keeps the users whose address contains it, ignoring case. It is
+	// matched literally: Applivery treats the filter as a regular expression,
+	// so the client escapes it (a "+" stays a "+"). Once escaped it may be at
+	// most MaxFilterLength characters. Use FindOTPUser to look up one tester.
 	Email                  string
 	PublishedApplicationID string
 	Sort                   string // e.g. "createdAt:desc"
 }
 
-// OTPUserPage is one page of a listing, in Applivery's mongoose-paginate
-// shape.
-type OTPUserPage struct {
-	Items       []OTPUser `json:"items"`
-	TotalDocs   int       `json:"totalDocs"`
-	Limit       int       `json:"limit"`
-	Page        int       `json:"page"`
-	TotalPages  int       `json:"totalPages"`
-	HasNextPage bool      `json:"hasNextPage"`
-	NextPage    int       `json:"nextPage"` // 0 when there is no next page
-	HasPrevPage bool      `json:"hasPrevPage"`
-	PrevPage    int       `json:"prevPage"` // 0 when there is no previous page
+// Page is one page of a listing, in Applivery's mongoose-paginate shape.
+type Page[T any] struct {
+	Items      []T `json:"items"`
+	TotalDocs  int `json:"totalDocs"`
+	Limit      int `json:"limit"`
+	Page       int `json:"page"`
+	TotalPages int `json:"totalPages"`
+	// HasNextPage is nil when the server did not say; walking a listing then
+	// goes by TotalPages or TotalDocs.
+	HasNextPage *bool `json:"hasNextPage"`
+	NextPage    int   `json:"nextPage"` // 0 when there is no next page
+	HasPrevPage bool  `json:"hasPrevPage"`
+	PrevPage    int   `json:"prevPage"` // 0 when there is no previous page
 }
+
+// OTPUserPage is one page of OTP users.
+type OTPUserPage = Page[OTPUser]
 
 // PublishedApp is a publication of an app in a store: what a tester is
 // invited to.

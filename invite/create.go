@@ -80,6 +80,8 @@ func Explain(err error) string {
 		return "Applivery rejected the data for this tester: check the address and the allowed downloads."
 	case errors.Is(err, applivery.ErrLimitExceeded):
 		return "The Applivery plan's limit was reached: remove unused testers or raise the limit."
+	case errors.Is(err, applivery.ErrFilterTooLong):
+		return fmt.Sprintf("That search text is too long for Applivery: use at most %d characters.", applivery.MaxFilterLength)
 	case errors.Is(err, applivery.ErrRateLimited):
 		return "Applivery is receiving too many requests: try again in a minute."
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

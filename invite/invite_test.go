@@ -278,6 +278,25 @@ func TestListWalksPagesAndCountsEverything(t *testing.T) {
 	assert.GreaterOrEqual(t, f.fake.Count("GET", "/otp-users"), 2, "more than one page was read")
 }
 
+func TestListFilterIsLiteralAndBounded(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	for _, email := range []string{"ana+qa@example.com", "anaaqa@example.com", "bob@example.com"} {
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: email, AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+	}
+	apps := []invite.App{{ID: appID, Name: "Acme"}}
+
+	listing, err := f.service.List(context.Background(), storeID, apps, " ANA+QA ", 15)
+	require.NoError(t, err)
+	require.Len(t, listing.Testers, 1, "+ is a plus sign, not a regex quantifier")
+	assert.Equal(t, "ana+qa@example.com", listing.Testers[0].User.Email)
+
+	requests := f.fake.Count("", "")
+	_, err = f.service.List(context.Background(), storeID, apps, strings.Repeat(".", 251), 15)
+	require.ErrorIs(t, err, applivery.ErrFilterTooLong)
+	assert.Equal(t, "That search text is too long for Applivery: use at most 500 characters.", invite.Explain(err))
+	assert.Equal(t, requests, f.fake.Count("", ""), "nothing was sent")
+}
+
 func TestRemoveFoundAndNotFound(t *testing.T) {
 	f := newFixture(t, invite.Options{})
 	u := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})

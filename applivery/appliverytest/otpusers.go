@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/testerbot/testerbot/applivery"
 )
@@ -106,8 +107,8 @@ func emailMatcher(filter string) (func(string) bool, error) {
 	if filter == "" {
 		return func(string) bool { return true }, nil
 	}
-	if len(filter) > 500 {
-		return nil, fmt.Errorf("email filter is longer than 500 characters")
+	if utf8.RuneCountInString(filter) > applivery.MaxFilterLength {
+		return nil, fmt.Errorf("email filter is longer than %d characters", applivery.MaxFilterLength)
 	}
 	re, err := regexp.Compile("(?i)" + filter)
 	if err != nil {

@@ -11,8 +11,9 @@
 //   - ids must be 24 hex characters (use NewID);
 //   - creating a second OTP user with the same email (ignoring case) for
 //     the same published app is a 400 with code 6001;
-//   - the list "email" filter is a case-insensitive regular expression, so
-//     an address containing "+" does not match itself.
+//   - the list "email" filter is a case-insensitive regular expression of
+//     at most 500 characters, so an address containing "+" does not match
+//     itself unless the client escapes it (package applivery does).
 //
 // Test controls inject latency, API errors, proxy failures, rate limits
 // and creates that commit but answer late, and record every request.

@@ -76,18 +76,21 @@ func parseBaseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// storePath is the escaped path of a store and, optionally, of resources
-// under it. Every segment is escaped so an id can never reach another
-// resource.
-func (c *Client) storePath(storeID string, segments ...string) string {
+// orgPath is the escaped path of a resource of the organization. Every
+// segment is escaped so an id can never reach another resource.
+func (c *Client) orgPath(segments ...string) string {
 	var b strings.Builder
 	b.WriteString("/v1/organizations/")
 	b.WriteString(url.PathEscape(c.organization))
-	b.WriteString("/stores/")
-	b.WriteString(url.PathEscape(storeID))
 	for _, s := range segments {
 		b.WriteString("/")
 		b.WriteString(url.PathEscape(s))
 	}
 	return b.String()
+}
+
+// storePath is the escaped path of a store and, optionally, of resources
+// under it.
+func (c *Client) storePath(storeID string, segments ...string) string {
+	return c.orgPath(append([]string{"stores", storeID}, segments...)...)
 }

@@ -15,8 +15,12 @@ var (
 	// not exist (code 3001 or HTTP 404).
 	ErrNotFound = errors.New("applivery: not found")
 	// ErrUnauthorized: the token is missing, invalid or lacks permission
-	// (codes 4002/4004 or HTTP 401/403).
+	// (codes 4002/4003/4004 or HTTP 401/403).
 	ErrUnauthorized = errors.New("applivery: unauthorized")
+	// ErrForbidden: the token is valid but lacks the permission the call
+	// needs (code 4003 or HTTP 403); ErrorResponse.Permission names it.
+	// Every error matching ErrForbidden matches ErrUnauthorized too.
+	ErrForbidden = errors.New("applivery: forbidden")
 	// ErrValidation: the request was rejected as invalid (codes 6001/6002 or
 	// HTTP 400/422).
 	ErrValidation = errors.New("applivery: validation failed")
@@ -38,6 +42,7 @@ var (
 const (
 	CodeEntityNotFound          = 3001
 	CodeNoAuthToken             = 4002
+	CodeForbidden               = 4003
 	CodeInvalidToken            = 4004
 	CodeLimitExceeded           = 5017
 	CodeDatabaseValidationError = 6001
@@ -55,6 +60,10 @@ type ErrorResponse struct {
 	// RetryAfter is the wait the server asked for on a 429 or 503, zero when
 	// it gave none.
 	RetryAfter time.Duration
+	// Permission is the permission the token lacks, as named in the API
+	// reference (e.g. PermissionListStores), when the error matches
+	// ErrForbidden; empty otherwise.
+	Permission string
 }
 
 // Error describes the failure without the token or query string, so it is
@@ -70,6 +79,9 @@ func (e *ErrorResponse) Error() string {
 	if e.Message != "" {
 		msg += ": " + e.Message
 	}
+	if e.Permission != "" {
+		msg += " (the token lacks permission " + e.Permission + ")"
+	}
 	return msg
 }
 
@@ -83,6 +95,8 @@ func (e *ErrorResponse) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500
+	case ErrForbidden:
+		return e.forbidden()
 	}
 	if kind := kindOfCode(e.Code); kind != nil {
 		return kind == target
@@ -90,11 +104,20 @@ func (e *ErrorResponse) Is(target error) bool {
 	return kindOfStatus(e.StatusCode) == target
 }
 
+// forbidden: Applivery's code says so, or, for a body without a known
+// code, the HTTP status does.
+func (e *ErrorResponse) forbidden() bool {
+	if e.Code == CodeForbidden {
+		return true
+	}
+	return kindOfCode(e.Code) == nil && e.StatusCode == http.StatusForbidden
+}
+
 func kindOfCode(code int) error {
 	switch code {
 	case CodeEntityNotFound:
 		return ErrNotFound
-	case CodeNoAuthToken, CodeInvalidToken:
+	case CodeNoAuthToken, CodeForbidden, CodeInvalidToken:
 		return ErrUnauthorized
 	case CodeDatabaseValidationError, CodeBodyValidationError:
 		return ErrValidation

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,8 +21,8 @@ func apiErrorBody(code int, message string) string {
 }
 
 var allSentinels = []error{
-	applivery.ErrNotFound, applivery.ErrUnauthorized, applivery.ErrValidation,
-	applivery.ErrLimitExceeded, applivery.ErrRateLimited, applivery.ErrServer,
+	applivery.ErrNotFound, applivery.ErrUnauthorized, applivery.ErrForbidden, applivery.ErrValidation,
+	applivery.ErrLimitExceeded, applivery.ErrRateLimited, applivery.ErrServer, applivery.ErrFilterTooLong,
 }
 
 func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
@@ -29,21 +30,23 @@ func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
 		name   string
 		status int
 		body   string
-		want   error
+		want   []error
 		code   int
 	}{
-		{"entity not found", 404, apiErrorBody(3001, "Entity not found"), applivery.ErrNotFound, 3001},
-		{"no auth token", 401, apiErrorBody(4002, "No auth token"), applivery.ErrUnauthorized, 4002},
-		{"invalid token", 401, apiErrorBody(4004, "Invalid Token"), applivery.ErrUnauthorized, 4004},
-		{"database validation", 400, apiErrorBody(6001, "Database Validation Error"), applivery.ErrValidation, 6001},
-		{"body validation", 400, apiErrorBody(6002, "Body Validation Error"), applivery.ErrValidation, 6002},
-		{"limit exceeded", 400, apiErrorBody(5017, "Limit Exceeded"), applivery.ErrLimitExceeded, 5017},
-		{"code wins over status", 403, apiErrorBody(3001, "Entity not found"), applivery.ErrNotFound, 3001},
-		{"code as a string", 404, `{"status":false,"error":{"code":"3001","message":"Entity not found"}}`, applivery.ErrNotFound, 3001},
-		{"unknown code falls back to status", 403, apiErrorBody(4999, "Forbidden"), applivery.ErrUnauthorized, 4999},
-		{"bare 404", 404, `{}`, applivery.ErrNotFound, 0},
-		{"bare 422", 422, `{}`, applivery.ErrValidation, 0},
-		{"status false with HTTP 200", 200, apiErrorBody(3001, "Entity not found"), applivery.ErrNotFound, 3001},
+		{"entity not found", 404, apiErrorBody(3001, "Entity not found"), []error{applivery.ErrNotFound}, 3001},
+		{"no auth token", 401, apiErrorBody(4002, "No auth token"), []error{applivery.ErrUnauthorized}, 4002},
+		{"forbidden", 403, apiErrorBody(4003, "Forbidden - You are not allowed to perform this action"), []error{applivery.ErrUnauthorized, applivery.ErrForbidden}, 4003},
+		{"forbidden code without its status", 401, apiErrorBody(4003, "Forbidden"), []error{applivery.ErrUnauthorized, applivery.ErrForbidden}, 4003},
+		{"invalid token", 401, apiErrorBody(4004, "Invalid Token"), []error{applivery.ErrUnauthorized}, 4004},
+		{"database validation", 400, apiErrorBody(6001, "Database Validation Error"), []error{applivery.ErrValidation}, 6001},
+		{"body validation", 400, apiErrorBody(6002, "Body Validation Error"), []error{applivery.ErrValidation}, 6002},
+		{"limit exceeded", 400, apiErrorBody(5017, "Limit Exceeded"), []error{applivery.ErrLimitExceeded}, 5017},
+		{"code wins over status", 403, apiErrorBody(3001, "Entity not found"), []error{applivery.ErrNotFound}, 3001},
+		{"code as a string", 404, `{"status":false,"error":{"code":"3001","message":"Entity not found"}}`, []error{applivery.ErrNotFound}, 3001},
+		{"unknown code falls back to status", 403, apiErrorBody(4999, "Forbidden"), []error{applivery.ErrUnauthorized, applivery.ErrForbidden}, 4999},
+		{"bare 404", 404, `{}`, []error{applivery.ErrNotFound}, 0},
+		{"bare 422", 422, `{}`, []error{applivery.ErrValidation}, 0},
+		{"status false with HTTP 200", 200, apiErrorBody(3001, "Entity not found"), []error{applivery.ErrNotFound}, 3001},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +55,7 @@ func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
 
 			_, err := c.GetOTPUser(context.Background(), storeID, userID)
 			require.Error(t, err)
-			assertOnlySentinel(t, err, tc.want)
+			assertOnlySentinel(t, err, tc.want...)
 			var apiErr *applivery.ErrorResponse
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.status, apiErr.StatusCode)
@@ -65,10 +68,10 @@ func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
 	}
 }
 
-func assertOnlySentinel(t *testing.T, err, want error) {
+func assertOnlySentinel(t *testing.T, err error, want ...error) {
 	t.Helper()
 	for _, sentinel := range allSentinels {
-		assert.Equal(t, sentinel == want, errors.Is(err, sentinel), "errors.Is(%v, %v)", err, sentinel)
+		assert.Equal(t, slices.Contains(want, sentinel), errors.Is(err, sentinel), "errors.Is(%v, %v)", err, sentinel)
 	}
 }
 
@@ -78,6 +81,34 @@ func TestErrorMessageIsUseful(t *testing.T) {
 
 	_, err := c.GetPublishedApp(context.Background(), storeID, appID)
 	assert.EqualError(t, err, "applivery: GET "+storePath+"/pubApps/"+appID+": HTTP 404 Not Found (code 3001): Entity not found")
+}
+
+func TestForbiddenNamesThePermissionTheCallNeeds(t *testing.T) {
+	s := newStub(t, respond(403, apiErrorBody(4003, "Forbidden - You are not allowed to perform this action")))
+	c, _ := newTestClient(t, s)
+	ctx := context.Background()
+
+	_, storeErr := c.GetStore(ctx, storeID)
+	_, listErr := c.ListPublishedApps(ctx, storeID)
+	deleteErr := c.DeleteOTPUser(ctx, storeID, userID)
+	for err, want := range map[error]string{
+		storeErr:  applivery.PermissionGetStore,
+		listErr:   applivery.PermissionListPublishedApps,
+		deleteErr: applivery.PermissionRemoveOTPUser,
+	} {
+		var apiErr *applivery.ErrorResponse
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, want, apiErr.Permission)
+		assert.Contains(t, err.Error(), "(the token lacks permission "+want+")")
+	}
+	assert.Len(t, s.requests(), 3, "a missing permission is not retried")
+
+	s = newStub(t, respond(401, apiErrorBody(4004, "Invalid Token")))
+	c, _ = newTestClient(t, s)
+	_, err := c.GetStore(ctx, storeID)
+	var apiErr *applivery.ErrorResponse
+	require.ErrorAs(t, err, &apiErr)
+	assert.Empty(t, apiErr.Permission, "a bad token is not a missing permission")
 }
 
 func TestProxyHTMLErrorYieldsStatusAndSnippet(t *testing.T) {

@@ -25,6 +25,16 @@ func pagedUsers(emails []string) http.HandlerFunc {
 // pagedUsersWithout is pagedUsers leaving the given members out of every
 // page, as servers that do not send them would.
 func pagedUsersWithout(emails []string, omit ...string) http.HandlerFunc {
+	items := make([]map[string]any, len(emails))
+	for i, email := range emails {
+		items[i] = map[string]any{"id": fmt.Sprintf("%024x", i), "email": email, "publishedApplicationId": appID}
+	}
+	return pagedItems(items, omit...)
+}
+
+// pagedItems serves items as a mongoose-paginate listing, leaving the given
+// members out of every page.
+func pagedItems(all []map[string]any, omit ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		page = max(page, 1)
@@ -32,18 +42,14 @@ func pagedUsersWithout(emails []string, omit ...string) http.HandlerFunc {
 		if limit < 1 {
 			limit = 10
 		}
-		start, end := min((page-1)*limit, len(emails)), min(page*limit, len(emails))
-		items := make([]map[string]any, 0, end-start)
-		for i, email := range emails[start:end] {
-			items = append(items, map[string]any{"id": fmt.Sprintf("%024x", start+i), "email": email, "publishedApplicationId": appID})
-		}
-		totalPages := max(1, (len(emails)+limit-1)/limit)
+		start, end := min((page-1)*limit, len(all)), min(page*limit, len(all))
+		totalPages := max(1, (len(all)+limit-1)/limit)
 		var next any
 		if page < totalPages {
 			next = page + 1
 		}
 		data := map[string]any{
-			"items": items, "totalDocs": len(emails), "limit": limit, "page": page, "totalPages": totalPages,
+			"items": all[start:end], "totalDocs": len(all), "limit": limit, "page": page, "totalPages": totalPages,
 			"hasNextPage": page < totalPages, "nextPage": next, "hasPrevPage": page > 1, "prevPage": nil,
 		}
 		for _, key := range omit {

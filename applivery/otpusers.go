@@ -12,10 +12,12 @@ import (
 
 // Routes reported to the Observer.
 const (
-	routeOTPUsers     = "otp-users"
-	routeOTPUser      = "otp-users/{id}"
-	routePublishedApp = "pubApps/{id}"
-	routeStore        = "store"
+	routeOTPUsers      = "otp-users"
+	routeOTPUser       = "otp-users/{id}"
+	routePublishedApps = "pubApps"
+	routePublishedApp  = "pubApps/{id}"
+	routeStores        = "stores"
+	routeStore         = "store"
 )
 
 // CreateOTPUser invites a tester to a published app of the store. It is
@@ -25,10 +27,11 @@ const (
 func (c *Client) CreateOTPUser(ctx context.Context, storeID string, req OTPUserRequest) (*OTPUser, error) {
 	var created oneOTPUser
 	err := c.do(ctx, request{
-		method: http.MethodPost,
-		route:  routeOTPUsers,
-		path:   c.storePath(storeID, "otp-users"),
-		body:   req,
+		method:     http.MethodPost,
+		route:      routeOTPUsers,
+		path:       c.storePath(storeID, "otp-users"),
+		permission: PermissionCreateOTPUser,
+		body:       req,
 	}, &created)
 	if err != nil {
 		return nil, err
@@ -45,10 +48,11 @@ func (c *Client) ListOTPUsers(ctx context.Context, storeID string, opts ListOTPU
 		return nil, err
 	}
 	return getPage[OTPUser](ctx, c, request{
-		method: http.MethodGet,
-		route:  routeOTPUsers,
-		path:   c.storePath(storeID, "otp-users"),
-		query:  query,
+		method:     http.MethodGet,
+		route:      routeOTPUsers,
+		path:       c.storePath(storeID, "otp-users"),
+		permission: PermissionListOTPUsers,
+		query:      query,
 	})
 }
 
@@ -111,9 +115,10 @@ func (c *Client) walkOTPUsers(ctx context.Context, storeID string, opts ListOTPU
 func (c *Client) GetOTPUser(ctx context.Context, storeID, id string) (*OTPUser, error) {
 	var user OTPUser
 	err := c.do(ctx, request{
-		method: http.MethodGet,
-		route:  routeOTPUser,
-		path:   c.storePath(storeID, "otp-users", id),
+		method:     http.MethodGet,
+		route:      routeOTPUser,
+		path:       c.storePath(storeID, "otp-users", id),
+		permission: PermissionGetOTPUser,
 	}, &user)
 	if err != nil {
 		return nil, err
@@ -126,10 +131,11 @@ func (c *Client) GetOTPUser(ctx context.Context, storeID, id string) (*OTPUser, 
 func (c *Client) UpdateOTPUser(ctx context.Context, storeID, id string, allowedDownloadsNum int) (*OTPUser, error) {
 	var user OTPUser
 	err := c.do(ctx, request{
-		method: http.MethodPut,
-		route:  routeOTPUser,
-		path:   c.storePath(storeID, "otp-users", id),
-		body:   map[string]int{"allowedDownloadsNum": allowedDownloadsNum},
+		method:     http.MethodPut,
+		route:      routeOTPUser,
+		path:       c.storePath(storeID, "otp-users", id),
+		permission: PermissionUpdateOTPUser,
+		body:       map[string]int{"allowedDownloadsNum": allowedDownloadsNum},
 	}, &user)
 	if err != nil {
 		return nil, err
@@ -143,9 +149,10 @@ func (c *Client) UpdateOTPUser(ctx context.Context, storeID, id string, allowedD
 // counts as removed; a 404 on the first attempt is ErrNotFound.
 func (c *Client) DeleteOTPUser(ctx context.Context, storeID, id string) error {
 	return c.do(ctx, request{
-		method: http.MethodDelete,
-		route:  routeOTPUser,
-		path:   c.storePath(storeID, "otp-users", id),
+		method:     http.MethodDelete,
+		route:      routeOTPUser,
+		path:       c.storePath(storeID, "otp-users", id),
+		permission: PermissionRemoveOTPUser,
 	}, nil)
 }
 

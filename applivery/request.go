@@ -24,6 +24,9 @@ type request struct {
 	path   string // escaped URL path
 	query  url.Values
 	body   any // JSON-encoded when non-nil
+	// permission is what the token needs for this call, reported when the
+	// API refuses it for lack of permission.
+	permission string
 }
 
 // do performs req, retrying as the retry policy allows, and decodes the

@@ -77,6 +77,12 @@ func (c *Client) errorResponse(req request, resp *http.Response, body []byte, en
 		e.Message = snippet(body)
 	}
 	e.Message = c.redact(e.Message)
+	if e.forbidden() {
+		// Applivery does not say which permission is missing (assumed from
+		// its error codes; the reference documents no 403 body), but each
+		// endpoint needs exactly one.
+		e.Permission = req.permission
+	}
 	return e
 }
 

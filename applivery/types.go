@@ -122,82 +122,89 @@ type OTPUserPage = Page[OTPUser]
 // PublishedApp is a publication of an app in a store: what a tester is
 // invited to.
 type PublishedApp struct {
-	ID   string
+	ID string
+	// Name is the app's name as the publication shows it, or its slug when
+	// the API sent no name.
 	Name string
-	Slug string
+	Slug string // the publication's URL-friendly identifier
+	// Visibility is "active", "inactive" or "unlisted" as documented; empty
+	// when the API did not send it.
+	Visibility string
 	// DistributionURL is where testers download the app; empty when the API
 	// did not send one.
 	DistributionURL string
 }
 
-// UnmarshalJSON accepts "_id" for "id" and, when the publication has no
-// name of its own, takes the name of the app it publishes.
+// publishedAppWire is the documented JSON shape of a publication. The name
+// a publication shows is configuration.application.name; reading also
+// accepts "_id" for "id", a top-level "name", and the name of a populated
+// "application".
+type publishedAppWire struct {
+	ID              string          `json:"id,omitempty"`
+	MongoID         string          `json:"_id,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	Slug            string          `json:"slug"`
+	Visibility      string          `json:"visibility,omitempty"`
+	DistributionURL string          `json:"distributionUrl,omitempty"`
+	Application     json.RawMessage `json:"application,omitempty"`
+	Configuration   struct {
+		Application struct {
+			Name string `json:"name,omitempty"`
+		} `json:"application"`
+	} `json:"configuration"`
+}
+
+// UnmarshalJSON accepts the documented shape and its known variants.
 func (p *PublishedApp) UnmarshalJSON(data []byte) error {
-	var w struct {
-		ID              string          `json:"id"`
-		MongoID         string          `json:"_id"`
-		Name            string          `json:"name"`
-		Slug            string          `json:"slug"`
-		DistributionURL string          `json:"distributionUrl"`
-		Application     json.RawMessage `json:"application"`
-		Configuration   struct {
-			Application struct {
-				Name string `json:"name"`
-			} `json:"application"`
-		} `json:"configuration"`
-	}
+	var w publishedAppWire
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
 	*p = PublishedApp{
 		ID:              firstNonEmpty(w.ID, w.MongoID),
-		Name:            firstNonEmpty(w.Name, w.Configuration.Application.Name, refName(w.Application)),
+		Name:            firstNonEmpty(w.Configuration.Application.Name, w.Name, refName(w.Application), w.Slug),
 		Slug:            w.Slug,
+		Visibility:      w.Visibility,
 		DistributionURL: w.DistributionURL,
 	}
 	return nil
 }
 
-// MarshalJSON writes the fields the client reads, for fake servers.
+// MarshalJSON writes the documented shape, for fake servers.
 func (p PublishedApp) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ID              string `json:"id"`
-		Name            string `json:"name"`
-		Slug            string `json:"slug"`
-		DistributionURL string `json:"distributionUrl,omitempty"`
-	}{p.ID, p.Name, p.Slug, p.DistributionURL})
+	w := publishedAppWire{ID: p.ID, Slug: p.Slug, Visibility: p.Visibility, DistributionURL: p.DistributionURL}
+	w.Configuration.Application.Name = p.Name
+	return json.Marshal(w)
 }
 
-// Store is a private app store of the organization.
+// Store is a private app store of the organization. Stores have no name:
+// people tell them apart by id, custom domain and age.
 type Store struct {
 	ID           string
-	Name         string
-	Slug         string
-	CustomDomain string
+	CustomDomain string    // empty when the store has none
+	CreatedAt    time.Time // zero when the API did not send it
 }
 
-// UnmarshalJSON accepts "_id" for "id".
+// storeWire is the documented JSON shape of a store; reading also accepts
+// "_id" for "id".
+type storeWire struct {
+	ID           string   `json:"id,omitempty"`
+	MongoID      string   `json:"_id,omitempty"`
+	CustomDomain string   `json:"customDomain,omitempty"`
+	CreatedAt    jsonTime `json:"createdAt,omitzero"`
+}
+
+// UnmarshalJSON accepts the documented shape and its known variants.
 func (s *Store) UnmarshalJSON(data []byte) error {
-	var w struct {
-		ID           string `json:"id"`
-		MongoID      string `json:"_id"`
-		Name         string `json:"name"`
-		Slug         string `json:"slug"`
-		CustomDomain string `json:"customDomain"`
-	}
+	var w storeWire
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*s = Store{ID: firstNonEmpty(w.ID, w.MongoID), Name: w.Name, Slug: w.Slug, CustomDomain: w.CustomDomain}
+	*s = Store{ID: firstNonEmpty(w.ID, w.MongoID), CustomDomain: w.CustomDomain, CreatedAt: w.CreatedAt.Time}
 	return nil
 }
 
-// MarshalJSON writes the documented field names, for fake servers.
+// MarshalJSON writes the documented shape, for fake servers.
 func (s Store) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ID           string `json:"id"`
-		Name         string `json:"name,omitempty"`
-		Slug         string `json:"slug,omitempty"`
-		CustomDomain string `json:"customDomain,omitempty"`
-	}{s.ID, s.Name, s.Slug, s.CustomDomain})
+	return json.Marshal(storeWire{ID: s.ID, CustomDomain: s.CustomDomain, CreatedAt: jsonTime{s.CreatedAt}})
 }

@@ -21,6 +21,14 @@ func fail(status, code int, message string) reply {
 	return reply{status: status, code: code, message: message}
 }
 
+// forbidden is how Applivery refuses a valid token that lacks the
+// permission an endpoint needs. The reference documents no 403 body; status,
+// code and message follow Applivery's published error codes (4003
+// AuthForbidden).
+func forbidden() reply {
+	return fail(http.StatusForbidden, applivery.CodeForbidden, "Forbidden - You are not allowed to perform this action")
+}
+
 func notFound() reply {
 	return fail(http.StatusNotFound, applivery.CodeEntityNotFound, "Entity not found")
 }
@@ -29,33 +37,46 @@ func invalid(detail string) reply {
 	return fail(http.StatusBadRequest, applivery.CodeBodyValidationError, "Body Validation Error: "+detail)
 }
 
-// storeHandler serves a request for a resolved store; it runs with s.mu
-// held and must return data that no longer aliases server state.
-type storeHandler func(r *http.Request, st *store) reply
+// orgHandler serves a request for the organization and storeHandler one
+// for a resolved store; both run with s.mu held and must return data that
+// no longer aliases server state.
+type (
+	orgHandler   func(r *http.Request) reply
+	storeHandler func(r *http.Request, st *store) reply
+)
 
 func (s *Server) routes() *http.ServeMux {
-	const base = "/v1/organizations/{org}/stores/{store}"
+	const org = "/v1/organizations/{org}"
+	const base = org + "/stores/{store}"
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+base, s.handle(s.getStore))
+	mux.HandleFunc("GET "+org+"/stores", s.handleOrg(applivery.PermissionListStores, s.listStores))
+	mux.HandleFunc("GET "+base, s.handle(applivery.PermissionGetStore, s.getStore))
 	mux.HandleFunc("POST "+base+"/otp-users", s.handleCreate)
-	mux.HandleFunc("GET "+base+"/otp-users", s.handle(s.listOTPUsers))
-	mux.HandleFunc("GET "+base+"/otp-users/{id}", s.handle(s.getOTPUser))
-	mux.HandleFunc("PUT "+base+"/otp-users/{id}", s.handle(s.updateOTPUser))
-	mux.HandleFunc("DELETE "+base+"/otp-users/{id}", s.handle(s.deleteOTPUser))
-	mux.HandleFunc("GET "+base+"/pubApps/{id}", s.handle(s.getPublishedApp))
+	mux.HandleFunc("GET "+base+"/otp-users", s.handle(applivery.PermissionListOTPUsers, s.listOTPUsers))
+	mux.HandleFunc("GET "+base+"/otp-users/{id}", s.handle(applivery.PermissionGetOTPUser, s.getOTPUser))
+	mux.HandleFunc("PUT "+base+"/otp-users/{id}", s.handle(applivery.PermissionUpdateOTPUser, s.updateOTPUser))
+	mux.HandleFunc("DELETE "+base+"/otp-users/{id}", s.handle(applivery.PermissionRemoveOTPUser, s.deleteOTPUser))
+	mux.HandleFunc("GET "+base+"/pubApps", s.handle(applivery.PermissionListPublishedApps, s.listPublishedApps))
+	mux.HandleFunc("GET "+base+"/pubApps/{id}", s.handle(applivery.PermissionGetPublishedApp, s.getPublishedApp))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { send(w, notFound()) })
 	return mux
 }
 
-func (s *Server) handle(h storeHandler) http.HandlerFunc {
+func (s *Server) handleOrg(permission string, h orgHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		send(w, s.call(r, h))
+		send(w, s.callOrg(r, permission, h))
+	}
+}
+
+func (s *Server) handle(permission string, h storeHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		send(w, s.call(r, permission, h))
 	}
 }
 
 // handleCreate is handle plus the optional "commit, then hang" behaviour.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	rep := s.call(r, s.createOTPUser)
+	rep := s.call(r, applivery.PermissionCreateOTPUser, s.createOTPUser)
 	s.mu.Lock()
 	hang := s.hangAfterCreate
 	s.mu.Unlock()
@@ -65,36 +86,53 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	send(w, rep)
 }
 
-// call authenticates, resolves the organization and store, and runs h.
-func (s *Server) call(r *http.Request, h storeHandler) reply {
-	if rep, ok := s.authenticate(r); !ok {
-		return rep
-	}
+// callOrg authenticates, resolves the organization, checks the token's
+// permission and runs h, in the order the real API appears to: a bad token
+// is a 401 whatever else is wrong.
+func (s *Server) callOrg(r *http.Request, permission string, h orgHandler) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	granted, rep, ok := s.authenticate(r)
+	if !ok {
+		return rep
+	}
 	if org := r.PathValue("org"); org != s.org && org != s.orgID {
 		return notFound()
 	}
-	storeID := r.PathValue("store")
-	if !idPattern.MatchString(storeID) {
-		return invalid("storeId must be 24 hex characters")
+	if granted != nil && !granted[permission] {
+		return forbidden()
 	}
-	st, found := s.stores[storeID]
-	if !found {
-		return notFound()
-	}
-	return h(r, st)
+	return h(r)
 }
 
-func (s *Server) authenticate(r *http.Request) (reply, bool) {
+// call is callOrg for a request about one store, which it resolves.
+func (s *Server) call(r *http.Request, permission string, h storeHandler) reply {
+	return s.callOrg(r, permission, func(r *http.Request) reply {
+		storeID := r.PathValue("store")
+		if !idPattern.MatchString(storeID) {
+			return invalid("storeId must be 24 hex characters")
+		}
+		st, found := s.stores[storeID]
+		if !found {
+			return notFound()
+		}
+		return h(r, st)
+	})
+}
+
+// authenticate returns the permissions of the request's token (nil for all
+// of them). Callers hold s.mu.
+func (s *Server) authenticate(r *http.Request) (permissions, reply, bool) {
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return fail(http.StatusUnauthorized, applivery.CodeNoAuthToken, "No auth token"), false
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, fail(http.StatusUnauthorized, applivery.CodeNoAuthToken, "No auth token"), false
 	}
-	if strings.TrimSpace(token) != s.token {
-		return fail(http.StatusUnauthorized, applivery.CodeInvalidToken, "Invalid Token"), false
+	granted, known := s.tokens[token]
+	if !known {
+		return nil, fail(http.StatusUnauthorized, applivery.CodeInvalidToken, "Invalid Token"), false
 	}
-	return reply{}, true
+	return granted, reply{}, true
 }
 
 func send(w http.ResponseWriter, rep reply) {
@@ -105,8 +143,28 @@ func send(w http.ResponseWriter, rep reply) {
 	writeData(w, rep.data)
 }
 
+func (s *Server) listStores(r *http.Request) reply {
+	page, limit, rep := pageParams(r.URL.Query())
+	if rep.status != 0 {
+		return rep
+	}
+	stores := make([]applivery.Store, len(s.storeOrder))
+	for i, id := range s.storeOrder {
+		stores[i] = s.stores[id].public()
+	}
+	return ok(paginate(stores, page, limit))
+}
+
 func (s *Server) getStore(_ *http.Request, st *store) reply {
-	return ok(applivery.Store{ID: st.id, Name: st.name, Slug: slugify(st.name)})
+	return ok(st.public())
+}
+
+func (s *Server) listPublishedApps(r *http.Request, st *store) reply {
+	page, limit, rep := pageParams(r.URL.Query())
+	if rep.status != 0 {
+		return rep
+	}
+	return ok(paginate(st.publishedApps(), page, limit))
 }
 
 func (s *Server) getPublishedApp(r *http.Request, st *store) reply {

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -16,14 +15,6 @@ import (
 // emailPattern is Applivery's documented email pattern, minus the
 // look-aheads RE2 lacks; those (no leading dot, no "..") are checked apart.
 var emailPattern = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$`)
-
-var sortPattern = regexp.MustCompile(`^[\w.]*((:asc)|(:desc))?$`)
-
-// Listing defaults of mongoose-paginate, which the real API uses.
-const (
-	defaultPage  = 1
-	defaultLimit = 10
-)
 
 func (s *Server) createOTPUser(r *http.Request, st *store) reply {
 	var body struct {
@@ -77,16 +68,13 @@ func validEmail(email string) bool {
 
 func (s *Server) listOTPUsers(r *http.Request, st *store) reply {
 	q := r.URL.Query()
-	page, errPage := positiveInt(q.Get("page"), defaultPage)
-	limit, errLimit := positiveInt(q.Get("limit"), defaultLimit)
+	page, limit, rep := pageParams(q)
+	if rep.status != 0 {
+		return rep
+	}
 	appID := q.Get("publishedApplicationId")
-	switch {
-	case errPage != nil || errLimit != nil:
-		return invalid("page and limit must be positive integers")
-	case appID != "" && !idPattern.MatchString(appID):
+	if appID != "" && !idPattern.MatchString(appID) {
 		return invalid("publishedApplicationId must be 24 hex characters")
-	case !sortPattern.MatchString(q.Get("sort")):
-		return invalid("sort must look like field:asc or field:desc")
 	}
 	match, err := emailMatcher(q.Get("email"))
 	if err != nil {
@@ -115,57 +103,6 @@ func emailMatcher(filter string) (func(string) bool, error) {
 		return nil, fmt.Errorf("email filter is not a valid pattern")
 	}
 	return re.MatchString, nil
-}
-
-func positiveInt(raw string, fallback int) (int, error) {
-	if raw == "" {
-		return fallback, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("not a positive integer: %q", raw)
-	}
-	return n, nil
-}
-
-// pageJSON is mongoose-paginate's shape; absent neighbours are null.
-type pageJSON struct {
-	Items         []applivery.OTPUser `json:"items"`
-	TotalDocs     int                 `json:"totalDocs"`
-	Limit         int                 `json:"limit"`
-	Page          int                 `json:"page"`
-	TotalPages    int                 `json:"totalPages"`
-	PagingCounter int                 `json:"pagingCounter"`
-	HasPrevPage   bool                `json:"hasPrevPage"`
-	HasNextPage   bool                `json:"hasNextPage"`
-	PrevPage      *int                `json:"prevPage"`
-	NextPage      *int                `json:"nextPage"`
-}
-
-func paginate(users []applivery.OTPUser, page, limit int) pageJSON {
-	total := len(users)
-	totalPages := max(1, (total+limit-1)/limit)
-	start := min((page-1)*limit, total)
-	end := min(start+limit, total)
-	p := pageJSON{
-		Items:         append([]applivery.OTPUser{}, users[start:end]...),
-		TotalDocs:     total,
-		Limit:         limit,
-		Page:          page,
-		TotalPages:    totalPages,
-		PagingCounter: (page-1)*limit + 1,
-		HasPrevPage:   page > 1,
-		HasNextPage:   page < totalPages,
-	}
-	if p.HasPrevPage {
-		prev := page - 1
-		p.PrevPage = &prev
-	}
-	if p.HasNextPage {
-		next := page + 1
-		p.NextPage = &next
-	}
-	return p
 }
 
 func (s *Server) getOTPUser(r *http.Request, st *store) reply {

@@ -3,6 +3,7 @@ package appliverytest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -10,11 +11,29 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 )
 
-// store is one private store with its publications and OTP users.
+// store is one private store with its publications and OTP users. Stores
+// and publications are listed in the order they were added.
 type store struct {
-	id, name string
-	apps     map[string]applivery.PublishedApp
-	users    []applivery.OTPUser // in creation order, like the real listing
+	id           string
+	customDomain string
+	createdAt    time.Time
+	apps         map[string]applivery.PublishedApp
+	appOrder     []string
+	users        []applivery.OTPUser // in creation order, like the real listing
+}
+
+// public is the store as the API shows it.
+func (st *store) public() applivery.Store {
+	return applivery.Store{ID: st.id, CustomDomain: st.customDomain, CreatedAt: st.createdAt}
+}
+
+// publishedApps are the store's publications in the order they were added.
+func (st *store) publishedApps() []applivery.PublishedApp {
+	apps := make([]applivery.PublishedApp, len(st.appOrder))
+	for i, id := range st.appOrder {
+		apps[i] = st.apps[id]
+	}
+	return apps
 }
 
 var idPattern = regexp.MustCompile(`^[a-fA-F0-9]{24}$`)
@@ -26,22 +45,91 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// StoreOption sets a detail of a store added with AddStore.
+type StoreOption func(*store)
+
+// StoreCustomDomain gives the store a custom domain, such as
+// "beta.acme.com"; by default it has none.
+func StoreCustomDomain(domain string) StoreOption {
+	return func(st *store) { st.customDomain = domain }
+}
+
+// StoreCreatedAt sets when the store was created; by default, when it was
+// added.
+func StoreCreatedAt(t time.Time) StoreOption {
+	return func(st *store) { st.createdAt = t.UTC().Truncate(time.Millisecond) }
+}
+
 // AddStore registers a store. id must be 24 hex characters (see NewID).
-func (s *Server) AddStore(id, name string) {
-	mustBeID("store", id)
+// name only labels the store in set-up errors and for whoever reads the
+// test: Applivery stores have no name, so the fake never serves one.
+func (s *Server) AddStore(id, name string, opts ...StoreOption) {
+	mustBeID("store "+name, id)
+	st := &store{id: id, createdAt: now(), apps: make(map[string]applivery.PublishedApp)}
+	for _, opt := range opts {
+		opt(st)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stores[id] = &store{id: id, name: name, apps: make(map[string]applivery.PublishedApp)}
+	if _, exists := s.stores[id]; !exists {
+		s.storeOrder = append(s.storeOrder, id)
+	}
+	s.stores[id] = st
+}
+
+// SeedStores adds n stores with fresh ids, each with the options, and
+// returns their ids in the order the listing serves them.
+func (s *Server) SeedStores(n int, opts ...StoreOption) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = NewID()
+		s.AddStore(ids[i], fmt.Sprintf("Seeded store %d", i+1), opts...)
+	}
+	return ids
+}
+
+// AppOption sets a detail of a publication added with AddPublishedApp.
+type AppOption func(*applivery.PublishedApp)
+
+// AppSlug sets the publication's slug; by default it is made from the name.
+func AppSlug(slug string) AppOption {
+	return func(p *applivery.PublishedApp) { p.Slug = slug }
+}
+
+// AppVisibility sets the publication's visibility ("active", "inactive" or
+// "unlisted"); by default it is "active".
+func AppVisibility(visibility string) AppOption {
+	return func(p *applivery.PublishedApp) { p.Visibility = visibility }
 }
 
 // AddPublishedApp registers a publication in a store added before.
 // distributionURL may be empty, as it may be absent from the real API.
-func (s *Server) AddPublishedApp(storeID, appID, name, distributionURL string) {
+func (s *Server) AddPublishedApp(storeID, appID, name, distributionURL string, opts ...AppOption) {
 	mustBeID("published app", appID)
+	app := applivery.PublishedApp{ID: appID, Name: name, Slug: slugify(name), Visibility: "active", DistributionURL: distributionURL}
+	for _, opt := range opts {
+		opt(&app)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.mustStore(storeID)
-	st.apps[appID] = applivery.PublishedApp{ID: appID, Name: name, Slug: slugify(name), DistributionURL: distributionURL}
+	if _, exists := st.apps[appID]; !exists {
+		st.appOrder = append(st.appOrder, appID)
+	}
+	st.apps[appID] = app
+}
+
+// SeedPublishedApps adds n publications named "App 001", "App 002"… with
+// fresh ids to a store added before, and returns their ids in the order the
+// listing serves them.
+func (s *Server) SeedPublishedApps(storeID string, n int, opts ...AppOption) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = NewID()
+		name := fmt.Sprintf("App %03d", i+1)
+		s.AddPublishedApp(storeID, ids[i], name, "https://"+s.org+".applivery.io/"+slugify(name), opts...)
+	}
+	return ids
 }
 
 // AddOTPUser seeds an existing tester in a store added before, filling in

@@ -3,8 +3,11 @@
 //
 // It follows the real API closely, errors included: a wrong organization,
 // store, published app or user id is a 404 with code 3001, a missing token a
-// 401 with code 4002, a wrong one a 401 with code 4004, and a malformed
-// body or id a 400 with code 6002. It is deliberately strict where the real
+// 401 with code 4002, a wrong one a 401 with code 4004, a token without the
+// endpoint's permission (see AddToken) a 403 with code 4003, and a
+// malformed body or id a 400 with code 6002. Listings of stores,
+// publications and OTP users are paginated like the real ones
+// (mongoose-paginate, 10 items a page unless a limit is given). It is deliberately strict where the real
 // API's exact behaviour is not documented, so client bugs show up here
 // rather than in production:
 //
@@ -47,7 +50,9 @@ type Server struct {
 	done  chan struct{} // closed on cleanup to release waiting handlers
 
 	mu              sync.Mutex
+	tokens          map[string]permissions
 	stores          map[string]*store
+	storeOrder      []string // store ids in the order they were added
 	latency         time.Duration
 	hangAfterCreate time.Duration
 	injectors       []func(*http.Request) *Fault
@@ -63,6 +68,23 @@ type Option func(*Server)
 // WithToken sets the only token the server accepts.
 func WithToken(token string) Option {
 	return func(s *Server) { s.token = token }
+}
+
+// permissions are what a token may do, by name (see the applivery
+// Permission constants); nil grants everything.
+type permissions map[string]bool
+
+// AddToken makes the server accept another token that holds only the given
+// permissions. A call needing any other is refused with HTTP 403 and code
+// 4003, as Applivery refuses a service account that lacks a permission.
+func (s *Server) AddToken(token string, granted ...string) {
+	perms := permissions{}
+	for _, p := range granted {
+		perms[p] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[token] = perms
 }
 
 // WithOrganization sets the organization slug the server serves.
@@ -83,6 +105,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(s)
 	}
+	s.tokens = map[string]permissions{s.token: nil}
 	s.mux = s.routes()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(func() {

@@ -2,6 +2,7 @@ package appliverytest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -121,11 +122,14 @@ func TestStoreAndPublishedApp(t *testing.T) {
 
 	store, err := f.client.GetStore(ctx, f.storeID)
 	require.NoError(t, err)
-	assert.Equal(t, applivery.Store{ID: f.storeID, Name: "Acme Beta", Slug: "acme-beta"}, *store)
+	assert.Equal(t, f.storeID, store.ID)
+	assert.Empty(t, store.CustomDomain)
+	assert.WithinDuration(t, time.Now(), store.CreatedAt, time.Minute)
 
 	app, err := f.client.GetPublishedApp(ctx, f.storeID, f.appID)
 	require.NoError(t, err)
-	assert.Equal(t, applivery.PublishedApp{ID: f.appID, Name: "Rocket App", Slug: "rocket-app", DistributionURL: "https://acme.applivery.io/rocket"}, *app)
+	assert.Equal(t, applivery.PublishedApp{ID: f.appID, Name: "Rocket App", Slug: "rocket-app", Visibility: "active",
+		DistributionURL: "https://acme.applivery.io/rocket"}, *app)
 
 	_, err = f.client.GetPublishedApp(ctx, f.storeID, appliverytest.NewID())
 	assert.ErrorIs(t, err, applivery.ErrNotFound)
@@ -332,4 +336,91 @@ func TestCustomTokenAndOrganization(t *testing.T) {
 	assert.Equal(t, "globex", srv.Organization())
 	_, err := srv.Client(t).GetStore(context.Background(), storeID)
 	assert.NoError(t, err)
+}
+
+// getPage fetches a listing from the fake without the client, to see the
+// pages as the fake serves them.
+func getPage(t *testing.T, srv *appliverytest.Server, path string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL()+"/v1/organizations/"+srv.Organization()+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var body struct {
+		Data map[string]any `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	return body.Data
+}
+
+func TestStoresAndPublicationsArePaginatedLikeOTPUsers(t *testing.T) {
+	f := newFixture(t)
+	seeded := f.srv.SeedStores(23, appliverytest.StoreCustomDomain("beta.acme.io"))
+	apps := f.srv.SeedPublishedApps(f.storeID, 14)
+
+	first := getPage(t, f.srv, "/stores")
+	assert.Len(t, first["items"], 10, "default page size")
+	assert.EqualValues(t, 24, first["totalDocs"])
+	assert.EqualValues(t, 3, first["totalPages"])
+	assert.Equal(t, true, first["hasNextPage"])
+	assert.EqualValues(t, 2, first["nextPage"])
+	last := getPage(t, f.srv, "/stores?page=3")
+	assert.Len(t, last["items"], 4)
+	assert.Equal(t, false, last["hasNextPage"])
+	assert.Nil(t, last["nextPage"])
+	assert.Len(t, getPage(t, f.srv, "/stores/"+f.storeID+"/pubApps?limit=5&page=3")["items"], 5)
+
+	stores, err := f.client.ListStores(context.Background())
+	require.NoError(t, err)
+	require.Len(t, stores, 24)
+	assert.Equal(t, f.storeID, stores[0].ID, "in the order they were added")
+	assert.Equal(t, seeded[22], stores[23].ID)
+	assert.Equal(t, "beta.acme.io", stores[23].CustomDomain)
+
+	pubs, err := f.client.ListPublishedApps(context.Background(), f.storeID)
+	require.NoError(t, err)
+	require.Len(t, pubs, 15)
+	assert.Equal(t, applivery.PublishedApp{ID: apps[13], Name: "App 014", Slug: "app-014", Visibility: "active",
+		DistributionURL: "https://acme.applivery.io/app-014"}, pubs[14])
+}
+
+func TestPublicationDetails(t *testing.T) {
+	f := newFixture(t)
+	hidden := appliverytest.NewID()
+	f.srv.AddPublishedApp(f.storeID, hidden, "Hidden Beta", "", appliverytest.AppSlug("hb"), appliverytest.AppVisibility("unlisted"))
+
+	app, err := f.client.GetPublishedApp(context.Background(), f.storeID, hidden)
+	require.NoError(t, err)
+	assert.Equal(t, applivery.PublishedApp{ID: hidden, Name: "Hidden Beta", Slug: "hb", Visibility: "unlisted"}, *app)
+}
+
+func TestATokenWithoutAPermissionIsForbidden(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddToken("stores-only", applivery.PermissionListStores)
+	limited := f.srv.Client(t, applivery.WithToken("stores-only"))
+	ctx := context.Background()
+
+	stores, err := limited.ListStores(ctx)
+	require.NoError(t, err)
+	assert.Len(t, stores, 1)
+
+	_, err = limited.ListPublishedApps(ctx, f.storeID)
+	require.ErrorIs(t, err, applivery.ErrForbidden)
+	var apiErr *applivery.ErrorResponse
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusForbidden, apiErr.StatusCode)
+	assert.Equal(t, applivery.CodeForbidden, apiErr.Code)
+	assert.Equal(t, applivery.PermissionListPublishedApps, apiErr.Permission)
+
+	_, err = limited.CreateOTPUser(ctx, f.storeID, f.invite("ada@example.com"))
+	assert.ErrorIs(t, err, applivery.ErrForbidden)
+	assert.Empty(t, f.srv.OTPUsers(f.storeID), "nothing was created")
+
+	_, err = f.client.ListPublishedApps(ctx, f.storeID)
+	assert.NoError(t, err, "the server's own token holds every permission")
+	_, err = f.srv.Client(t, applivery.WithToken("unknown")).ListStores(ctx)
+	assert.Equal(t, applivery.CodeInvalidToken, codeOf(t, err))
 }

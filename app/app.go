@@ -1,5 +1,6 @@
 // Package app assembles the bot from its parts and runs it: `testerbot` serves Slack until a
-// signal, `testerbot check` verifies the configuration against Slack and Applivery. main.go
+// signal, `testerbot check` verifies the configuration against Slack and Applivery, and
+// `testerbot stores` lists what the Applivery token can see, for writing the mapping. main.go
 // only hands it the process's arguments, environment and signals, so tests can run the whole
 // program in-process against fakes.
 package app
@@ -22,6 +23,8 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 	switch cmd {
 	case "", "run":
 	case "check":
+	case "stores":
+		return stores(ctx, args[1:], lookup, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage+config.EnvUsage())
 		return 0
@@ -46,9 +49,11 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 }
 
 const usage = `Usage:
-  testerbot          run the bot (Socket Mode) until SIGINT or SIGTERM
-  testerbot check    check the configuration, Slack and every mapping's Applivery store and app
-  testerbot help     show this help
+  testerbot                 run the bot (Socket Mode) until SIGINT or SIGTERM
+  testerbot check           check the configuration, Slack and every mapping's Applivery store and app
+  testerbot stores          list the Applivery stores and published apps (needs only the APPLIVERY_ variables)
+  testerbot stores --yaml   print them as channel mapping entries to fill in
+  testerbot help            show this help
 
 `
 

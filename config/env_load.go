@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -18,10 +19,32 @@ import (
 // envconfig.Process itself is not used: it reads the real environment and
 // stops at the first error. The tags keep envconfig's meaning, though.
 func LoadEnv(lookup func(string) (string, bool)) (*Env, error) {
+	return loadEnv(lookup, nil)
+}
+
+// appliveryVars are the variables needed to talk to Applivery.
+var appliveryVars = []string{"APPLIVERY_API_TOKEN", "APPLIVERY_ORGANIZATION", "APPLIVERY_API_URL", "APPLIVERY_TIMEOUT"}
+
+// LoadAppliveryEnv is LoadEnv for commands that only talk to Applivery,
+// such as `testerbot stores`, which an admin runs before Slack or the
+// mapping file are set up. It reads and checks APPLIVERY_API_TOKEN,
+// APPLIVERY_ORGANIZATION, APPLIVERY_API_URL and APPLIVERY_TIMEOUT only,
+// reporting problems with no other variable, and leaves every other field of
+// the Env at its zero value.
+func LoadAppliveryEnv(lookup func(string) (string, bool)) (*Env, error) {
+	return loadEnv(lookup, appliveryVars)
+}
+
+// loadEnv reads the variables named in only, or all of them when only is
+// nil.
+func loadEnv(lookup func(string) (string, bool), only []string) (*Env, error) {
 	var env Env
 	var problems problemList
 	value := reflect.ValueOf(&env).Elem()
 	for _, f := range envFields() {
+		if only != nil && !slices.Contains(only, f.name) {
+			continue
+		}
 		msg := loadField(value.Field(f.index), f, lookup)
 		if rule := envRules[f.name]; msg == "" && rule != nil {
 			if detail := rule(&env); detail != "" {

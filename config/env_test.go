@@ -71,6 +71,31 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 	}, env)
 }
 
+func TestLoadAppliveryEnvReadsOnlyWhatAppliveryNeeds(t *testing.T) {
+	env, err := LoadAppliveryEnv(lookupIn(map[string]string{
+		"APPLIVERY_API_TOKEN": appliveryToken, "APPLIVERY_ORGANIZATION": "acme", "APPLIVERY_API_URL": "http://127.0.0.1:9998/",
+		"LOG_FORMAT": "xml", // wrong, but not this command's business
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, &Env{
+		AppliveryAPIToken:     appliveryToken,
+		AppliveryOrganization: "acme",
+		AppliveryAPIURL:       "http://127.0.0.1:9998",
+		AppliveryTimeout:      10 * time.Second,
+	}, env)
+
+	_, err = LoadAppliveryEnv(lookupIn(map[string]string{
+		"APPLIVERY_API_TOKEN": "SECRET with space", "APPLIVERY_TIMEOUT": "soon",
+	}))
+	var problems *Problems
+	require.ErrorAs(t, err, &problems)
+	require.Len(t, problems.List, 3)
+	for i, name := range []string{"APPLIVERY_API_TOKEN", "APPLIVERY_ORGANIZATION", "APPLIVERY_TIMEOUT"} {
+		assert.Contains(t, problems.List[i], name)
+	}
+	assert.NotContains(t, err.Error(), "SECRET")
+}
+
 func TestLoadEnvReadsAndNormalizesEveryVariable(t *testing.T) {
 	env, err := LoadEnv(lookupIn(with(
 		"SLACK_APP_TOKEN", "  "+appToken+"\n", // as mounted from a secret file

@@ -14,6 +14,9 @@
 //     inviting someone twice.
 //   - It never puts the service-account token into an error string, so
 //     errors can be logged and shown in Slack as they are.
+//   - Clients can share a [Gate], which bounds the requests in flight for
+//     the whole process, takes turns between units of work ([WithShare]) and
+//     holds every request back while Applivery asks to slow down.
 //
 // Errors from the API are returned as *[ErrorResponse] and can be matched
 // with errors.Is against the sentinels such as [ErrNotFound].

@@ -1,6 +1,7 @@
 package applivery
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -74,4 +75,29 @@ func TestSnippetIsShortAndSingleLine(t *testing.T) {
 	long := snippet([]byte(strings.Repeat("word ", 100)))
 	assert.LessOrEqual(t, len([]rune(long)), 121)
 	assert.Equal(t, "?", snippet([]byte{0xff}))
+}
+
+func TestGatePauseIsExtendedNeverShortened(t *testing.T) {
+	g := NewGate(2)
+	start := time.Now()
+	g.pause(100 * time.Millisecond)
+	g.pause(10 * time.Millisecond)
+	g.pause(150 * time.Millisecond)
+
+	release, err := g.acquire(context.Background())
+	require.NoError(t, err)
+	release()
+	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond, "the longest pause was waited out")
+	stats := g.Stats()
+	assert.Equal(t, GateStats{Paused: stats.Paused}, stats)
+	assert.InDelta(t, 150*time.Millisecond, stats.Paused, float64(10*time.Millisecond), "overlapping pauses count once")
+
+	g.pause(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = g.acquire(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	stats = g.Stats()
+	assert.Zero(t, stats.Waiting, "a caller that gave up no longer waits")
+	assert.Less(t, stats.Paused, time.Second+150*time.Millisecond, "only time already spent paused counts")
 }

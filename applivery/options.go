@@ -20,6 +20,7 @@ type settings struct {
 	retry      retryPolicy
 	sleep      SleepFunc
 	observe    Observer
+	gate       *Gate // nil: no limit shared with other clients
 }
 
 func defaultSettings() settings {
@@ -98,6 +99,15 @@ func WithSleep(sleep SleepFunc) Option {
 // WithObserver registers a hook called once per HTTP attempt, for metrics.
 func WithObserver(observe Observer) Option {
 	return func(s *settings) { s.observe = observe }
+}
+
+// WithGate makes every HTTP attempt of the client pass through g, which
+// the process's other clients share: it bounds the attempts in flight, takes
+// turns between units of work (WithShare) and holds everything back after a
+// 429. The pause after a 429 lasts its Retry-After (1s when absent), capped
+// like any wait the server asks for by WithRetry's maxDelay.
+func WithGate(g *Gate) Option {
+	return func(s *settings) { s.gate = g }
 }
 
 // sleepContext waits for d unless ctx ends first.

@@ -42,7 +42,12 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if err := ctx.Err(); err != nil {
 			return interrupted(req, err, last)
 		}
+		release, err := c.gate.acquire(ctx)
+		if err != nil {
+			return interrupted(req, err, last)
+		}
 		f := c.attempt(ctx, req, payload, out)
+		release()
 		if f == nil {
 			return nil
 		}
@@ -78,11 +83,27 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Before anything else, so that no attempt of this process starts
+		// inside the window Applivery asked for.
+		c.gate.pause(c.rateLimitPause(resp.Header.Get("Retry-After")))
+	}
 	c.notify(req, resp.StatusCode, start)
 	if err != nil {
 		return transportFailure(ctx, req, err)
 	}
 	return c.interpret(req, resp, body, out)
+}
+
+// rateLimitPause is how long a 429 holds the gate: its Retry-After, or
+// defaultRateLimitPause without one, capped at maxDelay so that a confused
+// server cannot park the whole bot.
+func (c *Client) rateLimitPause(retryAfter string) time.Duration {
+	d := parseRetryAfter(retryAfter, time.Now())
+	if d <= 0 {
+		d = defaultRateLimitPause
+	}
+	return min(d, c.retry.maxDelay)
 }
 
 func (c *Client) newHTTPRequest(ctx context.Context, req request, payload []byte) (*http.Request, error) {

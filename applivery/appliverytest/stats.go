@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Request is a request the server received, as it arrived.
@@ -13,17 +14,21 @@ type Request struct {
 	Query  url.Values
 	Header http.Header
 	Body   []byte
+	// Arrived is when the server received the request, before any latency
+	// or fault was applied.
+	Arrived time.Time
 }
 
 func (s *Server) begin(r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{
-		Method: r.Method,
-		Path:   r.URL.Path,
-		Query:  r.URL.Query(),
-		Header: r.Header.Clone(),
-		Body:   body,
+		Method:  r.Method,
+		Path:    r.URL.Path,
+		Query:   r.URL.Query(),
+		Header:  r.Header.Clone(),
+		Body:    body,
+		Arrived: time.Now(),
 	})
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/testerbot/testerbot/applivery"
 )
 
 // Fault is an answer the server gives instead of (or after) doing its job.
@@ -116,6 +118,36 @@ func (s *Server) HangAfterCreate(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hangAfterCreate = d
+}
+
+// CommitCreatesAfter makes every create wait d after it arrives before it
+// is committed, whether or not the client is still waiting (only the end of
+// the test stops it), like a create still in flight inside Applivery when
+// the client gives up. The client is answered once the create has committed,
+// or never if it has gone. Zero turns it off. OnCreate tells when a create
+// has landed.
+func (s *Server) CommitCreatesAfter(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commitDelay = d
+}
+
+// AllowDuplicates makes creates accept a second OTP user with the same
+// email for the same published app instead of refusing it with code 6001,
+// so that only the client can prevent duplicates.
+func (s *Server) AllowDuplicates(allow bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.duplicatesOK = allow
+}
+
+// OnCreate registers a hook called with every OTP user a create commits,
+// from the handler's goroutine, whether or not the client is still there to
+// be answered.
+func (s *Server) OnCreate(hook func(applivery.OTPUser)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.createHooks = append(s.createHooks, hook)
 }
 
 func (s *Server) faultFor(r *http.Request) *Fault {

@@ -2,6 +2,7 @@ package appliverytest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/testerbot/testerbot/applivery"
@@ -74,14 +75,26 @@ func (s *Server) handle(permission string, h storeHandler) http.HandlerFunc {
 	}
 }
 
-// handleCreate is handle plus the optional "commit, then hang" behaviour.
+// handleCreate is handle plus the optional late commit (CommitCreatesAfter),
+// "commit, then hang" (HangAfterCreate) and OnCreate hooks.
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	rep := s.call(r, applivery.PermissionCreateOTPUser, s.createOTPUser)
 	s.mu.Lock()
-	hang := s.hangAfterCreate
+	delay, hang, hooks := s.commitDelay, s.hangAfterCreate, slices.Clone(s.createHooks)
 	s.mu.Unlock()
+	if !s.sleep(delay, nil) {
+		return // the server is shutting down
+	}
+	rep := s.call(r, applivery.PermissionCreateOTPUser, s.createOTPUser)
+	if created, ok := rep.data.([]applivery.OTPUser); ok {
+		for _, hook := range hooks {
+			hook(created[0])
+		}
+	}
 	if rep.status == http.StatusOK && !s.wait(r, hang) {
 		return
+	}
+	if r.Context().Err() != nil {
+		return // the client has gone: nobody to answer
 	}
 	send(w, rep)
 }

@@ -32,7 +32,7 @@ func (s *Server) createOTPUser(r *http.Request, st *store) reply {
 	if _, found := st.apps[appID]; !found {
 		return notFound()
 	}
-	if st.hasEmail(appID, *body.Email) {
+	if !s.duplicatesOK && st.hasEmail(appID, *body.Email) {
 		return fail(http.StatusBadRequest, applivery.CodeDatabaseValidationError, "Database Validation Error: email already exists")
 	}
 	created := now()

@@ -18,8 +18,9 @@
 //     at most 500 characters, so an address containing "+" does not match
 //     itself unless the client escapes it (package applivery does).
 //
-// Test controls inject latency, API errors, proxy failures, rate limits
-// and creates that commit but answer late, and record every request.
+// Test controls inject latency, API errors, proxy failures, rate limits,
+// creates that commit but answer late or that commit late, and duplicate OTP
+// users, and record every request with its arrival time.
 package appliverytest
 
 import (
@@ -55,6 +56,9 @@ type Server struct {
 	storeOrder      []string // store ids in the order they were added
 	latency         time.Duration
 	hangAfterCreate time.Duration
+	commitDelay     time.Duration // creates commit this long after arriving
+	duplicatesOK    bool          // creates skip the duplicate-email check
+	createHooks     []func(applivery.OTPUser)
 	injectors       []func(*http.Request) *Fault
 	rules           []*failRule
 	requests        []Request
@@ -166,6 +170,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // wait pauses for d unless the client goes away or the server shuts down;
 // it reports whether the full wait elapsed.
 func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	return s.sleep(d, r.Context().Done())
+}
+
+// sleep pauses for d unless gone (nil for never) is closed or the server
+// shuts down; it reports whether the full wait elapsed.
+func (s *Server) sleep(d time.Duration, gone <-chan struct{}) bool {
 	if d <= 0 {
 		return true
 	}
@@ -174,7 +184,7 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	select {
 	case <-timer.C:
 		return true
-	case <-r.Context().Done():
+	case <-gone:
 		return false
 	case <-s.done:
 		return false

@@ -424,3 +424,50 @@ func TestATokenWithoutAPermissionIsForbidden(t *testing.T) {
 	_, err = f.srv.Client(t, applivery.WithToken("unknown")).ListStores(ctx)
 	assert.Equal(t, applivery.CodeInvalidToken, codeOf(t, err))
 }
+
+func TestDuplicatesCanBeAllowed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.srv.AllowDuplicates(true)
+
+	first, err := f.client.CreateOTPUser(ctx, f.storeID, f.invite("ada@example.com"))
+	require.NoError(t, err)
+	second, err := f.client.CreateOTPUser(ctx, f.storeID, f.invite("ADA@example.com"))
+	require.NoError(t, err)
+	assert.NotEqual(t, first.ID, second.ID)
+	assert.Len(t, f.srv.OTPUsers(f.storeID), 2)
+
+	f.srv.AllowDuplicates(false)
+	_, err = f.client.CreateOTPUser(ctx, f.storeID, f.invite("ada@example.com"))
+	assert.Equal(t, applivery.CodeDatabaseValidationError, codeOf(t, err))
+}
+
+func TestLateCommitLandsAfterTheClientGaveUp(t *testing.T) {
+	f := newFixture(t, applivery.WithTimeout(50*time.Millisecond))
+	const delay = 500 * time.Millisecond
+	committed := make(chan applivery.OTPUser, 1)
+	f.srv.OnCreate(func(u applivery.OTPUser) { committed <- u })
+	f.srv.CommitCreatesAfter(delay)
+
+	_, err := f.client.CreateOTPUser(context.Background(), f.storeID, f.invite("ada@example.com"))
+	require.Error(t, err)
+	assert.True(t, applivery.OutcomeUnknown(err))
+	assert.Empty(t, f.srv.OTPUsers(f.storeID), "not committed yet")
+
+	user := <-committed
+	assert.Equal(t, "ada@example.com", user.Email)
+	assert.Equal(t, []applivery.OTPUser{user}, f.srv.OTPUsers(f.storeID))
+	arrived := f.srv.Requests()[0].Arrived
+	assert.False(t, user.CreatedAt.Before(arrived.Add(delay-time.Millisecond)), "committed %v after arriving", user.CreatedAt.Sub(arrived))
+}
+
+func TestLateCommitAnswersAClientThatWaits(t *testing.T) {
+	f := newFixture(t)
+	f.srv.CommitCreatesAfter(50 * time.Millisecond)
+
+	start := time.Now()
+	user, err := f.client.CreateOTPUser(context.Background(), f.storeID, f.invite("ada@example.com"))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+	assert.Equal(t, []applivery.OTPUser{*user}, f.srv.OTPUsers(f.storeID))
+}

@@ -222,8 +222,8 @@ func TestFindAndRemoveFromTheAppHome(t *testing.T) {
 // waitHome waits for the App Home the bot published for user.
 func (h *harness) waitHome(user string) slackfake.View {
 	h.t.Helper()
-	_, err := h.slack.WaitCall(h.ctx(), "views.publish", nil)
-	require.NoError(h.t, err, "no views.publish; logs:\n%s", h.logs)
+	_, err := h.slack.WaitCall(h.ctx(), "views.publish", func(c slackfake.Call) bool { return c.Args["user_id"] == user })
+	require.NoError(h.t, err, "no views.publish for %s; logs:\n%s", user, h.logs)
 	v, ok := h.slack.HomeView(user)
 	require.True(h.t, ok)
 	return v

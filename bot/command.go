@@ -95,7 +95,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	switch parsed.kind {
 	case cmdOpenModal:
 		return reply{after: func(ctx context.Context) {
-			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Surface: audit.SurfaceModal, ResponseURL: cmd.ResponseURL})
+			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Surface: audit.SurfaceModal, ResponseURL: cmd.ResponseURL, User: cmd.UserID})
 		}}
 	case cmdList:
 		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.listTesters(ctx, w, ch, parsed.filter) })}

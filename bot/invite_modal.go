@@ -41,6 +41,7 @@ type modalMeta struct {
 	Surface     audit.Surface `json:"s"`
 	ThreadTS    string        `json:"t,omitempty"` // results go into this thread (message shortcut)
 	ResponseURL string        `json:"r,omitempty"` // the command's, to reach the person privately
+	User        string        `json:"u,omitempty"` // whose command it was: the only one its response_url may answer
 	Target      string        `json:"k,omitempty"` // the only target, when the modal has no select
 }
 
@@ -200,7 +201,10 @@ func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
 	if b.draining.Load() {
 		return reply{ack: slack.NewErrorsViewSubmissionResponse(map[string]string{blockEmails: "I'm restarting. Please submit again in a moment."})}
 	}
-	w := who{userID: cb.User.ID, channelID: sub.target.Channel.ID, responseURL: meta.ResponseURL}
+	w := who{userID: cb.User.ID, channelID: sub.target.Channel.ID}
+	if meta.User == cb.User.ID {
+		w.responseURL = meta.ResponseURL
+	}
 	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Surface)
 	dest := destination{channelID: sub.target.Channel.ID, threadTS: meta.ThreadTS, who: w}
 	return reply{after: b.managing(w, sub.target.Channel.ID, func(ctx context.Context) { b.runInvite(ctx, dest, req) })}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -202,23 +203,32 @@ func whoOf(evt socketmode.Event) who {
 // in channels the bot is not in), else as an ephemeral message in the channel, else as a direct
 // message; each way that fails falls through to the next.
 func (b *Bot) tell(ctx context.Context, w who, text string) {
-	err := errors.New("nobody to tell")
+	var failed []error
 	if w.responseURL != "" {
-		if err = b.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral}); err == nil {
+		err := b.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		if err == nil {
 			return
 		}
+		b.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err.Error())
+		failed = append(failed, err)
 	}
 	if w.channelID != "" && w.userID != "" {
-		if err = b.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false)); err == nil {
+		err := b.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false))
+		if err == nil {
 			return
 		}
+		failed = append(failed, fmt.Errorf("chat.postEphemeral: %w", err))
 	}
 	if w.userID != "" {
-		if _, err = b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false)); err == nil {
+		_, err := b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
+		if err == nil {
 			return
 		}
+		failed = append(failed, fmt.Errorf("direct message: %w", err))
 	}
-	b.log.Warn("could not tell the user", "user", w.userID, "error", err.Error())
+	if len(failed) > 0 {
+		b.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...).Error())
+	}
 }
 
 // ephemeralAck is a slash command ack that shows text only to the person who typed it.

@@ -41,3 +41,27 @@ func (s *Server) SetChannelError(channel, slackError string) {
 	}
 	s.state.channelErrors[channel] = slackError
 }
+
+// FailNext makes the next `times` calls to method fail with the given Slack error (for example
+// "invalid_blocks" for a message Slack refuses), whatever they carry. Calls are still recorded.
+func (s *Server) FailNext(method, slackError string, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.failures[method] = &injectedFailure{remaining: times, code: slackError}
+}
+
+// injectedFailure is an injected run of Slack errors for one method.
+type injectedFailure struct {
+	remaining int
+	code      string
+}
+
+// takeFailureLocked spends one injected error for method, if any remain.
+func (s *Server) takeFailureLocked(method string) (string, bool) {
+	f, ok := s.state.failures[method]
+	if !ok || f.remaining <= 0 {
+		return "", false
+	}
+	f.remaining--
+	return f.code, true
+}

@@ -34,6 +34,11 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	url := s.http.URL + r.URL.Path
 
 	s.mu.Lock()
+	if s.state.responseURLsBroken {
+		s.mu.Unlock()
+		dropConnection(w)
+		return
+	}
 	known := s.state.responseURLs[url]
 	valid := json.Valid(body)
 	if known && valid {
@@ -50,6 +55,22 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write([]byte(`{"ok":true}`))
+	}
+}
+
+// BreakResponseURLs makes every response_url drop the connection without an answer, as a
+// network failure would, so the bot's HTTP client reports a transport error (which quotes the
+// URL, a credential) and falls back to other ways of telling the person.
+func (s *Server) BreakResponseURLs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.responseURLsBroken = true
+}
+
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
 	}
 }
 

@@ -69,7 +69,9 @@ type state struct {
 	openedViews  []string          // modal view IDs in the order they were opened
 	homeViews    map[string]string // user ID -> home view ID
 	responseURLs map[string]bool
-	posts        []ResponsePost
+	// responseURLsBroken makes response_url posts fail at the transport level.
+	responseURLsBroken bool
+	posts              []ResponsePost
 
 	channels      map[string]*channel
 	usergroups    map[string][]string
@@ -77,6 +79,7 @@ type state struct {
 	channelErrors map[string]string
 	memberErrors  map[string]string // channel ID -> conversations.members error
 	rateLimits    map[string]*rateLimit
+	failures      map[string]*injectedFailure
 	userNames     map[string]string
 	users         map[string]User
 }
@@ -130,6 +133,7 @@ func newState() state {
 		channelErrors: map[string]string{},
 		memberErrors:  map[string]string{},
 		rateLimits:    map[string]*rateLimit{},
+		failures:      map[string]*injectedFailure{},
 		userNames:     map[string]string{},
 		users:         map[string]User{},
 	}

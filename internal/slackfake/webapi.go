@@ -83,6 +83,9 @@ func (s *Server) answerLocked(req *apiRequest) answer {
 		ans.status, ans.retryAfter = http.StatusTooManyRequests, retryAfter
 		return ans
 	}
+	if code, failed := s.takeFailureLocked(req.method); failed {
+		return failure(code, nil)
+	}
 	method, known := apiMethods[req.method]
 	if !known {
 		return failure("unknown_method", nil)

@@ -15,22 +15,22 @@ import (
 
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/bot"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/ops"
+	"github.com/testerbot/testerbot/store"
 )
 
 // run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
 // "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
-// socket is closed, and the audit log is closed last.
+// socket is closed, and the database is closed last.
 func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *slog.Logger) error {
-	store, err := audit.Open(ctx, env.AuditDB)
+	db, err := store.Open(ctx, store.Config{SQLitePath: env.AuditDB})
 	if err != nil {
-		return fmt.Errorf("open the audit log %s: %w", env.AuditDB, err)
+		return err
 	}
-	defer store.Close()
+	defer db.Close()
 
 	metrics := ops.NewMetrics()
 	apiClient, err := newApplivery(env, metrics)
@@ -39,21 +39,21 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	}
 	slackAPI := newSlack(env, metrics)
 	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
-	invites := invite.NewService(apiClient, store, invite.Options{
+	invites := invite.NewService(apiClient, db, invite.Options{
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, Logger: logger,
 		Observe: func(s invite.Status) { metrics.Invite(string(s)) },
 	})
 	b := bot.New(bot.Deps{
 		Socket: socket, Slack: slackAPI, Mappings: mapping, MappingFile: env.ChannelsFile,
 		Invites: invites, Access: access.NewPolicy(mapping.QALeads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
-		History: store, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+		History: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("health server: %w", err)
 	}
-	health := ops.NewServer(env.HTTPAddr, metrics, b, store, logger)
+	health := ops.NewServer(env.HTTPAddr, metrics, b, db, logger)
 	healthErr := make(chan error, 1)
 	go func() { healthErr <- health.Serve(listener) }()
 	defer func() {

@@ -19,10 +19,10 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/testerbot/testerbot/access"
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/cache"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 // Mappings says which channels invite into which store and apps.
@@ -33,7 +33,7 @@ type Mappings interface {
 
 // History reads the audit log.
 type History interface {
-	Recent(ctx context.Context, q audit.Query) ([]audit.Entry, error)
+	Recent(ctx context.Context, q store.Query) ([]store.Entry, error)
 }
 
 // Metrics is told what happens, for operators; *ops.Metrics has it.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 // The "find or remove a tester" modal, opened from the App Home: search one channel's app by part
@@ -192,7 +192,7 @@ func (b *Bot) onFindRemove(cb slack.InteractionCallback) reply {
 		if !b.mayManage(ctx, w, t.Channel.ID) {
 			return
 		}
-		notice := b.remove(ctx, w, t.Channel.ID, audit.SurfaceHome, rt)
+		notice := b.remove(ctx, w, t.Channel.ID, store.SurfaceHome, rt)
 		b.showFindResults(ctx, w, cb.View.ID, t, meta.Filter, notice)
 	}}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/store"
 )
 
 // The App Home: what the bot does, the mappings a person may manage with buttons to invite and
@@ -24,7 +24,7 @@ const (
 type homeData struct {
 	Channels []config.Channel // the mappings the viewer may manage; none: no buttons
 	Leads    *config.QALeads
-	Recent   []audit.Entry // invitations in those channels
+	Recent   []store.Entry // invitations in those channels
 	Problem  string        // mrkdwn: why Slack could not say what the viewer may manage
 }
 
@@ -79,7 +79,7 @@ func mappingBlocks(channels []config.Channel) []slack.Block {
 // homeRecentShown is how many invitations the App Home lists.
 const homeRecentShown = 15
 
-func recentBlocks(entries []audit.Entry) []slack.Block {
+func recentBlocks(entries []store.Entry) []slack.Block {
 	blocks := []slack.Block{slack.NewDividerBlock(), section("*Recent invitations*", nil)}
 	if len(entries) == 0 {
 		return append(blocks, slack.NewContextBlock("", mrkdwn("None yet.")))
@@ -95,7 +95,7 @@ func recentBlocks(entries []audit.Entry) []slack.Block {
 }
 
 // historyLine is one audit entry for people: when, who, whom, where, what happened.
-func historyLine(e audit.Entry, withUser bool) string {
+func historyLine(e store.Entry, withUser bool) string {
 	by := ""
 	if withUser {
 		by = fmt.Sprintf(" by <@%s>", e.UserID)
@@ -111,15 +111,15 @@ func channelRef(id string) string {
 	return "<#" + id + ">"
 }
 
-func outcomeWord(o audit.Outcome) string {
+func outcomeWord(o store.Outcome) string {
 	switch o {
-	case audit.OutcomeInvited:
+	case store.OutcomeInvited:
 		return ":white_check_mark: invited"
-	case audit.OutcomeAlreadyInvited:
+	case store.OutcomeAlreadyInvited:
 		return ":information_source: already had"
-	case audit.OutcomeRefused:
+	case store.OutcomeRefused:
 		return ":no_entry_sign: refused"
-	case audit.OutcomeRemoved:
+	case store.OutcomeRemoved:
 		return ":wastebasket: removed"
 	default:
 		return ":x: failed to invite"
@@ -158,11 +158,11 @@ func (b *Bot) publishHome(ctx context.Context, userID string) {
 }
 
 // recentIn reads the latest invitations in the given channels from the audit log.
-func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []audit.Entry {
+func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.Entry {
 	if b.d.History == nil {
 		return nil
 	}
-	q := audit.Query{Limit: homeRecentShown}
+	q := store.Query{Limit: homeRecentShown}
 	for _, ch := range channels {
 		q.ChannelIDs = append(q.ChannelIDs, ch.ID)
 	}
@@ -176,7 +176,7 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []audit.E
 // onHomeInvite opens the invite modal from the App Home button.
 func (b *Bot) onHomeInvite(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, audit.SurfaceHome) }}
+	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, store.SurfaceHome) }}
 }
 
 // onHomeFind opens the "find or remove a tester" modal.

@@ -10,8 +10,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/address"
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/store"
 )
 
 // The invite modal: opened by the command, both shortcuts and the App Home; submitted here.
@@ -38,7 +38,7 @@ type inviteModal struct {
 
 // modalMeta travels in the modal's private_metadata, from opening to submission.
 type modalMeta struct {
-	Surface     audit.Surface `json:"s"`
+	Surface     store.Surface `json:"s"`
 	ThreadTS    string        `json:"t,omitempty"` // results go into this thread (message shortcut)
 	ResponseURL string        `json:"r,omitempty"` // the command's, to reach the person privately
 	User        string        `json:"u,omitempty"` // whose command it was: the only one its response_url may answer
@@ -156,7 +156,7 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 		}
 		m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
 			MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true}
-		if meta.Surface == audit.SurfaceMessageShortcut {
+		if meta.Surface == store.SurfaceMessageShortcut {
 			if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
 				return noticeModalView("Invite testers", problem)
 			}
@@ -168,7 +168,7 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 
 // openAnyTargetModal opens the invite modal for surfaces without a channel (the global
 // shortcut, the App Home): every mapping the person may manage, by name.
-func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, surface audit.Surface) {
+func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, surface store.Surface) {
 	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
 		channels, err := b.manageable(ctx, w.userID)
 		switch {

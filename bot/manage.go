@@ -9,9 +9,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 func channelApps(ch config.Channel) []invite.App {
@@ -60,7 +60,7 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 		b.tell(ctx, w, "The audit log is not enabled.")
 		return
 	}
-	entries, err := b.d.History.Recent(ctx, audit.Query{ChannelID: ch.ID, Limit: 20})
+	entries, err := b.d.History.Recent(ctx, store.Query{ChannelID: ch.ID, Limit: 20})
 	if err != nil {
 		b.log.Error("could not read the audit log", "error", err.Error())
 		b.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
@@ -81,7 +81,7 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 // of the channel they are in, and the result is posted in the channel for the record.
 func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
-		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Surface: audit.SurfaceCommand,
+		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Surface: store.SurfaceCommand,
 		StoreID: ch.Store, Apps: channelApps(ch), Email: email,
 	})
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -52,7 +52,7 @@ var (
 func TestInviteModalSingleApp(t *testing.T) {
 	golden(t, "invite_modal_single_app", inviteModalView(inviteModal{
 		Targets: channelTargets(betaIOS, "#beta-ios"), MaxEmails: 100, FixedTarget: true,
-		Meta: modalMeta{Surface: audit.SurfaceModal, ResponseURL: "https://hooks.slack.com/commands/T1/1/x"},
+		Meta: modalMeta{Surface: store.SurfaceModal, ResponseURL: "https://hooks.slack.com/commands/T1/1/x"},
 	}))
 }
 
@@ -60,14 +60,14 @@ func TestInviteModalPrefilledFromMessage(t *testing.T) {
 	golden(t, "invite_modal_message_shortcut", inviteModalView(inviteModal{
 		Targets: channelTargets(betaBoth, "#beta"), MaxEmails: 100, FixedTarget: true,
 		Emails: []string{"alice@acme.com", "bob@acme.com"}, Note: foundNote(2),
-		Meta: modalMeta{Surface: audit.SurfaceMessageShortcut, ThreadTS: "1700000000.000100"},
+		Meta: modalMeta{Surface: store.SurfaceMessageShortcut, ThreadTS: "1700000000.000100"},
 	}))
 }
 
 func TestInviteModalAnyTarget(t *testing.T) {
 	targets := append(channelTargets(betaIOS, "#beta-ios"), channelTargets(betaBoth, "#beta")...)
 	golden(t, "invite_modal_global", inviteModalView(inviteModal{
-		Targets: targets, MaxEmails: 100, Meta: modalMeta{Surface: audit.SurfaceGlobalShortcut},
+		Targets: targets, MaxEmails: 100, Meta: modalMeta{Surface: store.SurfaceGlobalShortcut},
 	}))
 }
 
@@ -79,8 +79,8 @@ func TestHomeForLead(t *testing.T) {
 	golden(t, "home_lead", homeView(homeData{
 		Leads:    &config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}},
 		Channels: []config.Channel{betaIOS, betaBoth},
-		Recent: []audit.Entry{{At: created, UserID: "U1", ChannelID: "C0123ABCD", Email: "alice@example.com",
-			AppName: "Acme iOS beta", Outcome: audit.OutcomeInvited}},
+		Recent: []store.Entry{{At: created, UserID: "U1", ChannelID: "C0123ABCD", Email: "alice@example.com",
+			AppName: "Acme iOS beta", Outcome: store.OutcomeInvited}},
 	}))
 }
 

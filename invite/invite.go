@@ -15,7 +15,7 @@ import (
 
 	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/store"
 )
 
 // Applivery is the part of the Applivery API the invite flow needs; *applivery.Client has it.
@@ -28,9 +28,9 @@ type Applivery interface {
 	GetPublishedApp(ctx context.Context, storeID, id string) (*applivery.PublishedApp, error)
 }
 
-// Recorder keeps the audit trail; *audit.Store has it.
+// Recorder keeps the audit trail; *store.Store has it.
 type Recorder interface {
-	Record(ctx context.Context, entries ...audit.Entry) error
+	Record(ctx context.Context, entries ...store.Entry) error
 }
 
 // Status is what happened to one email.
@@ -48,7 +48,7 @@ type Request struct {
 	ID        string // correlates logs, audit rows and what the person sees
 	UserID    string
 	ChannelID string
-	Surface   audit.Surface
+	Surface   store.Surface
 	StoreID   string
 	AppID     string
 	AppName   string
@@ -242,7 +242,7 @@ func (s *Service) record(ctx context.Context, req Request, results []Result) {
 	if s.audit == nil {
 		return
 	}
-	entries := make([]audit.Entry, 0, len(results))
+	entries := make([]store.Entry, 0, len(results))
 	for _, res := range results {
 		entries = append(entries, auditEntry(req, res))
 	}
@@ -252,11 +252,11 @@ func (s *Service) record(ctx context.Context, req Request, results []Result) {
 	}
 }
 
-func auditEntry(req Request, res Result) audit.Entry {
-	e := audit.Entry{
+func auditEntry(req Request, res Result) store.Entry {
+	e := store.Entry{
 		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Surface: req.Surface,
 		StoreID: req.StoreID, AppID: req.AppID, AppName: req.AppName, Email: res.Email,
-		Outcome: audit.Outcome(res.Status), ErrorCode: res.ErrorCode, Detail: res.Reason,
+		Outcome: store.Outcome(res.Status), ErrorCode: res.ErrorCode, Detail: res.Reason,
 	}
 	if res.User != nil {
 		e.OTPUserID = res.User.ID

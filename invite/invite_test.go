@@ -16,9 +16,9 @@ import (
 	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
-	"github.com/testerbot/testerbot/audit"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 const (
@@ -29,7 +29,7 @@ const (
 type fixture struct {
 	fake    *appliverytest.Server
 	service *invite.Service
-	audit   *audit.Store
+	audit   *store.Store
 }
 
 func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Option) *fixture {
@@ -37,17 +37,17 @@ func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Optio
 	fake := appliverytest.New(t)
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
-	store, err := audit.Open(context.Background(), filepath.Join(t.TempDir(), "invites.db"))
+	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")})
 	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() { db.Close() })
 	if opts.Sleep == nil {
 		opts.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	}
-	return &fixture{fake: fake, audit: store, service: invite.NewService(fake.Client(t, clientOpts...), store, opts)}
+	return &fixture{fake: fake, audit: db, service: invite.NewService(fake.Client(t, clientOpts...), db, opts)}
 }
 
 func request(emails ...string) invite.Request {
-	return invite.Request{ID: "req1", UserID: "U1", ChannelID: "C1", Surface: audit.SurfaceCommand,
+	return invite.Request{ID: "req1", UserID: "U1", ChannelID: "C1", Surface: store.SurfaceCommand,
 		StoreID: storeID, AppID: appID, AppName: "Acme iOS beta", Emails: emails, Downloads: 3}
 }
 
@@ -247,21 +247,21 @@ func TestEveryOutcomeIsAudited(t *testing.T) {
 	})
 	_, err := f.service.Invite(context.Background(), request("new@example.com", "old@example.com", "fail@example.com", "nope"), nil)
 	require.NoError(t, err)
-	entries, err := f.audit.Recent(context.Background(), audit.Query{ChannelID: "C1"})
+	entries, err := f.audit.Recent(context.Background(), store.Query{ChannelID: "C1"})
 	require.NoError(t, err)
-	got := map[string]audit.Entry{}
+	got := map[string]store.Entry{}
 	for _, e := range entries {
 		got[e.Email] = e
 	}
-	assert.Equal(t, audit.OutcomeInvited, got["new@example.com"].Outcome)
+	assert.Equal(t, store.OutcomeInvited, got["new@example.com"].Outcome)
 	assert.Len(t, got["new@example.com"].OTPUserID, 24)
-	assert.Equal(t, audit.OutcomeAlreadyInvited, got["old@example.com"].Outcome)
-	assert.Equal(t, audit.OutcomeFailed, got["fail@example.com"].Outcome)
+	assert.Equal(t, store.OutcomeAlreadyInvited, got["old@example.com"].Outcome)
+	assert.Equal(t, store.OutcomeFailed, got["fail@example.com"].Outcome)
 	assert.Equal(t, 3001, got["fail@example.com"].ErrorCode)
-	assert.Equal(t, audit.OutcomeRefused, got["nope"].Outcome)
+	assert.Equal(t, store.OutcomeRefused, got["nope"].Outcome)
 	for _, e := range entries {
 		assert.Equal(t, "U1", e.UserID)
-		assert.Equal(t, audit.SurfaceCommand, e.Surface)
+		assert.Equal(t, store.SurfaceCommand, e.Surface)
 		assert.Equal(t, "req1", e.RequestID)
 	}
 }
@@ -300,7 +300,7 @@ func TestListFilterIsLiteralAndBounded(t *testing.T) {
 func TestRemoveFoundAndNotFound(t *testing.T) {
 	f := newFixture(t, invite.Options{})
 	u := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
-	req := invite.RemoveRequest{ID: "r", UserID: "U1", ChannelID: "C1", Surface: audit.SurfaceCommand, StoreID: storeID,
+	req := invite.RemoveRequest{ID: "r", UserID: "U1", ChannelID: "C1", Surface: store.SurfaceCommand, StoreID: storeID,
 		Apps: []invite.App{{ID: appID, Name: "Acme"}}, Email: "ALICE@example.com"}
 	res, err := f.service.Remove(context.Background(), req)
 	require.NoError(t, err)

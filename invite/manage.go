@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/audit"
+	"github.com/testerbot/testerbot/store"
 )
 
 // App names one published app of a store.
@@ -58,7 +58,7 @@ type RemoveRequest struct {
 	ID        string
 	UserID    string
 	ChannelID string
-	Surface   audit.Surface
+	Surface   store.Surface
 	StoreID   string
 	Apps      []App
 	Email     string
@@ -98,10 +98,10 @@ func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app App,
 	if s.audit == nil {
 		return
 	}
-	entry := audit.Entry{
+	entry := store.Entry{
 		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Surface: req.Surface,
 		StoreID: req.StoreID, AppID: app.ID, AppName: app.Name, Email: req.Email,
-		Outcome: audit.OutcomeRemoved, OTPUserID: otpUserID,
+		Outcome: store.OutcomeRemoved, OTPUserID: otpUserID,
 	}
 	if err := s.audit.Record(context.WithoutCancel(ctx), entry); err != nil {
 		s.opts.Logger.Error("audit write failed", "request_id", req.ID, "error", err.Error())

@@ -1,4 +1,4 @@
-package audit
+package store
 
 import (
 	"context"
@@ -68,7 +68,7 @@ func (s *Store) Recent(ctx context.Context, q Query) ([]Entry, error) {
 	query := selectEntries + where + " ORDER BY at DESC, id DESC LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, query, append(args, q.limit())...)
 	if err != nil {
-		return nil, fmt.Errorf("audit: recent: %w", err)
+		return nil, fmt.Errorf("store: recent: %w", err)
 	}
 	defer rows.Close()
 
@@ -76,12 +76,12 @@ func (s *Store) Recent(ctx context.Context, q Query) ([]Entry, error) {
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return nil, fmt.Errorf("audit: recent: %w", err)
+			return nil, fmt.Errorf("store: recent: %w", err)
 		}
 		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit: recent: %w", err)
+		return nil, fmt.Errorf("store: recent: %w", err)
 	}
 	return entries, nil
 }

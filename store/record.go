@@ -1,4 +1,4 @@
-package audit
+package store
 
 import (
 	"context"
@@ -12,44 +12,41 @@ const insertEntry = `INSERT INTO invite_audit (
 	email, outcome, otp_user_id, error_code, detail
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// Record appends entries in one transaction: either all of them are stored
-// or none is. Entries with a zero At share one timestamp taken at the call.
-// Each entry's ID is ignored; the store assigns it. Detail is cut to 500
-// characters. An entry with an undeclared Outcome or Surface fails the whole
-// call with an error wrapping ErrInvalidEntry. Recording no entries is a no-op.
+// Record appends entries to the audit log in one transaction: either all of
+// them are stored or none is. Entries with a zero At share one timestamp
+// taken at the call. Each entry's ID is ignored; the store assigns it. Detail
+// is cut to 500 characters. An entry with an undeclared Outcome or Surface
+// fails the whole call with an error wrapping ErrInvalidEntry. Recording no
+// entries is a no-op.
 func (s *Store) Record(ctx context.Context, entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	for i, e := range entries {
 		if err := e.validate(); err != nil {
-			return fmt.Errorf("audit: record: entry %d: %w", i, err)
+			return fmt.Errorf("store: record: entry %d: %w", i, err)
 		}
 	}
 	if err := s.insertAll(ctx, entries, time.Now()); err != nil {
-		return fmt.Errorf("audit: record: %w", err)
+		return fmt.Errorf("store: record: %w", err)
 	}
 	return nil
 }
 
 func (s *Store) insertAll(ctx context.Context, entries []Entry, now time.Time) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-
-	stmt, err := tx.PrepareContext(ctx, insertEntry)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, e := range entries {
-		if err := insertOne(ctx, stmt, e, now); err != nil {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, insertEntry)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		defer stmt.Close()
+		for _, e := range entries {
+			if err := insertOne(ctx, stmt, e, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func insertOne(ctx context.Context, stmt *sql.Stmt, e Entry, now time.Time) error {

@@ -1,0 +1,25 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/testerbot/testerbot/store"
+)
+
+// BenchmarkRecord measures one durable single-entry transaction, the cost a
+// single invite adds to a request.
+func BenchmarkRecord(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkRecord(b, store.SQLiteConfig(b)) })
+}
+
+func benchmarkRecord(b *testing.B, cfg store.Config) {
+	s := store.OpenForTest(b, cfg)
+	ctx := context.Background()
+	e := sample("bench")
+	for b.Loop() {
+		if err := s.Record(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

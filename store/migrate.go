@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations is the ordered schema history: step i brings the database to
+// version i+1. Append new steps; never edit or reorder shipped ones, because
+// databases in the field have already recorded them as applied.
+var migrations = []string{
+	// v1: the log itself plus one index per history query. Each index ends in
+	// "at" and SQLite appends the rowid implicitly, so "ORDER BY at DESC, id
+	// DESC" is a backwards index scan with no sort step.
+	`CREATE TABLE invite_audit (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: ids are never reused, even after pruning
+		at          TEXT    NOT NULL,
+		request_id  TEXT    NOT NULL,
+		user_id     TEXT    NOT NULL,
+		channel_id  TEXT    NOT NULL,
+		surface     TEXT    NOT NULL,
+		store_id    TEXT    NOT NULL,
+		app_id      TEXT    NOT NULL,
+		app_name    TEXT    NOT NULL,
+		email       TEXT    NOT NULL,
+		outcome     TEXT    NOT NULL,
+		otp_user_id TEXT    NOT NULL,
+		error_code  INTEGER NOT NULL,
+		detail      TEXT    NOT NULL
+	) STRICT;
+	CREATE INDEX invite_audit_at ON invite_audit (at);
+	CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at);
+	CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at);`,
+}
+
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	applied_at TEXT NOT NULL
+) STRICT`
+
+// migrate brings the database up to len(steps), applying each missing step
+// in its own transaction together with its schema_migrations row, so a
+// failure leaves the database at the last fully applied version.
+func (s *Store) migrate(ctx context.Context, steps []string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, createSchemaMigrations)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for i, step := range steps {
+		if err := s.applyStep(ctx, i+1, step); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return s.refuseNewerSchema(ctx, len(steps))
+}
+
+// applyStep runs step as version unless it is already recorded. The check
+// happens inside the write transaction (transactions begin IMMEDIATE), so two
+// processes opening the same file cannot both apply it.
+func (s *Store) applyStep(ctx context.Context, version int, step string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var applied bool
+		err := tx.QueryRowContext(ctx,
+			`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version).Scan(&applied)
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if applied {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, step); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			version, formatTime(time.Now())); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		return nil
+	})
+}
+
+// refuseNewerSchema fails when the database was migrated by a newer build:
+// this build cannot know what the extra steps changed, so writing could
+// corrupt their meaning. Roll forward, or restore a backup taken before the
+// upgrade.
+func (s *Store) refuseNewerSchema(ctx context.Context, known int) error {
+	var newest int
+	err := s.db.QueryRowContext(ctx,
+		`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if newest > known {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d)", newest, known)
+	}
+	return nil
+}

@@ -8,9 +8,10 @@ import (
 )
 
 // BenchmarkRecord measures one durable single-entry transaction, the cost a
-// single invite adds to a request.
+// single invite adds to a request, on each database.
 func BenchmarkRecord(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchmarkRecord(b, store.SQLiteConfig(b)) })
+	b.Run("postgres", func(b *testing.B) { benchmarkRecord(b, store.PostgresConfig(b)) })
 }
 
 func benchmarkRecord(b *testing.B, cfg store.Config) {

@@ -7,81 +7,135 @@ import (
 	"time"
 )
 
+// step is one schema version, written for each database: the same tables,
+// columns and indexes under the same names, in each one's DDL.
+type step struct {
+	sqlite, postgres string
+}
+
+func (st step) ddl(d dialect) string {
+	if d == postgresDialect {
+		return st.postgres
+	}
+	return st.sqlite
+}
+
 // migrations is the ordered schema history: step i brings the database to
 // version i+1. Append new steps; never edit or reorder shipped ones, because
 // databases in the field have already recorded them as applied.
-var migrations = []string{
-	// v1: the log itself plus one index per history query. Each index ends in
-	// "at" and SQLite appends the rowid implicitly, so "ORDER BY at DESC, id
-	// DESC" is a backwards index scan with no sort step.
-	`CREATE TABLE invite_audit (
-		id          INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: ids are never reused, even after pruning
-		at          TEXT    NOT NULL,
-		request_id  TEXT    NOT NULL,
-		user_id     TEXT    NOT NULL,
-		channel_id  TEXT    NOT NULL,
-		surface     TEXT    NOT NULL,
-		store_id    TEXT    NOT NULL,
-		app_id      TEXT    NOT NULL,
-		app_name    TEXT    NOT NULL,
-		email       TEXT    NOT NULL,
-		outcome     TEXT    NOT NULL,
-		otp_user_id TEXT    NOT NULL,
-		error_code  INTEGER NOT NULL,
-		detail      TEXT    NOT NULL
-	) STRICT;
-	CREATE INDEX invite_audit_at ON invite_audit (at);
-	CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at);
-	CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at);`,
+//
+// Instants in new tables are BIGINT unix milliseconds (see toMillis); the
+// audit log's "at" predates that rule and stays fixed-width UTC text.
+var migrations = []step{
+	// v1: the log itself plus one index per history query, each ending in
+	// (at, id) so "ORDER BY at DESC, id DESC" is a backwards index scan with
+	// no sort step (SQLite appends the rowid, which is id, implicitly).
+	{
+		sqlite: `CREATE TABLE invite_audit (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: ids are never reused, even after pruning
+			at          TEXT    NOT NULL,
+			request_id  TEXT    NOT NULL,
+			user_id     TEXT    NOT NULL,
+			channel_id  TEXT    NOT NULL,
+			surface     TEXT    NOT NULL,
+			store_id    TEXT    NOT NULL,
+			app_id      TEXT    NOT NULL,
+			app_name    TEXT    NOT NULL,
+			email       TEXT    NOT NULL,
+			outcome     TEXT    NOT NULL,
+			otp_user_id TEXT    NOT NULL,
+			error_code  INTEGER NOT NULL,
+			detail      TEXT    NOT NULL
+		) STRICT;
+		CREATE INDEX invite_audit_at ON invite_audit (at);
+		CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at);
+		CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at);`,
+		postgres: `CREATE TABLE invite_audit (
+			id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY, -- a sequence: ids are never reused
+			at          TEXT    COLLATE "C" NOT NULL, -- byte order, so text order is time order whatever the server's locale
+			request_id  TEXT    NOT NULL,
+			user_id     TEXT    NOT NULL,
+			channel_id  TEXT    NOT NULL,
+			surface     TEXT    NOT NULL,
+			store_id    TEXT    NOT NULL,
+			app_id      TEXT    NOT NULL,
+			app_name    TEXT    NOT NULL,
+			email       TEXT    NOT NULL,
+			outcome     TEXT    NOT NULL,
+			otp_user_id TEXT    NOT NULL,
+			error_code  INTEGER NOT NULL,
+			detail      TEXT    NOT NULL
+		);
+		CREATE INDEX invite_audit_at ON invite_audit (at, id);
+		CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at, id);
+		CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at, id);`,
+	},
 }
 
-const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version    INTEGER PRIMARY KEY,
-	applied_at TEXT NOT NULL
-) STRICT`
+var createSchemaMigrations = step{
+	sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL
+	) STRICT`,
+	postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL
+	)`,
+}
 
 // migrate brings the database up to len(steps), applying each missing step
 // in its own transaction together with its schema_migrations row, so a
-// failure leaves the database at the last fully applied version.
-func (s *Store) migrate(ctx context.Context, steps []string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, createSchemaMigrations)
+// failure leaves the database at the last fully applied version. Every
+// transaction here takes the migration lock first, so concurrent migrators
+// (replicas starting together) apply each step exactly once.
+func (s *Store) migrate(ctx context.Context, steps []step) error {
+	err := s.inMigrationTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, createSchemaMigrations.ddl(s.dialect))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for i, step := range steps {
-		if err := s.applyStep(ctx, i+1, step); err != nil {
+		if err := s.applyStep(ctx, i+1, step.ddl(s.dialect)); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}
 	return s.refuseNewerSchema(ctx, len(steps))
 }
 
-// applyStep runs step as version unless it is already recorded. The check
-// happens inside the write transaction (transactions begin IMMEDIATE), so two
-// processes opening the same file cannot both apply it.
-func (s *Store) applyStep(ctx context.Context, version int, step string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+// applyStep runs ddl as version unless it is already recorded. The check
+// happens under the migration lock, so two processes cannot both apply it.
+func (s *Store) applyStep(ctx context.Context, version int, ddl string) error {
+	return s.inMigrationTx(ctx, func(tx *sql.Tx) error {
 		var applied bool
-		err := tx.QueryRowContext(ctx,
-			`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version).Scan(&applied)
+		err := tx.QueryRowContext(ctx, s.rebind(
+			`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`), version).Scan(&applied)
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
 		if applied {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, step); err != nil {
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		if _, err := tx.ExecContext(ctx, s.rebind(
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
 			version, formatTime(time.Now())); err != nil {
 			return fmt.Errorf("record: %w", err)
 		}
 		return nil
+	})
+}
+
+// inMigrationTx is inTx holding the migration lock.
+func (s *Store) inMigrationTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.dialect.lockMigrations(ctx, tx); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		return fn(tx)
 	})
 }
 

@@ -25,9 +25,17 @@ func appliedVersions(t *testing.T, s *Store) map[int]string {
 	return applied
 }
 
-// withExtraStep is the schema history of a later build that added one step.
-func withExtraStep(step string) []string {
-	return append(append([]string{}, migrations...), step)
+// withExtraStep is the schema history of a later build that added one step,
+// written in SQL both databases accept.
+func withExtraStep(ddl string) []step {
+	return append(append([]step{}, migrations...), step{sqlite: ddl, postgres: ddl})
+}
+
+func TestEveryMigrationExistsForBothDatabases(t *testing.T) {
+	for i, st := range append([]step{createSchemaMigrations}, migrations...) {
+		require.NotEmpty(t, st.sqlite, "step %d", i)
+		require.NotEmpty(t, st.postgres, "step %d", i)
+	}
 }
 
 func TestReopenAppliesOnlyNewMigrations(t *testing.T) {
@@ -113,7 +121,7 @@ func TestInTxCommitsOnlyWhenFnSucceeds(t *testing.T) {
 		require.NoError(t, err)
 		insert := func(x int, fail error) error {
 			return s.inTx(ctx, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO scratch (x) VALUES (?)`, x); err != nil {
+				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scratch (x) VALUES (?)`), x); err != nil {
 					return err
 				}
 				return fail
@@ -135,6 +143,19 @@ func TestInTxCommitsOnlyWhenFnSucceeds(t *testing.T) {
 		require.NoError(t, rows.Err())
 		require.Equal(t, []int{2}, xs, "only the transaction whose fn succeeded is kept")
 	})
+}
+
+// inTx's contract with future code: PostgreSQL transactions are READ
+// COMMITTED, so nothing needs retrying on serialization failures.
+func TestPostgresTransactionsAreReadCommitted(t *testing.T) {
+	s := openForTest(t, postgresConfig(t))
+	err := s.inTx(context.Background(), func(tx *sql.Tx) error {
+		var level string
+		require.NoError(t, tx.QueryRow(`SHOW transaction_isolation`).Scan(&level))
+		require.Equal(t, "read committed", level)
+		return nil
+	})
+	require.NoError(t, err)
 }
 
 // The durability and concurrency claims rest on these settings reaching the

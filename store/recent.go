@@ -66,7 +66,7 @@ const selectEntries = `SELECT id, at, request_id, user_id, channel_id, surface,
 func (s *Store) Recent(ctx context.Context, q Query) ([]Entry, error) {
 	where, args := q.sqlWhere()
 	query := selectEntries + where + " ORDER BY at DESC, id DESC LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, query, append(args, q.limit())...)
+	rows, err := s.db.QueryContext(ctx, s.rebind(query), append(args, q.limit())...)
 	if err != nil {
 		return nil, fmt.Errorf("store: recent: %w", err)
 	}

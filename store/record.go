@@ -35,7 +35,7 @@ func (s *Store) Record(ctx context.Context, entries ...Entry) error {
 
 func (s *Store) insertAll(ctx context.Context, entries []Entry, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, insertEntry)
+		stmt, err := tx.PrepareContext(ctx, s.rebind(insertEntry))
 		if err != nil {
 			return err
 		}

@@ -129,3 +129,33 @@ func TestTwoStoresOnOneDatabaseWriteConcurrently(t *testing.T) {
 		require.Len(t, got, 2*perStore)
 	})
 }
+
+func TestOpenRefusesBothDatabases(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Config{
+		PostgresURL: "postgres://127.0.0.1/x", SQLitePath: filepath.Join(t.TempDir(), "invites.db"),
+	})
+	require.ErrorContains(t, err, "not both")
+}
+
+// The URL may carry the database password: no error and no rendering of the
+// Config may show it.
+func TestPostgresPasswordIsNeverShown(t *testing.T) {
+	const password = "SECRET-pw"
+	for name, rawURL := range map[string]string{
+		"unreachable":  "postgres://bot:" + password + "@127.0.0.1:1/testerbot?sslmode=disable",
+		"bad port":     "postgres://bot:" + password + "@127.0.0.1:port/testerbot",
+		"bad escape":   "postgresql://bot:" + password + "%zz@127.0.0.1/testerbot",
+		"other scheme": "mysql://bot:" + password + "@127.0.0.1/testerbot",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := store.Config{PostgresURL: rawURL}
+			_, err := store.Open(context.Background(), cfg)
+			require.Error(t, err)
+			require.NotContains(t, err.Error(), password)
+			require.Contains(t, err.Error(), "store: open postgres")
+			for _, shown := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+				require.NotContains(t, shown, password)
+			}
+		})
+	}
+}

@@ -6,13 +6,17 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/internal/pgtest"
 )
 
 // forEachConfig runs test once per database the store supports, each time
-// against a fresh, empty database.
+// against a fresh, empty database. The postgres run skips when no server is
+// reachable, except under CI=true (see pgtest).
 func forEachConfig(t *testing.T, test func(t *testing.T, cfg Config)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { test(t, sqliteConfig(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, postgresConfig(t)) })
 }
 
 // forEachDB is forEachConfig with the store already open.
@@ -24,6 +28,11 @@ func forEachDB(t *testing.T, test func(t *testing.T, s *Store)) {
 // sqliteConfig names a fresh file in a per-test directory.
 func sqliteConfig(t testing.TB) Config {
 	return Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")}
+}
+
+// postgresConfig names a new database on the test server.
+func postgresConfig(t testing.TB) Config {
+	return Config{PostgresURL: pgtest.NewDatabase(t)}
 }
 
 // openForTest opens cfg and closes the store when the test ends.

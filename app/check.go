@@ -13,11 +13,12 @@ import (
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/ops"
+	"github.com/testerbot/testerbot/store"
 )
 
-// check verifies, before the first tester is invited, that the Slack tokens work, the bot is a
-// member of every mapped channel, and every mapped store and app exists in Applivery. It prints
-// one row per mapping and returns 1 if anything is wrong.
+// check verifies, before the first tester is invited, that the Slack tokens work, the database
+// opens, the bot is a member of every mapped channel, and every mapped store and app exists in
+// Applivery. It prints one row per mapping and returns 1 if anything is wrong.
 func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -29,6 +30,9 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 		failed = true
 	} else {
 		fmt.Fprintf(out, "Slack: ok, team %s, bot user %s\n", auth.Team, auth.User)
+	}
+	if !checkDatabase(ctx, env, out) {
+		failed = true
 	}
 	client, err := newApplivery(env, ops.NewMetrics())
 	if err != nil {
@@ -57,6 +61,23 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 	}
 	fmt.Fprintln(out, "\nEverything checks out.")
 	return 0
+}
+
+// checkDatabase opens the database exactly as the bot does, so it also creates the SQLite file
+// or applies pending migrations, and reports the outcome on one line. The store's errors never
+// hold DATABASE_URL's password.
+func checkDatabase(ctx context.Context, env *config.Env, out io.Writer) bool {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cfg := database(env)
+	db, err := store.Open(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(out, "Database: FAIL %v\n", err)
+		return false
+	}
+	db.Close()
+	fmt.Fprintf(out, "Database: ok (%s)\n", cfg)
+	return true
 }
 
 // mappingStatus says whether Applivery knows the store and the published app.

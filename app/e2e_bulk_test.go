@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/pgtest"
 	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
@@ -72,14 +74,28 @@ func TestExistingTesterIsReportedNotCreatedAgain(t *testing.T) {
 }
 
 func TestAuditSurvivesRestartAndShowsInHistoryAndHome(t *testing.T) {
-	h := newHarness(t).start()
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "invites.db")
+		testAuditSurvivesRestart(t, withEnv("AUDIT_DB", path), "sqlite "+path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		testAuditSurvivesRestart(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t)), "postgres")
+	})
+}
+
+// testAuditSurvivesRestart runs the bot twice on the database db selects, as a restart or a second
+// replica would; the start-up log names the database as logged says.
+func testAuditSurvivesRestart(t *testing.T, db harnessOption, logged string) {
+	h := newHarness(t, db).start()
 	h.applivery.Fail("POST", "/otp-users", 1, http.StatusNotFound, 3001, "Entity not found")
 	h.command(lead, iosChan, "first@example.com")
 	h.waitSummary(iosChan)
 	require.Equal(t, 0, h.shutdown())
 
-	// The same audit file, a new process.
-	h2 := newHarness(t, withEnv("AUDIT_DB", h.env["AUDIT_DB"])).start()
+	assert.Contains(t, h.logs.String(), `"database":"`+logged+`"`)
+
+	// The same database, a new process.
+	h2 := newHarness(t, db).start()
 	h2.command(lead, iosChan, "second@example.com bad-address@")
 	h2.command(lead, iosChan, "history")
 	body := h2.waitResponse("Last invitations")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/testerbot/testerbot/app"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/pgtest"
 	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
@@ -268,9 +269,41 @@ func TestCheckAllGood(t *testing.T) {
 	h := newHarness(t)
 	code, out := runMain(t, h.env, "check")
 	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "Database: ok (sqlite "+h.env["AUDIT_DB"]+")\n")
 	assert.Equal(t, 3, strings.Count(out, " ok\n"), "one ok row per mapped app:\n%s", out)
 	assert.NotContains(t, out, "FAIL")
 	assert.Contains(t, out, "Everything checks out.")
+}
+
+func TestCheckWithPostgres(t *testing.T) {
+	h := newHarness(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
+	code, out := runMain(t, h.env, "check")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "Database: ok (postgres)\n")
+}
+
+// dbPassword is in DATABASE_URL; it must never be printed or logged.
+const dbPassword = "db-SECRET-pw"
+
+// unreachableDB is a PostgreSQL URL whose port nothing listens on.
+const unreachableDB = "postgres://testerbot:" + dbPassword + "@127.0.0.1:1/testerbot?sslmode=disable"
+
+func TestCheckWithAnUnreachableDatabase(t *testing.T) {
+	h := newHarness(t, withEnv("DATABASE_URL", unreachableDB))
+	code, out := runMain(t, h.env, "check")
+	assert.Equal(t, 1, code, out)
+	assert.Regexp(t, `(?m)^Database: FAIL store: open postgres: .*connection refused$`, out)
+	assert.Contains(t, out, "Some checks failed")
+	assert.NotContains(t, out, dbPassword)
+}
+
+func TestUnreachableDatabaseStopsTheBotWithoutShowingThePassword(t *testing.T) {
+	h := newHarness(t, withEnv("DATABASE_URL", unreachableDB))
+	code, out := runMain(t, h.env)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "store: open postgres")
+	assert.NotContains(t, out, dbPassword)
+	assert.Empty(t, h.slack.Calls("apps.connections.open"), "the bot never went online")
 }
 
 func TestCheckWithABadSlackToken(t *testing.T) {

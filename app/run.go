@@ -26,7 +26,8 @@ import (
 // "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
 // socket is closed, and the database is closed last.
 func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *slog.Logger) error {
-	db, err := store.Open(ctx, store.Config{SQLitePath: env.AuditDB})
+	dbConfig := database(env)
+	db, err := store.Open(ctx, dbConfig)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,8 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	defer stopSocket()
 	botErr := make(chan error, 1)
 	go func() { botErr <- b.Run(socketCtx) }()
-	logger.Info("testerbot started", "channels", len(mapping.Channels), "http_addr", listener.Addr().String())
+	logger.Info("testerbot started", "channels", len(mapping.Channels), "http_addr", listener.Addr().String(),
+		"database", dbConfig.String())
 
 	select {
 	case err := <-botErr:
@@ -90,6 +92,15 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	}
 	logger.Info("testerbot stopped")
 	return nil
+}
+
+// database says which database the environment selects: PostgreSQL when DATABASE_URL is set,
+// else the SQLite file AUDIT_DB. The result prints without the URL (see store.Config).
+func database(env *config.Env) store.Config {
+	if env.DatabaseURL != "" {
+		return store.Config{PostgresURL: env.DatabaseURL}
+	}
+	return store.Config{SQLitePath: env.AuditDB}
 }
 
 func newApplivery(env *config.Env, metrics *ops.Metrics) (*applivery.Client, error) {

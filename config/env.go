@@ -26,7 +26,8 @@ type Env struct {
 	MaxEmailsPerRequest   int           `envconfig:"MAX_EMAILS_PER_REQUEST" default:"100" desc:"most email addresses accepted in one /invite-tester command (1-1000)"`
 	InviteConcurrency     int           `envconfig:"INVITE_CONCURRENCY" default:"4" desc:"Applivery invitations sent in parallel per command (1-32)"`
 	MaxCommandBytes       int           `envconfig:"MAX_COMMAND_BYTES" default:"8000" desc:"longest /invite-tester command text accepted, in bytes"`
-	AuditDB               string        `envconfig:"AUDIT_DB" default:"invites.db" desc:"path of the SQLite database recording every invitation"`
+	AuditDB               string        `envconfig:"AUDIT_DB" default:"invites.db" desc:"path of the SQLite database recording every invitation, used when DATABASE_URL is unset"`
+	DatabaseURL           string        `envconfig:"DATABASE_URL" secret:"true" desc:"PostgreSQL URL (postgres://user:password@host:5432/testerbot) for a database shared by several replicas; unset means the SQLite file AUDIT_DB"`
 	AppliveryTimeout      time.Duration `envconfig:"APPLIVERY_TIMEOUT" default:"10s" desc:"timeout for one Applivery API request"`
 	ShutdownTimeout       time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"grace period for in-flight commands after SIGTERM"`
 	HTTPAddr              string        `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address of the health and metrics HTTP server"`

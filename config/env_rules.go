@@ -31,6 +31,7 @@ var envRules = map[string]func(e *Env) string{
 	"INVITE_CONCURRENCY":     func(e *Env) string { return checkRange(e.InviteConcurrency, 1, 32) },
 	"MAX_COMMAND_BYTES":      func(e *Env) string { return checkRange(e.MaxCommandBytes, 1, 1<<20) },
 	"HTTP_ADDR":              func(e *Env) string { return checkListenAddr(e.HTTPAddr) },
+	"DATABASE_URL":           func(e *Env) string { return checkDatabaseURL(e.DatabaseURL) },
 }
 
 // checkToken verifies a secret's shape without ever echoing it. swapPrefix
@@ -85,6 +86,22 @@ func checkBaseURL(raw *string, slash slashPolicy) string {
 		trimmed += "/"
 	}
 	*raw = trimmed
+	return ""
+}
+
+// checkDatabaseURL accepts PostgreSQL's URI form, the only form the store
+// opens (pgx reads exactly these two prefixes as a URI). The value is never
+// echoed: it usually holds a password.
+func checkDatabaseURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		return "must be a postgres:// or postgresql:// URL"
+	}
+	if _, err := url.Parse(raw); err != nil {
+		return "is not a valid URL; percent-encode special characters in the user name and password"
+	}
 	return ""
 }
 

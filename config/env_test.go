@@ -112,6 +112,7 @@ func TestLoadEnvReadsAndNormalizesEveryVariable(t *testing.T) {
 		"APPLIVERY_TIMEOUT", "1500ms",
 		"SHUTDOWN_TIMEOUT", "1m",
 		"HTTP_ADDR", "127.0.0.1:0",
+		"DATABASE_URL", "postgres://bot:SECRET-db@db.internal:5432/testerbot?sslmode=verify-full",
 	)))
 	require.NoError(t, err)
 	assert.Equal(t, appToken, env.SlackAppToken, "surrounding whitespace is trimmed")
@@ -128,6 +129,7 @@ func TestLoadEnvReadsAndNormalizesEveryVariable(t *testing.T) {
 	assert.Equal(t, 1500*time.Millisecond, env.AppliveryTimeout)
 	assert.Equal(t, time.Minute, env.ShutdownTimeout)
 	assert.Equal(t, "127.0.0.1:0", env.HTTPAddr)
+	assert.Equal(t, "postgres://bot:SECRET-db@db.internal:5432/testerbot?sslmode=verify-full", env.DatabaseURL)
 }
 
 func TestLoadEnvTreatsEmptyAsUnset(t *testing.T) {
@@ -163,6 +165,9 @@ func TestLoadEnvRejects(t *testing.T) {
 		{"INVITE_CONCURRENCY", "four", `INVITE_CONCURRENCY must be a whole number, got "four"`},
 		{"MAX_COMMAND_BYTES", "-5", "MAX_COMMAND_BYTES must be between 1 and 1048576, got -5"},
 		{"HTTP_ADDR", "8080", `HTTP_ADDR must be a listen address such as :8080 or 127.0.0.1:8080, got "8080"`},
+		{"DATABASE_URL", "mysql://bot:SECRET@db/testerbot", "DATABASE_URL must be a postgres:// or postgresql:// URL"},
+		{"DATABASE_URL", "/data/SECRET.db", "DATABASE_URL must be a postgres:// or postgresql:// URL"},
+		{"DATABASE_URL", "postgres://bot:SECRET@db:5432/x%zz", "DATABASE_URL is not a valid URL; percent-encode special characters in the user name and password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
@@ -236,6 +241,12 @@ func TestEnvVarsDescribeEveryField(t *testing.T) {
 	for _, v := range vars {
 		assert.NotEmpty(t, v.Name)
 		assert.NotEmpty(t, v.Description, v.Name)
+		if v.Name == "DATABASE_URL" {
+			// The one optional variable without a default: unset selects SQLite.
+			assert.False(t, v.Required)
+			assert.Empty(t, v.Default)
+			continue
+		}
 		assert.True(t, v.Required != (v.Default != ""), "%s must be either required or defaulted", v.Name)
 	}
 	assert.Equal(t, EnvVar{
@@ -255,7 +266,7 @@ func TestEnvUsageListsEveryVariable(t *testing.T) {
 }
 
 func TestEnvPrintsWithoutSecrets(t *testing.T) {
-	env, err := LoadEnv(lookupIn(requiredEnv()))
+	env, err := LoadEnv(lookupIn(with("DATABASE_URL", "postgres://bot:SECRET-db@db/testerbot")))
 	require.NoError(t, err)
 
 	var logged bytes.Buffer
@@ -270,4 +281,5 @@ func TestEnvPrintsWithoutSecrets(t *testing.T) {
 		assert.Contains(t, out, redacted, how)
 	}
 	assert.Contains(t, logged.String(), `"SLACK_BOT_TOKEN":"[redacted]"`)
+	assert.Contains(t, logged.String(), `"DATABASE_URL":"[redacted]"`)
 }

@@ -24,8 +24,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeText(w, http.StatusOK, "ok\n")
 }
 
-// readyz answers readiness: 200 only while Slack is connected and the audit
-// log (if any) answers; otherwise 503 listing each failing check.
+// readyz answers readiness: 200 only while Slack is connected and the
+// database (if any) answers; otherwise 503 listing each failing check.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	reasons := notReadyReasons(r.Context(), s.bot, s.db)
 	s.readiness.record(s.logger, reasons)

@@ -10,12 +10,12 @@ import (
 // while its Slack socket is connected.
 type Readiness interface{ Ready() bool }
 
-// Pinger checks a dependency is reachable; the audit store implements it.
+// Pinger checks a dependency is reachable; the database (*store.Store) implements it.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// pingTimeout bounds the audit-log check so a stuck database makes /readyz
+// pingTimeout bounds the database check so a stuck database makes /readyz
 // fail rather than hang past the orchestrator's probe timeout.
 const pingTimeout = 2 * time.Second
 
@@ -28,7 +28,7 @@ func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) []string {
 	}
 	if db != nil {
 		if err := pingWithTimeout(ctx, db); err != nil {
-			reasons = append(reasons, fmt.Sprintf("audit log: %v", err))
+			reasons = append(reasons, fmt.Sprintf("database: %v", err))
 		}
 	}
 	return reasons

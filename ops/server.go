@@ -28,7 +28,7 @@ type Server struct {
 }
 
 // NewServer prepares, without starting, the ops server on addr (":9090").
-// db may be nil when there is no audit log; then only Slack decides
+// db may be nil when there is no database; then only Slack decides
 // readiness. m may be nil, in which case /metrics is 404. A nil logger
 // discards.
 func NewServer(addr string, m *Metrics, bot Readiness, db Pinger, logger *slog.Logger) *Server {

@@ -72,14 +72,14 @@ func TestReadyzFollowsTheSlackConnection(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 }
 
-func TestReadyzReportsAFailingAuditLog(t *testing.T) {
+func TestReadyzReportsAFailingDatabase(t *testing.T) {
 	db := pingFunc(func(context.Context) error { return errors.New("database is locked") })
 	s := ops.NewServer(":0", ops.NewMetrics(), connectedBot(), db, nil)
 
 	status, body := get(t, s, http.MethodGet, "/readyz")
 
 	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Equal(t, "audit log: database is locked\n", body)
+	assert.Equal(t, "database: database is locked\n", body)
 }
 
 func TestReadyzListsEveryFailingCheck(t *testing.T) {
@@ -89,10 +89,10 @@ func TestReadyzListsEveryFailingCheck(t *testing.T) {
 	status, body := get(t, s, http.MethodGet, "/readyz")
 
 	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Equal(t, "slack: not connected\naudit log: disk I/O error\n", body)
+	assert.Equal(t, "slack: not connected\ndatabase: disk I/O error\n", body)
 }
 
-func TestReadyzWithoutAuditLogDependsOnSlackOnly(t *testing.T) {
+func TestReadyzWithoutDatabaseDependsOnSlackOnly(t *testing.T) {
 	s := ops.NewServer(":0", ops.NewMetrics(), connectedBot(), nil, nil)
 
 	status, body := get(t, s, http.MethodGet, "/readyz")

@@ -12,6 +12,7 @@ import (
 type Store struct {
 	db      *sql.DB
 	dialect dialect
+	name    string // Config.String, for errors
 }
 
 // Config says which database Open opens: PostgreSQL when PostgresURL is set,
@@ -54,7 +55,7 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.PostgresURL != "" && cfg.SQLitePath != "" {
 		return nil, errors.New("set either a PostgreSQL URL or a SQLite path, not both")
 	}
-	s := &Store{dialect: sqliteDialect}
+	s := &Store{dialect: sqliteDialect, name: cfg.String()}
 	var err error
 	if cfg.PostgresURL != "" {
 		s.dialect = postgresDialect
@@ -101,11 +102,11 @@ func (s *Store) rebind(query string) string { return s.dialect.rebind(query) }
 
 // Ping checks that the database still answers, for a readiness probe. It
 // runs a real query rather than sql.DB.Ping, which would succeed on an idle
-// connection without touching the data.
+// connection without touching the data. Its error names the database.
 func (s *Store) Ping(ctx context.Context) error {
 	var version int
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
+		return fmt.Errorf("store: ping %s: %w", s.name, err)
 	}
 	return nil
 }

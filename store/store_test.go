@@ -71,9 +71,11 @@ func TestRowsSurviveCloseAndReopen(t *testing.T) {
 }
 
 func TestPingFailsOnClosedStore(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+		s, err := store.Open(context.Background(), cfg)
+		require.NoError(t, err)
 		require.NoError(t, s.Close())
-		require.Error(t, s.Ping(context.Background()))
+		require.ErrorContains(t, s.Ping(context.Background()), "store: ping "+cfg.String()+":", "the error names the database")
 		require.NoError(t, s.Close(), "Close is idempotent")
 	})
 }

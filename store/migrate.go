@@ -96,8 +96,8 @@ func (s *Store) migrate(ctx context.Context, steps []step) error {
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	for i, step := range steps {
-		if err := s.applyStep(ctx, i+1, step.ddl(s.dialect)); err != nil {
+	for i, st := range steps {
+		if err := s.applyStep(ctx, i+1, st.ddl(s.dialect)); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}

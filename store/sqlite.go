@@ -64,7 +64,7 @@ func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
 // the file busy, for up to busyTimeout. The first connection to a new file
 // switches it to WAL, and that switch cannot wait in busy_timeout: it
 // upgrades a read lock, so SQLite fails at once rather than risk a deadlock.
-// Processes that create the file together would otherwise all but one fail.
+// Processes that create the file together could otherwise fail to open it.
 func connectFirst(ctx context.Context, db *sql.DB) error {
 	deadline := time.Now().Add(busyTimeout)
 	for {

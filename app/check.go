@@ -83,12 +83,23 @@ func checkDatabase(ctx context.Context, env *config.Env, out io.Writer) bool {
 // mappingStatus says whether Applivery knows the store and the published app.
 func mappingStatus(ctx context.Context, client *applivery.Client, ch config.Channel, app config.App) string {
 	if _, err := client.GetStore(ctx, ch.Store); err != nil {
-		return "FAIL store: " + invite.Explain(err) + " (" + err.Error() + ")"
+		return "FAIL store: " + appliveryHint(err) + err.Error()
 	}
 	if _, err := client.GetPublishedApp(ctx, ch.Store, app.ID); err != nil {
-		return "FAIL app: " + invite.Explain(err) + " (" + err.Error() + ")"
+		return "FAIL app: " + appliveryHint(err) + err.Error()
 	}
 	return "ok"
+}
+
+// appliveryHint says what to fix for the failures an operator can fix.
+func appliveryHint(err error) string {
+	switch p, _ := invite.Classify(err); p.Kind {
+	case invite.Unauthorized:
+		return "check APPLIVERY_API_TOKEN and its permissions: "
+	case invite.NotFound:
+		return "Applivery does not know this store or app, check the ids in the mapping file: "
+	}
+	return ""
 }
 
 // channelStatus is "" when the bot can post in the channel, else why not.

@@ -28,8 +28,8 @@ import (
 // --- Applivery trouble ------------------------------------------------------------------------
 
 func TestApplivery503TwiceThenCreateSucceeds(t *testing.T) {
-	t.Parallel() // the bot backs off 1 s, then 2 s, between create attempts
-	h := newHarness(t).start()
+	t.Parallel() // before each new create the bot waits until the last one can no longer land: 1 s here
+	h := newHarness(t, withEnv("APPLIVERY_TIMEOUT", "1s")).start()
 	h.applivery.FailWith(http.MethodPost, "/otp-users", 2, serviceUnavailable())
 
 	h.command(lead, iosChan, "alice@example.com")
@@ -72,8 +72,8 @@ func TestCreateThatTimesOutAfterTheServerCommittedIsOneInvite(t *testing.T) {
 }
 
 func TestAllAttemptsFailingIsSaidPlainly(t *testing.T) {
-	t.Parallel() // four creates, 1 + 2 + 4 s apart
-	h := newHarness(t).start()
+	t.Parallel() // four creates, each looked up 1 s (APPLIVERY_TIMEOUT) after it was sent
+	h := newHarness(t, withEnv("APPLIVERY_TIMEOUT", "1s")).start()
 	h.applivery.FailWith(http.MethodPost, "/otp-users", -1, serviceUnavailable())
 
 	h.command(lead, iosChan, "alice@example.com")
@@ -436,16 +436,15 @@ func (h *harness) waitResultFor(channel, email string, within time.Duration) sla
 	return msg
 }
 
-// parentOf is the channel message a thread reply hangs under, as it reads now.
+// parentOf is the channel message a thread reply hangs under, once it is summed up: the bot
+// edits it to the summary after the last details are in the thread.
 func (h *harness) parentOf(reply slackfake.Message) slackfake.Message {
 	h.t.Helper()
-	for _, m := range h.slack.Messages(reply.Channel) {
-		if m.TS == reply.ThreadTS {
-			return m
-		}
-	}
-	h.t.Fatalf("no parent message %s in %s", reply.ThreadTS, reply.Channel)
-	return slackfake.Message{}
+	parent, err := h.slack.WaitMessage(h.ctx(), reply.Channel, func(m slackfake.Message) bool {
+		return m.TS == reply.ThreadTS && strings.Contains(m.Text, "Details in the thread")
+	})
+	require.NoError(h.t, err, "the parent message %s was never summed up; logs:\n%s", reply.ThreadTS, h.logs)
+	return parent
 }
 
 // waitUntil blocks until cond holds, re-checking on every change in the fake Slack (calls,

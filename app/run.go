@@ -34,20 +34,22 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	defer db.Close()
 
 	metrics := ops.NewMetrics()
-	apiClient, err := newApplivery(env, metrics)
+	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
+	metrics.WatchGate(gate)
+	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate))
 	if err != nil {
 		return err
 	}
 	slackAPI := newSlack(env, metrics)
 	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
-		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, Logger: logger,
-		Observe: func(s invite.Status) { metrics.Invite(string(s)) },
+		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
+		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
 	b := bot.New(bot.Deps{
 		Socket: socket, Slack: slackAPI, Mappings: mapping, MappingFile: env.ChannelsFile,
 		Invites: invites, Access: access.NewPolicy(mapping.QALeads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
-		History: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
@@ -103,14 +105,14 @@ func database(env *config.Env) store.Config {
 	return store.Config{SQLitePath: env.AuditDB}
 }
 
-func newApplivery(env *config.Env, metrics *ops.Metrics) (*applivery.Client, error) {
-	return applivery.NewClient(env.AppliveryOrganization,
+func newApplivery(env *config.Env, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {
+	return applivery.NewClient(env.AppliveryOrganization, append([]applivery.Option{
 		applivery.WithBaseURL(env.AppliveryAPIURL),
 		applivery.WithToken(env.AppliveryAPIToken),
 		applivery.WithTimeout(env.AppliveryTimeout),
 		applivery.WithUserAgent("testerbot"),
 		applivery.WithObserver(metrics.ObserveApplivery),
-	)
+	}, extra...)...)
 }
 
 // slackAttempts is how many times a Web API call is made when Slack answers 429.

@@ -36,6 +36,11 @@ type History interface {
 	Recent(ctx context.Context, q store.Query) ([]store.Entry, error)
 }
 
+// Envelopes remembers which envelopes some process already handled; *store.Store has it.
+type Envelopes interface {
+	FirstToHandle(ctx context.Context, id string) (bool, error)
+}
+
 // Metrics is told what happens, for operators; *ops.Metrics has it.
 type Metrics interface {
 	AckLatency(envelopeType string, d time.Duration)
@@ -52,7 +57,8 @@ type Deps struct {
 	MappingFile     string // named in messages about unmapped channels
 	Invites         *invite.Service
 	Access          *access.Policy
-	History         History // may be nil: no history shown
+	History         History   // may be nil: no history shown
+	Envelopes       Envelopes // may be nil: duplicates are caught in this process only
 	Logger          *slog.Logger
 	Metrics         Metrics      // may be nil
 	HTTPClient      *http.Client // for response_url posts
@@ -71,11 +77,13 @@ type Bot struct {
 	metrics Metrics
 	routes  map[routeKey]func(socketmode.Event) reply
 
-	connected atomic.Bool // a live socket: /readyz
-	draining  atomic.Bool // shutting down: refuse new work
-	work      workTracker
-	workCtx   context.Context
-	abortWork context.CancelFunc
+	connected    atomic.Bool // a live socket: /readyz
+	draining     atomic.Bool // shutting down: refuse new work
+	work         workTracker
+	workCtx      context.Context
+	abortWork    context.CancelFunc
+	scanCtx      context.Context // looking for unfinished invites to resume
+	stopScanning context.CancelFunc
 }
 
 // New builds a Bot from its dependencies.
@@ -103,16 +111,21 @@ func New(d Deps) *Bot {
 	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
+	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
 		b.findRoutes(), b.revokeRoutes(), b.targetRoutes())
 	return b
 }
 
-// Run connects to Slack and serves envelopes until ctx ends. In-flight work is not waited for
-// here: call Drain and Wait first for a graceful stop.
+// Run connects to Slack and serves envelopes until ctx ends; meanwhile it finishes the invites
+// that a stopped process left unfinished. In-flight work is not waited for here: call Drain
+// and Wait first for a graceful stop.
 func (b *Bot) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- b.d.Socket.RunContext(ctx) }()
+	if b.d.Invites != nil {
+		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
+	}
 	for {
 		select {
 		case evt := <-b.d.Socket.Events:
@@ -130,21 +143,33 @@ func (b *Bot) Run(ctx context.Context) error {
 // Ready reports whether the bot has a live connection to Slack.
 func (b *Bot) Ready() bool { return b.connected.Load() }
 
-// Drain makes the bot refuse new work ("restarting, try again in a moment") while the socket
-// stays up, so in-flight invites can still post their results.
-func (b *Bot) Drain() { b.draining.Store(true) }
+// Drain makes the bot refuse new work ("restarting, try again in a moment") and stop resuming
+// others' invites, while the socket stays up, so in-flight invites can still post their results.
+func (b *Bot) Drain() {
+	b.draining.Store(true)
+	b.stopScanning()
+}
 
-// Wait blocks until in-flight work is done or ctx ends; then the remaining work is cancelled.
+// Wait blocks until in-flight work is done or ctx ends; then the remaining work is cancelled,
+// and what an invite could not finish stays in the database for the next process to resume.
 // It reports whether everything finished in time.
 func (b *Bot) Wait(ctx context.Context) bool {
+	if b.waitIdle(ctx) {
+		return true
+	}
+	b.abortWork() // everything in flight watches the work context and returns promptly
+	b.waitIdle(context.Background())
+	return false
+}
+
+// waitIdle waits for the work after acks and the invites resumed here.
+func (b *Bot) waitIdle(ctx context.Context) bool {
 	select {
 	case <-b.work.idle():
-		return true
 	case <-ctx.Done():
-		b.abortWork() // everything in flight watches the work context and returns promptly
-		<-b.work.idle()
 		return false
 	}
+	return b.d.Invites == nil || b.d.Invites.Wait(ctx)
 }
 
 func (b *Bot) onSocketEvent(evt socketmode.Event) {

@@ -10,7 +10,6 @@ import (
 	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
 )
 
 // commandKind is what a person asked /invite-tester to do.
@@ -95,7 +94,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	switch parsed.kind {
 	case cmdOpenModal:
 		return reply{after: func(ctx context.Context) {
-			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Surface: store.SurfaceModal, ResponseURL: cmd.ResponseURL, User: cmd.UserID})
+			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Origin: originModal, ResponseURL: cmd.ResponseURL, User: cmd.UserID})
 		}}
 	case cmdList:
 		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.listTesters(ctx, w, ch, parsed.filter) })}
@@ -115,9 +114,8 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	if len(ch.Apps) > 1 {
 		note = fmt.Sprintf(" (the first of this channel's %d apps; use `%s` alone to choose another)", len(ch.Apps), b.d.Command)
 	}
-	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, store.SurfaceCommand)
-	dest := destination{channelID: ch.ID, who: w, appNote: note}
-	return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.runInvite(ctx, dest, req) })}
+	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
+	return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.startInvite(ctx, w, req) })}
 }
 
 // managing wraps slow work so it only runs for someone who may manage the channel's testers.
@@ -172,9 +170,19 @@ func (b *Bot) unmappedText(channelID string) string {
 		"Ask an admin to add it to the mapping file (%s) and restart me.", code(channelID), code(b.d.MappingFile))
 }
 
-func (b *Bot) inviteRequest(userID string, ch config.Channel, app config.App, emails []string, downloads int, surface store.Surface) invite.Request {
+func (b *Bot) inviteRequest(userID string, ch config.Channel, app config.App, emails []string, downloads int, origin string, reply invite.Reply) invite.Request {
 	return invite.Request{
-		ID: newRef(), UserID: userID, ChannelID: ch.ID, Surface: surface, StoreID: ch.Store,
-		AppID: app.ID, AppName: app.Name, Emails: emails, Downloads: downloads, Domains: ch.Domains,
+		UserID: userID, ChannelID: ch.ID, Origin: origin, StoreID: ch.Store, AppID: app.ID, AppName: app.Name,
+		Emails: emails, Downloads: downloads, Domains: ch.Domains, Reply: reply,
 	}
 }
+
+// Where a request came from, as the audit log records it.
+const (
+	originCommand         = "command"
+	originModal           = "modal"
+	originGlobalShortcut  = "global_shortcut"
+	originMessageShortcut = "message_shortcut"
+	originHome            = "home"
+	originRevokeButton    = "revoke_button"
+)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
 )
 
 // The "find or remove a tester" modal, opened from the App Home: search one channel's app by part
@@ -167,7 +166,7 @@ func (b *Bot) showFindResults(ctx context.Context, w who, viewID string, t targe
 	m := findModal{Targets: b.namedTargets(ctx, channels), Selected: t.key(), Filter: filter, Searched: true, Notice: notice}
 	listing, err := b.d.Invites.List(ctx, t.Channel.Store, []invite.App{{ID: t.App.ID, Name: t.App.Name}}, filter, findResultsShown)
 	if err != nil {
-		m.Notice = strings.TrimSpace(notice + "\n:x: " + invite.Explain(err))
+		m.Notice = strings.TrimSpace(notice + "\n:x: " + explainError(err))
 		listing = &invite.Listing{}
 	}
 	m.Results = listing
@@ -192,7 +191,7 @@ func (b *Bot) onFindRemove(cb slack.InteractionCallback) reply {
 		if !b.mayManage(ctx, w, t.Channel.ID) {
 			return
 		}
-		notice := b.remove(ctx, w, t.Channel.ID, store.SurfaceHome, rt)
+		notice := b.remove(ctx, w, t.Channel.ID, originHome, rt)
 		b.showFindResults(ctx, w, cb.View.ID, t, meta.Filter, notice)
 	}}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
 
@@ -111,15 +112,15 @@ func channelRef(id string) string {
 	return "<#" + id + ">"
 }
 
-func outcomeWord(o store.Outcome) string {
+func outcomeWord(o invite.Outcome) string {
 	switch o {
-	case store.OutcomeInvited:
+	case invite.Invited:
 		return ":white_check_mark: invited"
-	case store.OutcomeAlreadyInvited:
+	case invite.AlreadyInvited:
 		return ":information_source: already had"
-	case store.OutcomeRefused:
+	case invite.Refused:
 		return ":no_entry_sign: refused"
-	case store.OutcomeRemoved:
+	case invite.Removed:
 		return ":wastebasket: removed"
 	default:
 		return ":x: failed to invite"
@@ -176,7 +177,7 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.E
 // onHomeInvite opens the invite modal from the App Home button.
 func (b *Bot) onHomeInvite(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, store.SurfaceHome) }}
+	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originHome) }}
 }
 
 // onHomeFind opens the "find or remove a tester" modal.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/invite"
 )
 
 // The invite modal: opened by the command, both shortcuts and the App Home; submitted here.
@@ -38,11 +38,11 @@ type inviteModal struct {
 
 // modalMeta travels in the modal's private_metadata, from opening to submission.
 type modalMeta struct {
-	Surface     store.Surface `json:"s"`
-	ThreadTS    string        `json:"t,omitempty"` // results go into this thread (message shortcut)
-	ResponseURL string        `json:"r,omitempty"` // the command's, to reach the person privately
-	User        string        `json:"u,omitempty"` // whose command it was: the only one its response_url may answer
-	Target      string        `json:"k,omitempty"` // the only target, when the modal has no select
+	Origin      string `json:"s"`           // where the modal was opened from
+	ThreadTS    string `json:"t,omitempty"` // results go into this thread (message shortcut)
+	ResponseURL string `json:"r,omitempty"` // the command's, to reach the person privately
+	User        string `json:"u,omitempty"` // whose command it was: the only one its response_url may answer
+	Target      string `json:"k,omitempty"` // the only target, when the modal has no select
 }
 
 func (m modalMeta) encode() string {
@@ -156,7 +156,7 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 		}
 		m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
 			MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true}
-		if meta.Surface == store.SurfaceMessageShortcut {
+		if meta.Origin == originMessageShortcut {
 			if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
 				return noticeModalView("Invite testers", problem)
 			}
@@ -168,7 +168,7 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 
 // openAnyTargetModal opens the invite modal for surfaces without a channel (the global
 // shortcut, the App Home): every mapping the person may manage, by name.
-func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, surface store.Surface) {
+func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, origin string) {
 	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
 		channels, err := b.manageable(ctx, w.userID)
 		switch {
@@ -177,7 +177,7 @@ func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, s
 		case len(channels) == 0:
 			return noticeModalView("Invite testers", b.refusalText(""))
 		}
-		return inviteModalView(inviteModal{Targets: b.namedTargets(ctx, channels), Meta: modalMeta{Surface: surface},
+		return inviteModalView(inviteModal{Targets: b.namedTargets(ctx, channels), Meta: modalMeta{Origin: origin},
 			MaxEmails: b.d.Invites.MaxEmails()})
 	})
 }
@@ -205,9 +205,9 @@ func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
 	if meta.User == cb.User.ID {
 		w.responseURL = meta.ResponseURL
 	}
-	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Surface)
-	dest := destination{channelID: sub.target.Channel.ID, threadTS: meta.ThreadTS, who: w}
-	return reply{after: b.managing(w, sub.target.Channel.ID, func(ctx context.Context) { b.runInvite(ctx, dest, req) })}
+	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Origin,
+		invite.Reply{Channel: sub.target.Channel.ID, Thread: meta.ThreadTS})
+	return reply{after: b.managing(w, sub.target.Channel.ID, func(ctx context.Context) { b.startInvite(ctx, w, req) })}
 }
 
 // refusalsText lists what is not an address, each with why, for a plain-text field.

@@ -66,12 +66,12 @@ func TestResultsStayWithinMessageLimits(t *testing.T) {
 	var results []invite.Result
 	for i := range 45 {
 		email := fmt.Sprintf("%03d%s", i, longEmail[3:])
-		results = append(results, invite.Result{Email: email, Status: invite.Invited,
-			User: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: email}})
+		results = append(results, invite.Result{Email: email, Outcome: invite.Invited,
+			Tester: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: email}})
 	}
 	report := &invite.Report{Request: invite.Request{UserID: "U1", AppName: longApp}, Results: results,
 		DistributionURL: "https://x.applivery.io/" + strings.Repeat("p", 200)}
-	for _, msg := range resultMessages(report) {
+	for _, msg := range threadMessages(report) {
 		assert.LessOrEqual(t, len(msg.blocks), 50, "blocks in a message")
 		assert.LessOrEqual(t, utf8.RuneCountInString(msg.text), maxMrkdwn)
 		for _, block := range msg.blocks {

@@ -27,7 +27,7 @@ func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter 
 	listing, err := b.d.Invites.List(ctx, ch.Store, channelApps(ch), filter, b.d.ListLimit)
 	if err != nil {
 		b.log.Warn("list testers failed", "channel", ch.ID, "error", err.Error())
-		b.tell(ctx, w, ":x: I couldn't list the testers. "+invite.Explain(err))
+		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
 		return
 	}
 	b.tell(ctx, w, listText(listing, filter))
@@ -81,11 +81,11 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 // of the channel they are in, and the result is posted in the channel for the record.
 func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
-		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Surface: store.SurfaceCommand,
+		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
 		StoreID: ch.Store, Apps: channelApps(ch), Email: email,
 	})
 	if err != nil {
-		b.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), invite.Explain(err)))
+		b.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), explainError(err)))
 		return
 	}
 	if len(res.Removed) == 0 {

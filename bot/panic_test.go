@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
 )
 
 // A panic while deciding the ack (here: the invite service is missing, so checking the size of
@@ -39,11 +41,14 @@ func TestPanicBeforeTheAckIsRecoveredAckedAndReported(t *testing.T) {
 // A panic in the slow work after the ack (here: the access policy is missing) is recovered the
 // same way: logged with a reference, and the person told.
 func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
-	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, nil, invite.Options{})})
+	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "bot.db")})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, db, invite.Options{})})
 
 	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
 
-	_, err := pb.fake.WaitAck(pb.ctx(t), id)
+	_, err = pb.fake.WaitAck(pb.ctx(t), id)
 	require.NoError(t, err)
 	entry := pb.assertToldWithReference(t, "slash_commands")
 	assert.Contains(t, entry.Stack, "MayManage", "it panicked where this test means it to")

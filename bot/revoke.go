@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
 )
 
 // The Revoke button under an invited tester in the results thread (and its twin, Remove, in the
@@ -97,7 +96,7 @@ func (b *Bot) onRevoke(cb slack.InteractionCallback) reply {
 			b.tell(ctx, w, "This channel no longer invites into that app, so I can't revoke from here. Use `"+b.d.Command+" remove` in the channel that does.")
 			return
 		}
-		text := b.remove(ctx, w, cb.Channel.ID, store.SurfaceRevokeButton, rt)
+		text := b.remove(ctx, w, cb.Channel.ID, originRevokeButton, rt)
 		if _, err := b.slack.post(ctx, cb.Channel.ID, slack.MsgOptionTS(thread), slack.MsgOptionText(text, false)); err != nil {
 			b.tell(ctx, w, text)
 		}
@@ -115,14 +114,14 @@ func (b *Bot) stillMapped(channelID string, rt revokeTarget) bool {
 }
 
 // remove revokes one tester and returns a sentence about it for people.
-func (b *Bot) remove(ctx context.Context, w who, channelID string, surface store.Surface, rt revokeTarget) string {
+func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string, rt revokeTarget) string {
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
-		ID: newRef(), UserID: w.userID, ChannelID: channelID, Surface: surface, StoreID: rt.Store,
+		ID: newRef(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
 		Apps: []invite.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,
 	})
 	switch {
 	case err != nil:
-		return fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(rt.Email), invite.Explain(err))
+		return fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(rt.Email), explainError(err))
 	case len(res.Removed) == 0:
 		return fmt.Sprintf(":information_source: *%s* is not a tester of *%s* (any more), so there was nothing to remove.", esc(rt.Email), esc(rt.AppName))
 	default:

@@ -166,15 +166,43 @@ func (b *Bot) ack(evt socketmode.Event, payload any, start time.Time) {
 	}
 }
 
-// goWork runs slow work on the bot's work context, counted so shutdown can wait for it.
+// goWork runs slow work on the bot's work context, counted so shutdown can wait for it. Work
+// that another process already did for the same envelope (Slack delivered it twice, to two
+// replicas) is skipped.
 func (b *Bot) goWork(evt socketmode.Event, work func(ctx context.Context)) {
 	b.work.start()
 	b.metrics.InFlight(1)
 	go func() {
 		defer b.work.done()
 		defer b.metrics.InFlight(-1)
+		if !b.firstToHandle(evt) {
+			b.log.Info("envelope already handled by another process", "envelope_id", evt.Request.EnvelopeID)
+			return
+		}
 		b.safely(evt, func() reply { work(b.workCtx); return reply{} })
 	}()
+}
+
+// firstToHandle asks the database whether any process handled this envelope (or its event)
+// already. When the database cannot say, the work goes ahead: losing a person's request is
+// worse than the rare double delivery, and invites are deduplicated by their claims anyway.
+func (b *Bot) firstToHandle(evt socketmode.Event) bool {
+	if b.d.Envelopes == nil {
+		return true
+	}
+	first := true
+	for _, id := range []string{evt.Request.EnvelopeID, eventID(evt)} {
+		if id == "" {
+			continue
+		}
+		ok, err := b.d.Envelopes.FirstToHandle(b.workCtx, id)
+		if err != nil {
+			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err.Error())
+			return true
+		}
+		first = first && ok
+	}
+	return first
 }
 
 // safely runs f, turning a panic into a log line with a reference id and a message to the

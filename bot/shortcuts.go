@@ -7,7 +7,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/address"
-	"github.com/testerbot/testerbot/store"
 )
 
 // The global shortcut (⚡ menu) and the message shortcut (a message's ⋯ menu). Both open the
@@ -27,7 +26,7 @@ func (b *Bot) shortcutRoutes() []route {
 // onGlobalShortcut opens the invite modal with a choice of every mapping the person may manage.
 func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, responseURL: cb.ResponseURL}
-	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, store.SurfaceGlobalShortcut) }}
+	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originGlobalShortcut) }}
 }
 
 // onMessageShortcut opens the invite modal prefilled with the addresses found in the message;
@@ -45,7 +44,7 @@ func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 			thread = cb.Message.Timestamp
 		}
 		b.openChannelModal(ctx, w, cb.TriggerID, ch, address.Find(cb.Message.Text),
-			modalMeta{Surface: store.SurfaceMessageShortcut, ThreadTS: thread})
+			modalMeta{Origin: originMessageShortcut, ThreadTS: thread})
 	}}
 }
 

@@ -52,7 +52,7 @@ var (
 func TestInviteModalSingleApp(t *testing.T) {
 	golden(t, "invite_modal_single_app", inviteModalView(inviteModal{
 		Targets: channelTargets(betaIOS, "#beta-ios"), MaxEmails: 100, FixedTarget: true,
-		Meta: modalMeta{Surface: store.SurfaceModal, ResponseURL: "https://hooks.slack.com/commands/T1/1/x"},
+		Meta: modalMeta{Origin: originModal, ResponseURL: "https://hooks.slack.com/commands/T1/1/x"},
 	}))
 }
 
@@ -60,14 +60,14 @@ func TestInviteModalPrefilledFromMessage(t *testing.T) {
 	golden(t, "invite_modal_message_shortcut", inviteModalView(inviteModal{
 		Targets: channelTargets(betaBoth, "#beta"), MaxEmails: 100, FixedTarget: true,
 		Emails: []string{"alice@acme.com", "bob@acme.com"}, Note: foundNote(2),
-		Meta: modalMeta{Surface: store.SurfaceMessageShortcut, ThreadTS: "1700000000.000100"},
+		Meta: modalMeta{Origin: originMessageShortcut, ThreadTS: "1700000000.000100"},
 	}))
 }
 
 func TestInviteModalAnyTarget(t *testing.T) {
 	targets := append(channelTargets(betaIOS, "#beta-ios"), channelTargets(betaBoth, "#beta")...)
 	golden(t, "invite_modal_global", inviteModalView(inviteModal{
-		Targets: targets, MaxEmails: 100, Meta: modalMeta{Surface: store.SurfaceGlobalShortcut},
+		Targets: targets, MaxEmails: 100, Meta: modalMeta{Origin: originGlobalShortcut},
 	}))
 }
 
@@ -80,7 +80,7 @@ func TestHomeForLead(t *testing.T) {
 		Leads:    &config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}},
 		Channels: []config.Channel{betaIOS, betaBoth},
 		Recent: []store.Entry{{At: created, UserID: "U1", ChannelID: "C0123ABCD", Email: "alice@example.com",
-			AppName: "Acme iOS beta", Outcome: store.OutcomeInvited}},
+			AppName: "Acme iOS beta", Outcome: invite.Invited}},
 	}))
 }
 
@@ -96,15 +96,15 @@ func TestResultMessages(t *testing.T) {
 	report := &invite.Report{
 		Request: invite.Request{UserID: "U1", ChannelID: "C0123ABCD", StoreID: betaIOS.Store, AppID: iosApp.ID, AppName: iosApp.Name},
 		Results: []invite.Result{
-			{Email: "alice@example.com", Status: invite.Invited, User: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3, CreatedAt: created}},
-			{Email: "bob@example.com", Status: invite.AlreadyInvited, User: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f2", Email: "bob@example.com", AllowedDownloadsNum: -1, LastDownloadAt: &last}},
-			{Email: "<!channel>@x.io", Status: invite.Refused, Reason: "this is not a valid email address"},
-			{Email: "carol@example.com", Status: invite.Failed, ErrorCode: 3001, APIMessage: "Entity not found", Reason: invite.Explain(applivery.ErrNotFound)},
+			{Email: "alice@example.com", Outcome: invite.Invited, Tester: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3, CreatedAt: created}},
+			{Email: "bob@example.com", Outcome: invite.AlreadyInvited, Tester: &applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f2", Email: "bob@example.com", AllowedDownloadsNum: -1, LastDownloadAt: &last}},
+			{Email: "<!channel>@x.io", Outcome: invite.Refused, Problem: invite.Problem{Kind: invite.BadAddress, Detail: "has no domain"}},
+			{Email: "carol@example.com", Outcome: invite.Failed, ErrorCode: 3001, Problem: invite.Problem{Kind: invite.NotFound, Detail: "Entity not found"}},
 		},
 		DistributionURL: "https://acme.applivery.io/acme-ios",
 	}
-	golden(t, "results", messagesJSON(resultMessages(report)))
-	assert.Equal(t, ":warning: <@U1> invited 4 testers into *Acme iOS beta*: 1 invited, 1 already invited, 1 refused, 1 failed. Details in the thread.", summaryText(report, ""))
+	golden(t, "results", messagesJSON(threadMessages(report)))
+	assert.Equal(t, ":warning: <@U1> invited 4 testers into *Acme iOS beta*: 1 invited, 1 already invited, 1 refused, 1 failed. Details in the thread.", summaryText(report))
 }
 
 func TestFindModalWithResults(t *testing.T) {
@@ -118,14 +118,26 @@ func TestFindModalWithResults(t *testing.T) {
 
 func TestEscapingNeverPings(t *testing.T) {
 	assert.Equal(t, "&lt;!channel&gt; &amp; &lt;@U123&gt;", esc("<!channel> & <@U123>"))
-	msgs := resultMessages(&invite.Report{
+	msgs := threadMessages(&invite.Report{
 		Request: invite.Request{AppName: "<!here>"},
-		Results: []invite.Result{{Email: "<!everyone>", Status: invite.Failed, APIMessage: "<@U999> says no", ErrorCode: 6002}},
+		Results: []invite.Result{{Email: "<!everyone>", Outcome: invite.Failed, Problem: invite.Problem{Kind: invite.Rejected, Detail: "<@U999> says no"}, ErrorCode: 6002}},
 	})
 	raw, _ := json.Marshal(messagesJSON(msgs))
 	for _, ping := range []string{"<!here>", "<!everyone>", "<@U999>"} {
 		assert.NotContains(t, string(raw), ping)
 	}
+}
+
+// threadMessages are the replies a report ends up as: its results in groups, then the link.
+func threadMessages(r *invite.Report) []message {
+	var out []message
+	for start := 0; start < len(r.Results); start += testersPerMessage {
+		out = append(out, groupMessage(r.Request, r.Results[start:min(start+testersPerMessage, len(r.Results))]))
+	}
+	if link, ok := linkMessage(r); ok {
+		out = append(out, link)
+	}
+	return out
 }
 
 // messagesJSON shows thread replies as Slack receives them.

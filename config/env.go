@@ -25,6 +25,8 @@ type Env struct {
 	QALeadsCacheTTL       time.Duration `envconfig:"QA_LEADS_CACHE_TTL" default:"5m" desc:"how long QA lead user group memberships are cached"`
 	MaxEmailsPerRequest   int           `envconfig:"MAX_EMAILS_PER_REQUEST" default:"100" desc:"most email addresses accepted in one /invite-tester command (1-1000)"`
 	InviteConcurrency     int           `envconfig:"INVITE_CONCURRENCY" default:"4" desc:"Applivery invitations sent in parallel per command (1-32)"`
+	AppliveryMaxInFlight  int           `envconfig:"APPLIVERY_MAX_IN_FLIGHT" default:"8" desc:"most Applivery requests in flight at once across all the work of this process (1-64)"`
+	LeaseTTL              time.Duration `envconfig:"LEASE_TTL" default:"30s" desc:"how long an unfinished invite waits for a process that stopped renewing it before another takes it over (5s-10m)"`
 	MaxCommandBytes       int           `envconfig:"MAX_COMMAND_BYTES" default:"8000" desc:"longest /invite-tester command text accepted, in bytes"`
 	AuditDB               string        `envconfig:"AUDIT_DB" default:"invites.db" desc:"path of the SQLite database recording every invitation, used when DATABASE_URL is unset"`
 	DatabaseURL           string        `envconfig:"DATABASE_URL" secret:"true" desc:"PostgreSQL URL (postgres://user:password@host:5432/testerbot) for a database shared by several replicas; unset means the SQLite file AUDIT_DB"`

@@ -16,22 +16,24 @@ import (
 // variable's name, or "" when the value is fine. Messages about secrets never
 // include the value.
 var envRules = map[string]func(e *Env) string{
-	"SLACK_APP_TOKEN":        func(e *Env) string { return checkToken(e.SlackAppToken, "xapp-", "xoxb-", "SLACK_BOT_TOKEN") },
-	"SLACK_BOT_TOKEN":        func(e *Env) string { return checkToken(e.SlackBotToken, "xoxb-", "xapp-", "SLACK_APP_TOKEN") },
-	"APPLIVERY_API_TOKEN":    func(e *Env) string { return checkToken(e.AppliveryAPIToken, "", "", "") },
-	"APPLIVERY_ORGANIZATION": func(e *Env) string { return checkSlug(e.AppliveryOrganization) },
-	"SLACK_API_URL":          func(e *Env) string { return checkBaseURL(&e.SlackAPIURL, withTrailingSlash) },
-	"APPLIVERY_API_URL":      func(e *Env) string { return checkBaseURL(&e.AppliveryAPIURL, withoutTrailingSlash) },
-	"LOG_LEVEL":              func(e *Env) string { return checkOneOf(&e.LogLevel, "debug", "info", "warn", "error") },
-	"LOG_FORMAT":             func(e *Env) string { return checkOneOf(&e.LogFormat, "json", "text") },
-	"QA_LEADS_CACHE_TTL":     func(e *Env) string { return checkPositiveDuration(e.QALeadsCacheTTL) },
-	"APPLIVERY_TIMEOUT":      func(e *Env) string { return checkPositiveDuration(e.AppliveryTimeout) },
-	"SHUTDOWN_TIMEOUT":       func(e *Env) string { return checkPositiveDuration(e.ShutdownTimeout) },
-	"MAX_EMAILS_PER_REQUEST": func(e *Env) string { return checkRange(e.MaxEmailsPerRequest, 1, 1000) },
-	"INVITE_CONCURRENCY":     func(e *Env) string { return checkRange(e.InviteConcurrency, 1, 32) },
-	"MAX_COMMAND_BYTES":      func(e *Env) string { return checkRange(e.MaxCommandBytes, 1, 1<<20) },
-	"HTTP_ADDR":              func(e *Env) string { return checkListenAddr(e.HTTPAddr) },
-	"DATABASE_URL":           func(e *Env) string { return checkDatabaseURL(e.DatabaseURL) },
+	"SLACK_APP_TOKEN":         func(e *Env) string { return checkToken(e.SlackAppToken, "xapp-", "xoxb-", "SLACK_BOT_TOKEN") },
+	"SLACK_BOT_TOKEN":         func(e *Env) string { return checkToken(e.SlackBotToken, "xoxb-", "xapp-", "SLACK_APP_TOKEN") },
+	"APPLIVERY_API_TOKEN":     func(e *Env) string { return checkToken(e.AppliveryAPIToken, "", "", "") },
+	"APPLIVERY_ORGANIZATION":  func(e *Env) string { return checkSlug(e.AppliveryOrganization) },
+	"SLACK_API_URL":           func(e *Env) string { return checkBaseURL(&e.SlackAPIURL, withTrailingSlash) },
+	"APPLIVERY_API_URL":       func(e *Env) string { return checkBaseURL(&e.AppliveryAPIURL, withoutTrailingSlash) },
+	"LOG_LEVEL":               func(e *Env) string { return checkOneOf(&e.LogLevel, "debug", "info", "warn", "error") },
+	"LOG_FORMAT":              func(e *Env) string { return checkOneOf(&e.LogFormat, "json", "text") },
+	"QA_LEADS_CACHE_TTL":      func(e *Env) string { return checkPositiveDuration(e.QALeadsCacheTTL) },
+	"APPLIVERY_TIMEOUT":       func(e *Env) string { return checkPositiveDuration(e.AppliveryTimeout) },
+	"SHUTDOWN_TIMEOUT":        func(e *Env) string { return checkPositiveDuration(e.ShutdownTimeout) },
+	"MAX_EMAILS_PER_REQUEST":  func(e *Env) string { return checkRange(e.MaxEmailsPerRequest, 1, 1000) },
+	"INVITE_CONCURRENCY":      func(e *Env) string { return checkRange(e.InviteConcurrency, 1, 32) },
+	"APPLIVERY_MAX_IN_FLIGHT": func(e *Env) string { return checkRange(e.AppliveryMaxInFlight, 1, 64) },
+	"LEASE_TTL":               func(e *Env) string { return checkDurationRange(e.LeaseTTL, 5*time.Second, 10*time.Minute) },
+	"MAX_COMMAND_BYTES":       func(e *Env) string { return checkRange(e.MaxCommandBytes, 1, 1<<20) },
+	"HTTP_ADDR":               func(e *Env) string { return checkListenAddr(e.HTTPAddr) },
+	"DATABASE_URL":            func(e *Env) string { return checkDatabaseURL(e.DatabaseURL) },
 }
 
 // checkToken verifies a secret's shape without ever echoing it. swapPrefix
@@ -120,6 +122,13 @@ func checkPositiveDuration(d time.Duration) string {
 		return ""
 	}
 	return "must be a positive duration such as 30s or 5m, got " + d.String()
+}
+
+func checkDurationRange(d, lowest, highest time.Duration) string {
+	if d >= lowest && d <= highest {
+		return ""
+	}
+	return fmt.Sprintf("must be between %s and %s, got %s", lowest, highest, d)
 }
 
 func checkRange(n, lowest, highest int) string {

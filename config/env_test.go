@@ -63,6 +63,8 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		QALeadsCacheTTL:       5 * time.Minute,
 		MaxEmailsPerRequest:   100,
 		InviteConcurrency:     4,
+		AppliveryMaxInFlight:  8,
+		LeaseTTL:              30 * time.Second,
 		MaxCommandBytes:       8000,
 		AuditDB:               "invites.db",
 		AppliveryTimeout:      10 * time.Second,

@@ -1,12 +1,23 @@
 // Package invite is the product's heart, free of Slack: it turns one request (who asked, which
-// store and app, which emails) into one result per email. It validates, checks the channel's
-// domain allowlist, looks for an existing tester so nobody is invited twice, creates the OTP user
-// with bounded concurrency, survives a create whose outcome is unknown without duplicating it,
-// and records every attempt in the audit log. It never formats Slack messages.
+// store and app, which emails) into one result per email, and keeps every promise durable.
+//
+// A request is written to the store before its first Applivery call and leased to the process
+// running it. Each email's outcome and audit row are written the moment they are known. An
+// email being invited is claimed in the store, so two requests — in one process or in several
+// replicas — never invite the same tester twice: the second waits and reports "already
+// invited". A create is not idempotent, so the time it is sent is recorded first; a create
+// whose outcome is unknown (a timeout, a crash) is looked up once it can no longer land, and
+// never simply repeated. A process that dies leaves its lease to expire, and any process takes
+// the request over and finishes it: results not yet shown are shown, none twice.
+//
+// Showing progress and results is the caller's business, through a Reporter.
 package invite
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -15,7 +26,7 @@ import (
 
 	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/cache"
 )
 
 // Applivery is the part of the Applivery API the invite flow needs; *applivery.Client has it.
@@ -28,118 +39,195 @@ type Applivery interface {
 	GetPublishedApp(ctx context.Context, storeID, id string) (*applivery.PublishedApp, error)
 }
 
-// Recorder keeps the audit trail; *store.Store has it.
-type Recorder interface {
-	Record(ctx context.Context, entries ...store.Entry) error
-}
-
-// Status is what happened to one email.
-type Status string
+// Outcome is what happened to one email. The audit log, metrics and people see the same words.
+type Outcome string
 
 const (
-	Invited        Status = "invited"
-	AlreadyInvited Status = "already_invited"
-	Refused        Status = "refused" // the bot would not send it (bad address, domain not allowed)
-	Failed         Status = "failed"  // Applivery (or the network) said no
+	Pending        Outcome = ""                // not decided yet
+	Invited        Outcome = "invited"         // a new tester was created
+	AlreadyInvited Outcome = "already_invited" // the address already was a tester of the app
+	Refused        Outcome = "refused"         // the bot would not send it (bad address, domain not allowed)
+	Failed         Outcome = "failed"          // Applivery (or the network) said no
+	Removed        Outcome = "removed"         // a tester was revoked
 )
+
+// Outcomes lists every final outcome, for metrics that show each from the start.
+var Outcomes = []Outcome{Invited, AlreadyInvited, Refused, Failed, Removed}
 
 // Request is one person's ask to invite a list of emails into one published app.
 type Request struct {
 	ID        string // correlates logs, audit rows and what the person sees
-	UserID    string
-	ChannelID string
-	Surface   store.Surface
+	UserID    string // who asked
+	ChannelID string // the mapped channel whose store and app are used
+	Origin    string // where the request came from ("command", "modal", …), for the audit log
 	StoreID   string
 	AppID     string
 	AppName   string
 	Emails    []string // as parsed; validated again here
-	Downloads int      // allowedDownloadsNum, -1 = unlimited
+	Downloads int      // allowedDownloadsNum, applivery.Unlimited for no cap
 	Domains   []string // allowed email domains; empty = any
+	Reply     Reply    // where results are shown
 }
+
+// Reply says where a request's results are shown. The invite core only keeps it; a Reporter
+// uses it.
+type Reply struct {
+	Channel string // where progress and results are posted
+	Thread  string // an existing thread to post into; "" starts a new one
+	Note    string // shown with the progress, e.g. which of several apps was used
+}
+
+// Problem says why an email was refused or failed, in a form that outlives the process: the
+// audit log and a resumed request show it again.
+type Problem struct {
+	Kind   ProblemKind
+	Detail string // for refusals, what was wrong; for failures, Applivery's own message
+}
+
+// ProblemKind classifies a refusal or a failure; people are told what to do about each.
+type ProblemKind string
+
+const (
+	BadAddress       ProblemKind = "bad_address"        // not an address the bot sends
+	DomainNotAllowed ProblemKind = "domain_not_allowed" // outside the channel's allowlist
+	Unauthorized     ProblemKind = "unauthorized"       // the token was refused
+	NotFound         ProblemKind = "not_found"          // the store or app does not exist
+	Rejected         ProblemKind = "rejected"           // Applivery refused the data
+	LimitReached     ProblemKind = "limit_reached"      // the plan's limit
+	RateLimited      ProblemKind = "rate_limited"       // Applivery kept saying "slow down"
+	Unreachable      ProblemKind = "unreachable"        // no usable answer
+	Undetermined     ProblemKind = "undetermined"       // a create whose outcome could not be learned
+	FilterTooLong    ProblemKind = "filter_too_long"    // a search text longer than Applivery takes
+	Stopped          ProblemKind = "stopped"            // the bot stopped waiting (shutting down)
+)
 
 // Result is the outcome for one email.
 type Result struct {
-	Email      string // as sent to Applivery (a domain in punycode); as given when not an address
-	Status     Status
-	User       *applivery.OTPUser // the created or existing tester
-	Reason     string             // for Refused and Failed: a sentence for people
+	Email      string
+	Outcome    Outcome
+	Tester     *applivery.OTPUser // the created or existing tester
+	Problem    Problem            // for Refused and Failed
 	ErrorCode  int                // Applivery's error code, when it gave one
-	APIMessage string             // Applivery's own error message, when it gave one
-	Err        error              // the underlying error, for logs
-	Recovered  bool               // the create's answer was lost but the user exists: one invite, not two
+	Recovered  bool               // the create's answer was lost but the tester exists: one invite, not two
+	InvitedBy  string             // for AlreadyInvited: who invited them moments ago, when it was another request
+	FinishedAt time.Time
 }
 
-// Report is everything the bot needs to tell people how a request went.
+// Final reports whether the email's outcome is decided.
+func (r Result) Final() bool { return r.Outcome != Pending }
+
+// Report is everything a Reporter needs to sum a request up.
 type Report struct {
 	Request         Request
 	Results         []Result // in the order of Request.Emails
 	DistributionURL string   // where testers download the app; empty when Applivery has none
 }
 
-// Count returns how many results have the given status.
-func (r *Report) Count(s Status) int {
+// Count returns how many results have the given outcome.
+func (r *Report) Count(o Outcome) int {
 	n := 0
 	for _, res := range r.Results {
-		if res.Status == s {
+		if res.Outcome == o {
 			n++
 		}
 	}
 	return n
 }
 
-// Progress is told after each email is done, from whichever goroutine finished it.
-type Progress func(done, total int)
+// Reporter shows a request's progress and results to people. Each method may be called again
+// for the same request after a restart or a take-over, so each must be safe to repeat where it
+// can be: Begin and Deliver are called only for what was not recorded as done.
+type Reporter interface {
+	// Begin shows that the request started (the parent message) and returns a reference to it,
+	// kept with the request. An error means nobody could be told: the request is abandoned and
+	// nobody is invited.
+	Begin(ctx context.Context, r Report, reply Reply) (ref string, err error)
+	// Progress shows how many emails are done; it is called at most once per progress interval.
+	Progress(ctx context.Context, r Report, ref string, done int)
+	// Deliver shows results in order, continuing after those shown before. It returns how many
+	// of them it showed: it may hold back a partial group until more are done or final is set.
+	Deliver(ctx context.Context, r Report, ref string, results []Result, final bool) (shown int, err error)
+	// Finish replaces the progress with the summary and adds what follows the results.
+	Finish(ctx context.Context, r Report, ref string) error
+}
 
 // Options tune a Service; zero values take the defaults.
 type Options struct {
-	Concurrency   int           // parallel Applivery calls per request (default 4)
-	MaxEmails     int           // largest request accepted (default 100)
-	CreateRetries int           // extra create attempts after an unknown outcome (default 3)
-	RetryDelay    time.Duration // first wait before retrying a create (default 1 s, doubling)
-	AppCacheTTL   time.Duration // how long a published app's link is cached (default 10 min)
-	Logger        *slog.Logger
-	Sleep         func(ctx context.Context, d time.Duration) error // tests avoid real waits
-	Observe       func(Status)                                     // metrics hook, once per email
+	Concurrency      int           // emails of one request in flight at once (default 4)
+	MaxEmails        int           // largest request accepted (default 100)
+	CreateRetries    int           // extra creates after one whose outcome stayed unknown (default 3)
+	CreateTimeout    time.Duration // how long a create may still land after it was sent: APPLIVERY_TIMEOUT (default 10 s)
+	LeaseTTL         time.Duration // how long a request stays with a process that stopped renewing it (default 30 s)
+	ScanInterval     time.Duration // how often to look for requests to take over (default 5 s)
+	ProgressInterval time.Duration // pace of progress reports (default 1 s)
+	ClaimPoll        time.Duration // how often to check a claim held by another request (default 500 ms)
+	Logger           *slog.Logger
+	Observe          Observer
+	Now              func() time.Time
+}
+
+// Observer is told what happens, for metrics; every method may be called concurrently.
+type Observer interface {
+	Outcome(o Outcome)
+	Resumed(takeOver bool) // a request finished by another process than the one that started it
 }
 
 // Service runs invites. It is safe for concurrent use.
 type Service struct {
 	api   Applivery
-	audit Recorder
+	store Store
 	opts  Options
-	apps  *appCache
+	owner string // this process's name in leases
+	apps  *cache.Cache[string]
+
+	mu      sync.Mutex
+	running map[string]bool // requests this process is running now
+	runs    sync.WaitGroup  // runs started by Supervise
 }
 
-// NewService builds a Service. recorder may be nil when no audit log is wanted.
-func NewService(api Applivery, recorder Recorder, opts Options) *Service {
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4
+// NewService builds a Service.
+func NewService(api Applivery, store Store, opts Options) *Service {
+	opts = withDefaults(opts)
+	return &Service{api: api, store: store, opts: opts, owner: newID("p"),
+		apps: cache.New[string](10*time.Minute, 0), running: map[string]bool{}}
+}
+
+func withDefaults(o Options) Options {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if opts.MaxEmails <= 0 {
-		opts.MaxEmails = 100
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
 	}
-	if opts.CreateRetries <= 0 {
-		opts.CreateRetries = 3
+	if o.MaxEmails <= 0 {
+		o.MaxEmails = 100
 	}
-	if opts.RetryDelay <= 0 {
-		opts.RetryDelay = time.Second
+	if o.CreateRetries <= 0 {
+		o.CreateRetries = 3
 	}
-	if opts.AppCacheTTL <= 0 {
-		opts.AppCacheTTL = 10 * time.Minute
+	def(&o.CreateTimeout, 10*time.Second)
+	def(&o.LeaseTTL, 30*time.Second)
+	def(&o.ScanInterval, 5*time.Second)
+	def(&o.ProgressInterval, time.Second)
+	def(&o.ClaimPoll, 500*time.Millisecond)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+	if o.Observe == nil {
+		o.Observe = noObserver{}
 	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return &Service{api: api, audit: recorder, opts: opts, apps: newAppCache(api, opts.AppCacheTTL)}
+	return o
 }
 
 // MaxEmails is the largest number of emails one request may carry.
 func (s *Service) MaxEmails() int { return s.opts.MaxEmails }
 
-// TooManyError refuses a request before any API call because it names more emails than allowed.
+// TooManyError refuses a request before any work because it names more emails than allowed.
 type TooManyError struct{ Got, Max int }
 
 func (e *TooManyError) Error() string {
@@ -154,123 +242,100 @@ func (s *Service) CheckSize(emails int) error {
 	return nil
 }
 
-// Invite invites every email of req and reports each outcome. One email's failure never stops
-// the others. It returns an error only when the request as a whole is refused (too many emails).
-func (s *Service) Invite(ctx context.Context, req Request, progress Progress) (*Report, error) {
+// Start saves req, then runs it: one result per email, one email's failure never stopping the
+// others. It returns once the request is done, abandoned (nobody could be told), or left for
+// another process to resume (ctx ended). It returns an error only when the request could not
+// be saved (too large, or the store failed), in which case nothing was done.
+func (s *Service) Start(ctx context.Context, req Request, rep Reporter) error {
 	if err := s.CheckSize(len(req.Emails)); err != nil {
-		return nil, err
+		return err
 	}
-	report := &Report{Request: req, Results: make([]Result, len(req.Emails))}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		done  int
-		slots = make(chan struct{}, s.opts.Concurrency)
-	)
-	for i, email := range req.Emails {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
-			report.Results[i] = s.inviteOne(ctx, req, email)
-			mu.Lock()
-			done++
-			n := done
-			mu.Unlock()
-			if progress != nil {
-				progress(n, len(req.Emails))
-			}
-		}()
+	if req.ID == "" {
+		req.ID = newID("r")
 	}
-	wg.Wait()
-	report.DistributionURL = s.apps.distributionURL(ctx, req.StoreID, req.AppID)
-	s.record(ctx, req, report.Results)
-	return report, nil
+	rec := newRecord(req, s.opts.Now())
+	if err := s.store.CreateRequest(ctx, rec, s.owner, s.leaseEnd()); err != nil {
+		return fmt.Errorf("save request %s: %w", req.ID, err)
+	}
+	for _, e := range rec.EmailStates {
+		if e.Final() {
+			s.observed(req, e.Result)
+		}
+	}
+	s.run(ctx, req.ID, rep, false)
+	return nil
 }
 
-// inviteOne takes one email from validation to a created (or found) tester.
-func (s *Service) inviteOne(ctx context.Context, req Request, email string) Result {
-	res := s.check(req, email)
-	if res.Status == "" {
-		res = s.create(ctx, req, res.Email)
+// newRecord turns a request into its stored form, deciding at once the emails that must never
+// reach Applivery, and merging repeated addresses.
+func newRecord(req Request, now time.Time) *Record {
+	rec := &Record{Request: req, CreatedAt: now}
+	rec.Request.Emails = nil
+	seen := map[string]bool{}
+	for _, raw := range req.Emails {
+		res := check(raw, req.Domains)
+		if key := strings.ToLower(res.Email); seen[key] {
+			continue
+		} else {
+			seen[key] = true
+		}
+		if res.Final() {
+			res.FinishedAt = now
+		}
+		rec.Request.Emails = append(rec.Request.Emails, res.Email)
+		rec.EmailStates = append(rec.EmailStates, EmailState{Position: len(rec.EmailStates), Result: res})
 	}
-	s.log(req, res)
-	if s.opts.Observe != nil {
-		s.opts.Observe(res.Status)
-	}
-	return res
+	return rec
 }
 
-// check refuses what must never reach Applivery; an empty Status means "go ahead" with
-// res.Email, the address as Applivery is to be sent it.
-func (s *Service) check(req Request, email string) Result {
-	addr, err := address.Normalize(email)
-	if err != nil {
-		return Result{Email: email, Status: Refused, Reason: "this is not a valid email address (" + err.Error() + ")"}
+// check refuses what must never reach Applivery; a Pending result means "go ahead", with the
+// address as it will be sent.
+func check(raw string, domains []string) Result {
+	email, err := address.Normalize(raw)
+	switch {
+	case err != nil:
+		return Result{Email: raw, Outcome: Refused, Problem: Problem{Kind: BadAddress, Detail: err.Error()}}
+	case !address.DomainAllowed(email, domains):
+		return Result{Email: email, Outcome: Refused, Problem: Problem{Kind: DomainNotAllowed, Detail: strings.Join(domains, ", ")}}
 	}
-	if !address.DomainAllowed(addr, req.Domains) {
-		return Result{Email: addr, Status: Refused,
-			Reason: "only addresses at " + strings.Join(req.Domains, ", ") + " may be invited from this channel"}
-	}
-	return Result{Email: addr}
+	return Result{Email: email}
 }
 
-func (s *Service) log(req Request, res Result) {
-	attrs := []any{
-		slog.String("request_id", req.ID), slog.String("user", req.UserID),
-		slog.String("channel", req.ChannelID), slog.String("surface", string(req.Surface)),
-		slog.String("store", req.StoreID), slog.String("app", req.AppID),
-		slog.String("email", res.Email), slog.String("outcome", string(res.Status)),
-	}
-	if res.User != nil {
-		attrs = append(attrs, slog.String("otp_user_id", res.User.ID))
-	}
-	if res.ErrorCode != 0 {
-		attrs = append(attrs, slog.Int("applivery_code", res.ErrorCode))
-	}
-	if res.Err != nil {
-		attrs = append(attrs, slog.String("error", res.Err.Error()))
-	}
-	if res.Recovered {
-		attrs = append(attrs, slog.Bool("recovered_unknown_outcome", true))
-	}
-	s.opts.Logger.Info("invite", attrs...)
+func (s *Service) leaseEnd() time.Time { return s.opts.Now().Add(s.opts.LeaseTTL) }
+
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
 }
 
-func (s *Service) record(ctx context.Context, req Request, results []Result) {
-	if s.audit == nil {
-		return
+// Classify turns an Applivery error into a Problem, with Applivery's error code when it gave one.
+func Classify(err error) (Problem, int) {
+	p := Problem{Kind: Unreachable, Detail: err.Error()}
+	code := 0
+	if apiErr, ok := errors.AsType[*applivery.ErrorResponse](err); ok {
+		p.Detail, code = apiErr.Message, apiErr.Code // Applivery's own words, the token redacted
 	}
-	entries := make([]store.Entry, 0, len(results))
-	for _, res := range results {
-		entries = append(entries, auditEntry(req, res))
+	switch {
+	case errors.Is(err, applivery.ErrUnauthorized):
+		p.Kind = Unauthorized
+	case errors.Is(err, applivery.ErrNotFound):
+		p.Kind = NotFound
+	case errors.Is(err, applivery.ErrValidation):
+		p.Kind = Rejected
+	case errors.Is(err, applivery.ErrLimitExceeded):
+		p.Kind = LimitReached
+	case errors.Is(err, applivery.ErrRateLimited):
+		p.Kind = RateLimited
+	case errors.Is(err, applivery.ErrFilterTooLong):
+		p.Kind = FilterTooLong
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		p.Kind = Stopped
 	}
-	// The invites happened whatever the audit log says; a write failure is logged, not shown.
-	if err := s.audit.Record(context.WithoutCancel(ctx), entries...); err != nil {
-		s.opts.Logger.Error("audit write failed", slog.String("request_id", req.ID), slog.String("error", err.Error()))
-	}
+	return p, code
 }
 
-func auditEntry(req Request, res Result) store.Entry {
-	e := store.Entry{
-		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Surface: req.Surface,
-		StoreID: req.StoreID, AppID: req.AppID, AppName: req.AppName, Email: res.Email,
-		Outcome: store.Outcome(res.Status), ErrorCode: res.ErrorCode, Detail: res.Reason,
-	}
-	if res.User != nil {
-		e.OTPUserID = res.User.ID
-	}
-	return e
-}
+type noObserver struct{}
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (noObserver) Outcome(Outcome) {}
+func (noObserver) Resumed(bool)    {}

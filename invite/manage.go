@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/store"
 )
 
 // App names one published app of a store.
@@ -58,7 +57,7 @@ type RemoveRequest struct {
 	ID        string
 	UserID    string
 	ChannelID string
-	Surface   store.Surface
+	Origin    string // where the request came from, for the audit log
 	StoreID   string
 	Apps      []App
 	Email     string
@@ -95,15 +94,12 @@ func (s *Service) Remove(ctx context.Context, req RemoveRequest) (*RemoveResult,
 func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app App, otpUserID string) {
 	s.opts.Logger.Info("remove", "request_id", req.ID, "user", req.UserID, "channel", req.ChannelID,
 		"store", req.StoreID, "app", app.ID, "email", req.Email, "otp_user_id", otpUserID)
-	if s.audit == nil {
-		return
-	}
-	entry := store.Entry{
-		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Surface: req.Surface,
-		StoreID: req.StoreID, AppID: app.ID, AppName: app.Name, Email: req.Email,
-		Outcome: store.OutcomeRemoved, OTPUserID: otpUserID,
-	}
-	if err := s.audit.Record(context.WithoutCancel(ctx), entry); err != nil {
+	s.opts.Observe.Outcome(Removed)
+	err := s.store.RecordRemoval(context.WithoutCancel(ctx), Removal{
+		RequestID: req.ID, UserID: req.UserID, ChannelID: req.ChannelID, Origin: req.Origin,
+		StoreID: req.StoreID, AppID: app.ID, AppName: app.Name, Email: req.Email, OTPUserID: otpUserID,
+	})
+	if err != nil { // the tester is gone whatever the audit log says: logged, not shown
 		s.opts.Logger.Error("audit write failed", "request_id", req.ID, "error", err.Error())
 	}
 }

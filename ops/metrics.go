@@ -6,11 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-)
 
-// Invite outcomes, pre-registered at zero so dashboards and rate() see every
-// series from the first scrape rather than after the first failure.
-var inviteOutcomes = []string{"invited", "already_invited", "refused", "failed"}
+	"github.com/testerbot/testerbot/invite"
+)
 
 var (
 	// Slack wants an ack within 3 s; buckets concentrate below that limit.
@@ -29,6 +27,8 @@ type Metrics struct {
 	slackErrors       *prometheus.CounterVec
 	reconnects        prometheus.Counter
 	inFlight          prometheus.Gauge
+	resumed           prometheus.Counter
+	takeOvers         prometheus.Counter
 	invites           *prometheus.CounterVec
 	appliveryRequests *prometheus.CounterVec
 	appliverySeconds  *prometheus.HistogramVec
@@ -44,10 +44,12 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ackSeconds, m.slackErrors, m.reconnects, m.inFlight,
-		m.invites, m.appliveryRequests, m.appliverySeconds,
+		m.invites, m.appliveryRequests, m.appliverySeconds, m.resumed, m.takeOvers,
 	)
-	for _, outcome := range inviteOutcomes {
-		m.invites.WithLabelValues(outcome)
+	// Every outcome from the first scrape, so dashboards and rate() see each
+	// series before the first one happens.
+	for _, outcome := range invite.Outcomes {
+		m.invites.WithLabelValues(string(outcome))
 	}
 	m.handler = promhttp.InstrumentMetricHandler(m.registry,
 		promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
@@ -79,8 +81,16 @@ func newSlackMetrics() *Metrics {
 func (m *Metrics) addAppliveryMetrics() {
 	m.invites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "testerbot_invites_total",
-		Help: "Tester invitations by outcome: invited, already_invited, refused or failed.",
+		Help: "Tester invitations by outcome: invited, already_invited, refused, failed or removed.",
 	}, []string{"outcome"})
+	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_requests_resumed_total",
+		Help: "Unfinished invite requests this process found at start-up (after a crash or a deploy) and finished.",
+	})
+	m.takeOvers = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_requests_taken_over_total",
+		Help: "Unfinished invite requests this process took over from a replica that stopped renewing them.",
+	})
 	m.appliveryRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "testerbot_applivery_requests_total",
 		Help: "HTTP attempts against the Applivery API, by method, route and status (\"error\" when no response arrived).",

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/ops"
 )
 
@@ -39,8 +41,13 @@ func TestMetricsExposeEveryRecordedEvent(t *testing.T) {
 	m.Reconnect()
 	m.InFlight(2)
 	m.InFlight(-1)
-	m.Invite("invited")
+	m.Outcome(invite.Invited)
 	m.ObserveApplivery("POST", "otp-users", 201, 150*time.Millisecond)
+	m.Resumed(false)
+	m.Resumed(true)
+	m.Resumed(true)
+	gate := applivery.NewGate(8)
+	m.WatchGate(gate)
 
 	body := scrape(t, m.Handler())
 
@@ -56,6 +63,11 @@ func TestMetricsExposeEveryRecordedEvent(t *testing.T) {
 	assertSample(t, body, `testerbot_applivery_request_seconds_bucket{method="POST",route="otp-users",le="0.25"} 1`)
 	assertSample(t, body, `testerbot_applivery_request_seconds_bucket{method="POST",route="otp-users",le="30"} 1`)
 	assertSample(t, body, `testerbot_applivery_request_seconds_count{method="POST",route="otp-users"} 1`)
+	assertSample(t, body, `testerbot_requests_resumed_total 1`)
+	assertSample(t, body, `testerbot_requests_taken_over_total 2`)
+	assertSample(t, body, `testerbot_applivery_in_flight 0`)
+	assertSample(t, body, `testerbot_applivery_waiting 0`)
+	assertSample(t, body, `testerbot_applivery_paused_seconds_total 0`)
 }
 
 func TestMetricsIncludeRuntimeAndProcessCollectors(t *testing.T) {
@@ -68,7 +80,7 @@ func TestMetricsIncludeRuntimeAndProcessCollectors(t *testing.T) {
 func TestInviteOutcomesAreExposedBeforeAnyInvite(t *testing.T) {
 	body := scrape(t, ops.NewMetrics().Handler())
 
-	for _, outcome := range []string{"invited", "already_invited", "refused", "failed"} {
+	for _, outcome := range []string{"invited", "already_invited", "refused", "failed", "removed"} {
 		assertSample(t, body, `testerbot_invites_total{outcome="`+outcome+`"} 0`)
 	}
 }
@@ -109,7 +121,7 @@ func TestSlackErrorCodesAreClampedToBoundLabels(t *testing.T) {
 func TestFreeFormEnvelopeTypesAndOutcomesAreClamped(t *testing.T) {
 	m := ops.NewMetrics()
 	m.AckLatency("Some Weird Type", time.Millisecond)
-	m.Invite("failed: user@example.com")
+	m.Outcome("failed: user@example.com")
 
 	body := scrape(t, m.Handler())
 
@@ -134,7 +146,7 @@ func TestMetricsAreSafeForConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for range each {
 				m.InFlight(1)
-				m.Invite("invited")
+				m.Outcome(invite.Invited)
 				m.ObserveApplivery("POST", "otp-users", 201, time.Millisecond)
 				m.InFlight(-1)
 			}

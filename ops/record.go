@@ -1,6 +1,13 @@
 package ops
 
-import "time"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/invite"
+)
 
 // AckLatency records how long acknowledging a Socket Mode envelope took.
 // Unusual envelope types are clamped to "other".
@@ -22,10 +29,40 @@ func (m *Metrics) Reconnect() { m.reconnects.Inc() }
 // starts, -1 when it ends.
 func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
-// Invite counts one tester invitation by outcome (invited, already_invited,
-// refused or failed); other values are clamped like error codes.
-func (m *Metrics) Invite(outcome string) {
-	m.invites.WithLabelValues(clampCode(outcome)).Inc()
+// Outcome counts one email's outcome (invited, already_invited, refused,
+// failed or removed); it makes Metrics an invite.Observer.
+func (m *Metrics) Outcome(o invite.Outcome) {
+	m.invites.WithLabelValues(clampCode(string(o))).Inc()
+}
+
+// Resumed counts a request finished by another process than the one that
+// began it: at start-up (after a crash or a deploy) or, takeOver, from a
+// replica that died while this one ran.
+func (m *Metrics) Resumed(takeOver bool) {
+	if takeOver {
+		m.takeOvers.Inc()
+		return
+	}
+	m.resumed.Inc()
+}
+
+// WatchGate exposes the Applivery gate's state: requests in flight, requests
+// waiting for a slot, and the seconds every call was paused after a 429.
+func (m *Metrics) WatchGate(g *applivery.Gate) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "testerbot_applivery_in_flight",
+			Help: "Applivery requests in flight now, across all the work of this process.",
+		}, func() float64 { return float64(g.Stats().InFlight) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "testerbot_applivery_waiting",
+			Help: "Applivery requests waiting for a free slot (APPLIVERY_MAX_IN_FLIGHT) or for a 429 pause to end.",
+		}, func() float64 { return float64(g.Stats().Waiting) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "testerbot_applivery_paused_seconds_total",
+			Help: "Seconds every Applivery call was paused because Applivery answered 429.",
+		}, func() float64 { return g.Stats().Paused.Seconds() }),
+	)
 }
 
 // ObserveApplivery records one HTTP attempt against Applivery; it has the

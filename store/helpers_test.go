@@ -3,6 +3,7 @@ package store_test
 import (
 	"time"
 
+	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
 
@@ -13,12 +14,12 @@ func sample(requestID string) store.Entry {
 		RequestID: requestID,
 		UserID:    "U0ALICE",
 		ChannelID: "C0QA",
-		Surface:   store.SurfaceModal,
+		Origin:    "modal",
 		StoreID:   "store-1",
 		AppID:     "app-42",
 		AppName:   "Acme iOS",
 		Email:     "tester@example.com",
-		Outcome:   store.OutcomeFailed,
+		Outcome:   invite.Failed,
 		OTPUserID: "otp-7",
 		ErrorCode: 5004,
 		Detail:    "email domain not allowed",

@@ -70,6 +70,120 @@ var migrations = []step{
 		CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at, id);
 		CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at, id);`,
 	},
+	// v2: durable invite requests (issue 8). A request and its emails are written before the
+	// first Applivery call; each email's outcome as soon as it is known; claims keep two
+	// requests from inviting one address at once; envelopes handled by any replica are noted
+	// so a redelivery to another replica is handled once.
+	{
+		sqlite: `CREATE TABLE invite_requests (
+			id            TEXT    PRIMARY KEY,
+			created_at    INTEGER NOT NULL,
+			user_id       TEXT    NOT NULL,
+			channel_id    TEXT    NOT NULL,
+			origin        TEXT    NOT NULL,
+			store_id      TEXT    NOT NULL,
+			app_id        TEXT    NOT NULL,
+			app_name      TEXT    NOT NULL,
+			downloads     INTEGER NOT NULL,
+			domains       TEXT    NOT NULL, -- comma-separated
+			reply_channel TEXT    NOT NULL,
+			reply_thread  TEXT    NOT NULL,
+			reply_note    TEXT    NOT NULL,
+			state         TEXT    NOT NULL, -- running, done or abandoned
+			parent_ref    TEXT    NOT NULL,
+			delivered     INTEGER NOT NULL,
+			lease_owner   TEXT    NOT NULL,
+			lease_until   INTEGER NOT NULL
+		) STRICT;
+		CREATE INDEX invite_requests_unfinished ON invite_requests (state, lease_until);
+		CREATE TABLE invite_emails (
+			request_id     TEXT    NOT NULL REFERENCES invite_requests (id),
+			position       INTEGER NOT NULL,
+			email          TEXT    NOT NULL,
+			email_key      TEXT    NOT NULL,
+			outcome        TEXT    NOT NULL, -- empty until decided
+			tester         TEXT    NOT NULL, -- the OTP user as JSON, empty when none
+			problem_kind   TEXT    NOT NULL,
+			problem_detail TEXT    NOT NULL,
+			error_code     INTEGER NOT NULL,
+			recovered      INTEGER NOT NULL,
+			invited_by     TEXT    NOT NULL,
+			sent_at        INTEGER NOT NULL, -- the last create's, 0 when none was sent
+			attempts       INTEGER NOT NULL,
+			finished_at    INTEGER NOT NULL,
+			PRIMARY KEY (request_id, position)
+		) STRICT;
+		CREATE INDEX invite_emails_key ON invite_emails (email_key, finished_at);
+		CREATE TABLE invite_claims (
+			store_id   TEXT    NOT NULL,
+			app_id     TEXT    NOT NULL,
+			email_key  TEXT    NOT NULL,
+			request_id TEXT    NOT NULL,
+			user_id    TEXT    NOT NULL,
+			claimed_at INTEGER NOT NULL,
+			PRIMARY KEY (store_id, app_id, email_key)
+		) STRICT;
+		CREATE INDEX invite_claims_request ON invite_claims (request_id);
+		CREATE TABLE handled_envelopes (
+			id TEXT    PRIMARY KEY,
+			at INTEGER NOT NULL
+		) STRICT;
+		CREATE INDEX handled_envelopes_at ON handled_envelopes (at);`,
+		postgres: `CREATE TABLE invite_requests (
+			id            TEXT    PRIMARY KEY,
+			created_at    BIGINT  NOT NULL,
+			user_id       TEXT    NOT NULL,
+			channel_id    TEXT    NOT NULL,
+			origin        TEXT    NOT NULL,
+			store_id      TEXT    NOT NULL,
+			app_id        TEXT    NOT NULL,
+			app_name      TEXT    NOT NULL,
+			downloads     INTEGER NOT NULL,
+			domains       TEXT    NOT NULL,
+			reply_channel TEXT    NOT NULL,
+			reply_thread  TEXT    NOT NULL,
+			reply_note    TEXT    NOT NULL,
+			state         TEXT    NOT NULL,
+			parent_ref    TEXT    NOT NULL,
+			delivered     INTEGER NOT NULL,
+			lease_owner   TEXT    NOT NULL,
+			lease_until   BIGINT  NOT NULL
+		);
+		CREATE INDEX invite_requests_unfinished ON invite_requests (state, lease_until);
+		CREATE TABLE invite_emails (
+			request_id     TEXT    NOT NULL REFERENCES invite_requests (id),
+			position       INTEGER NOT NULL,
+			email          TEXT    NOT NULL,
+			email_key      TEXT    NOT NULL,
+			outcome        TEXT    NOT NULL,
+			tester         TEXT    NOT NULL,
+			problem_kind   TEXT    NOT NULL,
+			problem_detail TEXT    NOT NULL,
+			error_code     INTEGER NOT NULL,
+			recovered      INTEGER NOT NULL,
+			invited_by     TEXT    NOT NULL,
+			sent_at        BIGINT  NOT NULL,
+			attempts       INTEGER NOT NULL,
+			finished_at    BIGINT  NOT NULL,
+			PRIMARY KEY (request_id, position)
+		);
+		CREATE INDEX invite_emails_key ON invite_emails (email_key, finished_at);
+		CREATE TABLE invite_claims (
+			store_id   TEXT   NOT NULL,
+			app_id     TEXT   NOT NULL,
+			email_key  TEXT   NOT NULL,
+			request_id TEXT   NOT NULL,
+			user_id    TEXT   NOT NULL,
+			claimed_at BIGINT NOT NULL,
+			PRIMARY KEY (store_id, app_id, email_key)
+		);
+		CREATE INDEX invite_claims_request ON invite_claims (request_id);
+		CREATE TABLE handled_envelopes (
+			id TEXT   PRIMARY KEY,
+			at BIGINT NOT NULL
+		);
+		CREATE INDEX handled_envelopes_at ON handled_envelopes (at);`,
+	},
 }
 
 var createSchemaMigrations = step{

@@ -89,7 +89,7 @@ func (s *Store) Recent(ctx context.Context, q Query) ([]Entry, error) {
 func scanEntry(rows *sql.Rows) (Entry, error) {
 	var e Entry
 	var at string
-	err := rows.Scan(&e.ID, &at, &e.RequestID, &e.UserID, &e.ChannelID, &e.Surface,
+	err := rows.Scan(&e.ID, &at, &e.RequestID, &e.UserID, &e.ChannelID, &e.Origin,
 		&e.StoreID, &e.AppID, &e.AppName, &e.Email, &e.Outcome, &e.OTPUserID,
 		&e.ErrorCode, &e.Detail)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/testerbot/testerbot/invite"
 )
 
 const insertEntry = `INSERT INTO invite_audit (
@@ -15,7 +17,7 @@ const insertEntry = `INSERT INTO invite_audit (
 // Record appends entries to the audit log in one transaction: either all of
 // them are stored or none is. Entries with a zero At share one timestamp
 // taken at the call. Each entry's ID is ignored; the store assigns it. Detail
-// is cut to 500 characters. An entry with an undeclared Outcome or Surface
+// is cut to 500 characters. An entry without a final Outcome or an Origin
 // fails the whole call with an error wrapping ErrInvalidEntry. Recording no
 // entries is a no-op.
 func (s *Store) Record(ctx context.Context, entries ...Entry) error {
@@ -35,13 +37,11 @@ func (s *Store) Record(ctx context.Context, entries ...Entry) error {
 
 func (s *Store) insertAll(ctx context.Context, entries []Entry, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.rebind(insertEntry))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		for _, e := range entries {
-			if err := insertOne(ctx, stmt, e, now); err != nil {
+			if e.At.IsZero() {
+				e.At = now // one timestamp for the whole call
+			}
+			if err := s.insertEntry(ctx, tx, e); err != nil {
 				return err
 			}
 		}
@@ -49,14 +49,26 @@ func (s *Store) insertAll(ctx context.Context, entries []Entry, now time.Time) e
 	})
 }
 
-func insertOne(ctx context.Context, stmt *sql.Stmt, e Entry, now time.Time) error {
-	at := e.At
-	if at.IsZero() {
-		at = now
+// insertEntry appends one audit row inside a transaction that records what it is about.
+func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, e Entry) error {
+	if err := e.validate(); err != nil {
+		return err
 	}
-	_, err := stmt.ExecContext(ctx,
-		formatTime(at), e.RequestID, e.UserID, e.ChannelID, string(e.Surface),
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	_, err := tx.ExecContext(ctx, s.rebind(insertEntry),
+		formatTime(e.At), e.RequestID, e.UserID, e.ChannelID, e.Origin,
 		e.StoreID, e.AppID, e.AppName, e.Email, string(e.Outcome), e.OTPUserID,
 		e.ErrorCode, truncateRunes(e.Detail, maxDetailRunes))
 	return err
+}
+
+// RecordRemoval writes the audit row of a tester whose access was removed.
+func (s *Store) RecordRemoval(ctx context.Context, r invite.Removal) error {
+	return s.Record(ctx, Entry{
+		RequestID: r.RequestID, UserID: r.UserID, ChannelID: r.ChannelID, Origin: r.Origin,
+		StoreID: r.StoreID, AppID: r.AppID, AppName: r.AppName, Email: r.Email,
+		Outcome: invite.Removed, OTPUserID: r.OTPUserID, Detail: r.Detail,
+	})
 }

@@ -54,11 +54,11 @@ func TestRecordStampsZeroAtWithOneTimeForTheCall(t *testing.T) {
 func TestRecordRejectsUndeclaredValuesAndStoresNothing(t *testing.T) {
 	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		badOutcome, badSurface := sample("req-1"), sample("req-1")
+		badOutcome, noOrigin := sample("req-1"), sample("req-1")
 		badOutcome.Outcome = "maybe"
-		badSurface.Surface = ""
+		noOrigin.Origin = ""
 
-		for _, bad := range []store.Entry{badOutcome, badSurface} {
+		for _, bad := range []store.Entry{badOutcome, noOrigin} {
 			err := s.Record(ctx, sample("req-1"), bad)
 			require.ErrorIs(t, err, store.ErrInvalidEntry)
 		}

@@ -1,0 +1,283 @@
+package invite_test
+
+// Tests of the promises that must outlive a process (issue 8): a request is saved before its
+// first Applivery call, outcomes the moment they are known, two requests never create one
+// tester twice, a stopped run is finished elsewhere without repeating anything, and a bulk
+// plans its look-ups.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/pgtest"
+	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
+)
+
+func emails(n int, prefix string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%03d@example.com", prefix, i)
+	}
+	return out
+}
+
+func TestTheRequestIsSavedBeforeTheFirstAppliveryCall(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	var seen atomic.Bool
+	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if !seen.Swap(true) {
+			rows, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
+			assert.NoError(t, err)
+			assert.Len(t, rows, 1, "the refused address is audited before anything is sent")
+		}
+		return nil
+	})
+	req := request("alice@example.com", "not-an-email")
+	req.ID = "r-saved-first"
+	rep := &reporter{}
+	var loaded *invite.Record
+	f.fake.OnCreate(func(applivery.OTPUser) {
+		rec, err := f.db.LoadRequest(context.Background(), "r-saved-first")
+		if assert.NoError(t, err) {
+			loaded = rec
+		}
+	})
+	require.NoError(t, f.service.Start(context.Background(), req, rep))
+	require.NotNil(t, loaded, "the request was in the database when the create arrived")
+	assert.Equal(t, []string{"alice@example.com", "not-an-email"}, loaded.Request.Emails)
+	assert.False(t, loaded.EmailStates[0].SentAt.IsZero(), "with the moment its create was sent")
+	assert.Equal(t, "1700000000.000100", loaded.ParentRef, "and where its progress is shown")
+}
+
+func TestEachOutcomeIsWrittenTheMomentItIsKnown(t *testing.T) {
+	f := newFixture(t, invite.Options{Concurrency: 1})
+	var auditedBefore []int
+	f.fake.OnCreate(func(u applivery.OTPUser) {
+		rows, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
+		assert.NoError(t, err)
+		auditedBefore = append(auditedBefore, len(rows))
+	})
+	f.invite(request(emails(3, "one-by-one")...))
+	assert.Equal(t, []int{0, 1, 2}, auditedBefore, "each create finds the outcomes before it already audited")
+}
+
+func TestUnknownCreateOutcomeNeverDuplicates(t *testing.T) {
+	// The server creates the user but the answer is lost (a 503 from a proxy after the work).
+	f := newFixture(t, invite.Options{})
+	f.fake.FailWith("POST", "/otp-users", 1, &appliverytest.Fault{Status: http.StatusServiceUnavailable, AfterCommit: true})
+	report := f.invite(request("alice@example.com"))
+	res := report.Results[0]
+	assert.Equal(t, invite.Invited, res.Outcome)
+	assert.True(t, res.Recovered)
+	assert.Len(t, f.fake.OTPUsers(storeID), 1, "one tester, not two")
+	assert.Equal(t, 1, f.fake.Count("POST", "/otp-users"), "the lookup found the user, so no second create")
+}
+
+func TestUnknownOutcomeWithoutCommitIsRetried(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	f.fake.Fail("POST", "/otp-users", 2, http.StatusServiceUnavailable, 0, "unavailable")
+	report := f.invite(request("alice@example.com"))
+	assert.Equal(t, invite.Invited, report.Results[0].Outcome)
+	assert.Len(t, f.fake.OTPUsers(storeID), 1)
+	assert.Equal(t, 3, f.fake.Count("POST", "/otp-users"))
+}
+
+func TestClientTimeoutAfterServerCreatedIsOneInvite(t *testing.T) {
+	f := newFixture(t, invite.Options{CreateTimeout: 300 * time.Millisecond}, applivery.WithTimeout(100*time.Millisecond))
+	f.fake.HangAfterCreate(2 * time.Second)
+	report := f.invite(request("alice@example.com"))
+	assert.Equal(t, invite.Invited, report.Results[0].Outcome)
+	assert.True(t, report.Results[0].Recovered)
+	assert.Len(t, f.fake.OTPUsers(storeID), 1)
+}
+
+func TestAllAttemptsFailingSaysSoPlainly(t *testing.T) {
+	f := newFixture(t, invite.Options{CreateRetries: 2})
+	f.fake.Fail("POST", "/otp-users", 100, http.StatusServiceUnavailable, 0, "down")
+	report := f.invite(request("alice@example.com"))
+	assert.Equal(t, invite.Failed, report.Results[0].Outcome)
+	assert.Equal(t, invite.Unreachable, report.Results[0].Problem.Kind)
+	assert.Equal(t, 3, f.fake.Count("POST", "/otp-users"))
+}
+
+func TestADuplicateRefusalIsAlreadyInvitedNotFailed(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	// Someone invites Alice from Applivery's dashboard between our look-up and our create.
+	var once sync.Once
+	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if r.Method == http.MethodPost {
+			once.Do(func() {
+				f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 9, PublishedApplicationID: appID})
+			})
+		}
+		return nil
+	})
+	report := f.invite(request("alice@example.com"))
+	assert.Equal(t, invite.AlreadyInvited, report.Results[0].Outcome, "Applivery answered 6001; the look-up found her")
+	assert.Equal(t, 9, report.Results[0].Tester.AllowedDownloadsNum)
+}
+
+// sameAddressesAtOnce runs two requests for the same five addresses at the same moment.
+func sameAddressesAtOnce(t *testing.T, fake *appliverytest.Server, a, b *invite.Service) [2]invite.Report {
+	t.Helper()
+	fake.AllowDuplicates(true) // Applivery would accept a second one: only the bot can prevent it
+	fake.SetLatency(20 * time.Millisecond)
+	var reports [2]invite.Report
+	var wg sync.WaitGroup
+	for i, svc := range []*invite.Service{a, b} {
+		wg.Go(func() {
+			rep := &reporter{}
+			req := request(emails(5, "both")...)
+			req.UserID = fmt.Sprintf("U%d", i+1)
+			assert.NoError(t, svc.Start(context.Background(), req, rep))
+			reports[i] = rep.final
+		})
+	}
+	wg.Wait()
+	return reports
+}
+
+func assertEachCreatedOnce(t *testing.T, fake *appliverytest.Server, reports [2]invite.Report) {
+	t.Helper()
+	assert.Equal(t, 5, fake.Count("POST", "/otp-users"), "five creates for five addresses")
+	assert.Len(t, fake.OTPUsers(storeID), 5)
+	already := reports[0].Count(invite.AlreadyInvited) + reports[1].Count(invite.AlreadyInvited)
+	invited := reports[0].Count(invite.Invited) + reports[1].Count(invite.Invited)
+	assert.Equal(t, 5, invited)
+	assert.Equal(t, 5, already, "the other request reports each as already invited")
+	for _, r := range reports {
+		for _, res := range r.Results {
+			if res.Outcome == invite.AlreadyInvited {
+				assert.NotNil(t, res.Tester, "with the tester's id")
+				assert.NotEmpty(t, res.InvitedBy, "and who is inviting them right now")
+			}
+		}
+	}
+}
+
+func TestTwoRequestsForTheSameAddressesCreateEachOnce(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	assertEachCreatedOnce(t, f.fake, sameAddressesAtOnce(t, f.fake, f.service, f.service))
+}
+
+func TestTwoReplicasForTheSameAddressesCreateEachOnce(t *testing.T) {
+	for name, cfg := range map[string]func() store.Config{
+		"sqlite":   func() store.Config { return store.Config{SQLitePath: t.TempDir() + "/shared.db"} },
+		"postgres": func() store.Config { return store.Config{PostgresURL: pgtest.NewDatabase(t)} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := appliverytest.New(t)
+			fake.AddStore(storeID, "Acme beta")
+			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			c := cfg()
+			a, b := openStore(t, c), openStore(t, c) // two processes, one database
+			one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
+			two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
+			assertEachCreatedOnce(t, fake, sameAddressesAtOnce(t, fake, one, two))
+		})
+	}
+}
+
+func openStore(t *testing.T, cfg store.Config) *store.Store {
+	t.Helper()
+	db, err := store.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// A process stops (SIGTERM past its grace period) with creates in flight that Applivery commits
+// later. Another process takes the request over: it looks those addresses up only once their
+// create can no longer land, creates nobody twice, and shows each result exactly once.
+func TestAStoppedRunIsFinishedElsewhereWithoutRepeatingAnything(t *testing.T) {
+	f := newFixture(t, invite.Options{Concurrency: 4, CreateTimeout: 400 * time.Millisecond})
+	f.fake.AllowDuplicates(true)
+	f.fake.CommitCreatesAfter(150 * time.Millisecond)
+	ctx, stop := context.WithCancel(context.Background())
+	var creates atomic.Int32
+	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if r.Method == http.MethodPost && creates.Add(1) == 6 {
+			stop() // the process is told to stop with six creates sent
+		}
+		return nil
+	})
+	first := &reporter{}
+	req := request(emails(20, "bulk")...)
+	req.ID = "r-stopped"
+	require.NoError(t, f.service.Start(ctx, req, first))
+	require.False(t, first.finished(), "the first process did not finish")
+
+	second := invite.NewService(f.fake.Client(t), f.db, quick(invite.Options{CreateTimeout: 400 * time.Millisecond}))
+	rep := &reporter{}
+	scan, stopScanning := context.WithCancel(context.Background())
+	defer stopScanning()
+	go second.Supervise(scan, context.Background(), rep)
+	require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the second process finishes it")
+	stopScanning()
+	second.Wait(context.Background())
+
+	users := f.fake.OTPUsers(storeID)
+	assert.Len(t, users, 20, "every address created exactly once")
+	seen := map[string]int{}
+	for _, res := range append(first.delivered, rep.delivered...) {
+		seen[res.Email]++
+	}
+	assert.Len(t, seen, 20)
+	for email, n := range seen {
+		assert.Equal(t, 1, n, "%s shown once", email)
+	}
+	assert.Equal(t, 0, rep.begins, "the parent message was already posted; it is not posted again")
+	assert.Equal(t, 20, rep.final.Count(invite.Invited))
+	rec, err := f.db.LoadRequest(context.Background(), "r-stopped")
+	require.NoError(t, err)
+	assert.Equal(t, invite.Done, rec.State)
+}
+
+func TestABulkListsThePublicationInsteadOfLookingEachAddressUp(t *testing.T) {
+	f := newFixture(t, invite.Options{MaxEmails: 100})
+	for i := range 3 {
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: fmt.Sprintf("old%d@example.com", i), AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+	}
+	report := f.invite(request(append(emails(99, "new"), "OLD1@example.com")...))
+	assert.Equal(t, 99, report.Count(invite.Invited))
+	assert.Equal(t, invite.AlreadyInvited, report.Results[99].Outcome, "the listing knew her")
+	perEmail := float64(f.fake.Count("", "/otp-users")) / 100
+	assert.LessOrEqual(t, perEmail, 1.1, "one listing and one create per new tester")
+}
+
+func TestResultsAreShownInOrderAndProgressIsPaced(t *testing.T) {
+	f := newFixture(t, invite.Options{Concurrency: 4, ProgressInterval: time.Hour})
+	f.fake.SetLatency(2 * time.Millisecond)
+	rep := &reporter{}
+	require.NoError(t, f.service.Start(context.Background(), request(emails(30, "order")...), rep))
+	require.Len(t, rep.delivered, 30)
+	for i, res := range rep.delivered {
+		assert.Equal(t, fmt.Sprintf("order%03d@example.com", i), res.Email)
+	}
+	assert.LessOrEqual(t, len(rep.progress), 1, "at most one progress report per interval")
+}
+
+func TestNobodyToTellMeansNobodyIsInvited(t *testing.T) {
+	f := newFixture(t, invite.Options{})
+	rep := &reporter{failBegin: fmt.Errorf("not_in_channel")}
+	req := request("alice@example.com")
+	req.ID = "r-abandoned"
+	require.NoError(t, f.service.Start(context.Background(), req, rep))
+	assert.Empty(t, f.fake.Requests())
+	rec, err := f.db.LoadRequest(context.Background(), "r-abandoned")
+	require.NoError(t, err)
+	assert.Equal(t, invite.Abandoned, rec.State)
+	assert.False(t, strings.Contains(fmt.Sprint(rec.EmailStates), "invited"))
+}

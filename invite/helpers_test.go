@@ -1,0 +1,121 @@
+package invite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/store"
+)
+
+const (
+	storeID = "64a1b2c3d4e5f6a7b8c9d0e1"
+	appID   = "64a1b2c3d4e5f6a7b8c9d0e2"
+)
+
+// fixture is the invite core against the fake Applivery over real HTTP and a real database.
+type fixture struct {
+	t       *testing.T
+	fake    *appliverytest.Server
+	db      *store.Store
+	service *invite.Service
+}
+
+// quick keeps the waits of the core short: a create is looked up 50 ms after it was sent.
+func quick(o invite.Options) invite.Options {
+	if o.CreateTimeout == 0 {
+		o.CreateTimeout = 50 * time.Millisecond
+	}
+	if o.ProgressInterval == 0 {
+		o.ProgressInterval = time.Millisecond
+	}
+	if o.ClaimPoll == 0 {
+		o.ClaimPoll = 10 * time.Millisecond
+	}
+	return o
+}
+
+func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Option) *fixture {
+	t.Helper()
+	fake := appliverytest.New(t)
+	fake.AddStore(storeID, "Acme beta")
+	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
+	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return &fixture{t: t, fake: fake, db: db, service: invite.NewService(fake.Client(t, clientOpts...), db, quick(opts))}
+}
+
+func request(emails ...string) invite.Request {
+	return invite.Request{UserID: "U1", ChannelID: "C1", Origin: "command", StoreID: storeID, AppID: appID,
+		AppName: "Acme iOS beta", Emails: emails, Downloads: 3, Reply: invite.Reply{Channel: "C1"}}
+}
+
+// invite runs a request to its end and returns its final report.
+func (f *fixture) invite(req invite.Request) invite.Report {
+	f.t.Helper()
+	rep := &reporter{}
+	require.NoError(f.t, f.service.Start(context.Background(), req, rep))
+	require.True(f.t, rep.finished(), "the request was summed up")
+	return rep.final
+}
+
+func outcomes(r invite.Report) map[string]invite.Outcome {
+	out := map[string]invite.Outcome{}
+	for _, res := range r.Results {
+		out[res.Email] = res.Outcome
+	}
+	return out
+}
+
+// reporter records what the core asks a Reporter to show, as Slack would show it.
+type reporter struct {
+	mu        sync.Mutex
+	begins    int
+	progress  []int
+	delivered []invite.Result // every result shown, in the order shown
+	final     invite.Report
+	finishes  int
+	failBegin error
+}
+
+func (r *reporter) Begin(_ context.Context, _ invite.Report, _ invite.Reply) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.begins++
+	return "1700000000.000100", r.failBegin
+}
+
+func (r *reporter) Progress(_ context.Context, _ invite.Report, _ string, done int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.progress = append(r.progress, done)
+}
+
+func (r *reporter) Deliver(_ context.Context, _ invite.Report, _ string, results []invite.Result, _ bool) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delivered = append(r.delivered, results...)
+	return len(results), nil
+}
+
+func (r *reporter) Finish(_ context.Context, rep invite.Report, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.final = rep
+	r.finishes++
+	return nil
+}
+
+func (r *reporter) finished() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.finishes > 0
+}

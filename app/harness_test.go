@@ -128,6 +128,32 @@ func (h *harness) start() *harness {
 	return h
 }
 
+// replica is another process of the bot on the same database, Slack app and Applivery, as a
+// second replica of a Deployment would be.
+type replica struct {
+	logs *syncBuffer
+	stop context.CancelFunc
+	exit chan int
+}
+
+// startReplica runs one more process of the bot and waits until Slack has a connection from
+// each process started so far.
+func (h *harness) startReplica(running int) *replica {
+	h.t.Helper()
+	r := &replica{logs: &syncBuffer{}, exit: make(chan int, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop = cancel
+	go func() { r.exit <- app.Main(ctx, nil, h.lookup, r.logs, r.logs) }()
+	h.t.Cleanup(func() {
+		r.stop()
+		<-r.exit
+	})
+	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	require.NoError(h.t, h.slack.WaitConnections(wait, running+1), "replica never connected; logs:\n%s", r.logs)
+	return r
+}
+
 // shutdown stops the bot as SIGTERM would and returns its exit status.
 func (h *harness) shutdown() int {
 	if h.stop == nil {

@@ -48,16 +48,17 @@ const parallelLookups = 8
 
 // Policy answers "may this person manage testers here?". It is safe for concurrent use.
 type Policy struct {
-	leads   *config.QALeads // nil: channel members manage their channels
+	leads   func() *config.QALeads // nil result: channel members manage their channels
 	dir     Directory
 	groups  *cache.Cache[[]string]
 	members *cache.Cache[[]string]
 	guests  *cache.Cache[bool]
 }
 
-// NewPolicy builds a Policy. leads nil means the mapping has no qa_leads block; leadsTTL is how
-// long a user group's membership is cached.
-func NewPolicy(leads *config.QALeads, dir Directory, leadsTTL time.Duration) *Policy {
+// NewPolicy builds a Policy. leads returns the mapping file's qa_leads block as currently loaded
+// (the file may be reloaded), nil when it has none; leadsTTL is how long a user group's
+// membership is cached.
+func NewPolicy(leads func() *config.QALeads, dir Directory, leadsTTL time.Duration) *Policy {
 	return &Policy{
 		leads:   leads,
 		dir:     dir,
@@ -68,18 +69,19 @@ func NewPolicy(leads *config.QALeads, dir Directory, leadsTTL time.Duration) *Po
 }
 
 // Leads returns the configured QA leads, nil when there are none (members manage their channels).
-func (p *Policy) Leads() *config.QALeads { return p.leads }
+func (p *Policy) Leads() *config.QALeads { return p.leads() }
 
 // IsLead reports whether qa_leads names userID, directly or through a user group. Without
 // qa_leads nobody is a lead. An error means Slack could not say; callers must then refuse.
 func (p *Policy) IsLead(ctx context.Context, userID string) (bool, error) {
-	if p.leads == nil {
+	leads := p.leads()
+	if leads == nil {
 		return false, nil
 	}
-	if slices.Contains(p.leads.Users, userID) {
+	if slices.Contains(leads.Users, userID) {
 		return true, nil
 	}
-	for _, group := range p.leads.Usergroups {
+	for _, group := range leads.Usergroups {
 		members, err := p.groups.Get(ctx, group, func(ctx context.Context) ([]string, error) {
 			return p.dir.GroupMembers(ctx, group)
 		})
@@ -101,7 +103,7 @@ func (p *Policy) MayManage(ctx context.Context, userID, channelID string) (bool,
 
 // Manageable returns, in order, the channels among channelIDs whose mappings userID may manage.
 func (p *Policy) Manageable(ctx context.Context, userID string, channelIDs []string) ([]string, error) {
-	if p.leads != nil {
+	if p.leads() != nil {
 		lead, err := p.IsLead(ctx, userID)
 		if err != nil || !lead {
 			return nil, err

@@ -55,9 +55,13 @@ func (f *fakeDirectory) IsGuest(_ context.Context, id string) (bool, error) {
 
 var ctx = context.Background()
 
+func noLeads() *config.QALeads { return nil }
+
+func leads(l config.QALeads) func() *config.QALeads { return func() *config.QALeads { return &l } }
+
 func TestWithoutLeadsMembersManageTheirChannelsOnly(t *testing.T) {
 	dir := &fakeDirectory{channels: map[string][]string{"C1": {"U1", "U2"}, "C2": {"U2"}, "C3": {"U1"}}}
-	p := NewPolicy(nil, dir, time.Minute)
+	p := NewPolicy(noLeads, dir, time.Minute)
 
 	got, err := p.Manageable(ctx, "U1", []string{"C1", "C2", "C3"})
 	require.NoError(t, err)
@@ -74,7 +78,7 @@ func TestWithoutLeadsMembersManageTheirChannelsOnly(t *testing.T) {
 
 func TestGuestsNeverManageWithoutLeads(t *testing.T) {
 	dir := &fakeDirectory{channels: map[string][]string{"C1": {"UGUEST"}}, guests: map[string]bool{"UGUEST": true}}
-	p := NewPolicy(nil, dir, time.Minute)
+	p := NewPolicy(noLeads, dir, time.Minute)
 	ok, err := p.MayManage(ctx, "UGUEST", "C1")
 	require.NoError(t, err)
 	assert.False(t, ok)
@@ -82,7 +86,7 @@ func TestGuestsNeverManageWithoutLeads(t *testing.T) {
 
 func TestLeadsManageEveryMappingGuestsIncluded(t *testing.T) {
 	dir := &fakeDirectory{groups: map[string][]string{"S1": {"U2", "U3"}}, guests: map[string]bool{"U1": true}}
-	p := NewPolicy(&config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}}, dir, time.Minute)
+	p := NewPolicy(leads(config.QALeads{Users: []string{"U1"}, Usergroups: []string{"S1"}}), dir, time.Minute)
 	for user, want := range map[string][]string{"U1": {"C1", "C2"}, "U3": {"C1", "C2"}, "U4": nil} {
 		got, err := p.Manageable(ctx, user, []string{"C1", "C2"})
 		require.NoError(t, err)
@@ -94,8 +98,8 @@ func TestLeadsManageEveryMappingGuestsIncluded(t *testing.T) {
 
 func TestBurstCostsOneSlackCallPerGroupAndChannel(t *testing.T) {
 	dir := &fakeDirectory{groups: map[string][]string{"S1": {"U2"}}, channels: map[string][]string{"C1": {"U9"}}}
-	leadsPolicy := NewPolicy(&config.QALeads{Usergroups: []string{"S1"}}, dir, time.Minute)
-	membersPolicy := NewPolicy(nil, dir, time.Minute)
+	leadsPolicy := NewPolicy(leads(config.QALeads{Usergroups: []string{"S1"}}), dir, time.Minute)
+	membersPolicy := NewPolicy(noLeads, dir, time.Minute)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -115,7 +119,7 @@ func TestBurstCostsOneSlackCallPerGroupAndChannel(t *testing.T) {
 
 func TestSlackErrorFailsClosedAndIsNotAskedAgainAtOnce(t *testing.T) {
 	dir := &fakeDirectory{err: errors.New("ratelimited")}
-	p := NewPolicy(&config.QALeads{Usergroups: []string{"S1"}}, dir, time.Minute)
+	p := NewPolicy(leads(config.QALeads{Usergroups: []string{"S1"}}), dir, time.Minute)
 	for range 3 {
 		ok, err := p.IsLead(ctx, "U2")
 		assert.False(t, ok)
@@ -123,7 +127,7 @@ func TestSlackErrorFailsClosedAndIsNotAskedAgainAtOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, dir.callsTo("usergroups.users.list"), "the failure is cached briefly")
 
-	members := NewPolicy(nil, dir, time.Minute)
+	members := NewPolicy(noLeads, dir, time.Minute)
 	got, err := members.Manageable(ctx, "U2", []string{"C1"})
 	assert.Empty(t, got)
 	assert.Error(t, err)

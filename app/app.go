@@ -41,7 +41,7 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 		return check(ctx, env, mapping, stdout)
 	}
 	logger := newLogger(env, stderr)
-	if err := run(ctx, env, mapping, logger); err != nil {
+	if err := run(ctx, env, logger); err != nil {
 		logger.Error("testerbot stopped", "error", err.Error())
 		return 1
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
 	"github.com/testerbot/testerbot/store"
 )
@@ -19,7 +20,7 @@ import (
 // check verifies, before the first tester is invited, that the Slack tokens work, the database
 // opens, the bot is a member of every mapped channel, and every mapped store and app exists in
 // Applivery. It prints one row per mapping and returns 1 if anything is wrong.
-func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io.Writer) int {
+func check(ctx context.Context, env *config.Env, file *config.Mapping, out io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	failed := false
@@ -31,7 +32,8 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 	} else {
 		fmt.Fprintf(out, "Slack: ok, team %s, bot user %s\n", auth.Team, auth.User)
 	}
-	if !checkDatabase(ctx, env, out) {
+	channels, ok := checkDatabase(ctx, env, file, out)
+	if !ok {
 		failed = true
 	}
 	client, err := newApplivery(env, ops.NewMetrics())
@@ -41,7 +43,7 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHANNEL\tSTORE\tAPP\tSTATUS")
-	for _, ch := range mapping.Channels {
+	for _, ch := range channels {
 		member := channelStatus(ctx, api, ch.ID)
 		for _, app := range ch.Apps {
 			status := mappingStatus(ctx, client, ch, app)
@@ -64,20 +66,33 @@ func check(ctx context.Context, env *config.Env, mapping *config.Mapping, out io
 }
 
 // checkDatabase opens the database exactly as the bot does, so it also creates the SQLite file
-// or applies pending migrations, and reports the outcome on one line. The store's errors never
-// hold DATABASE_URL's password.
-func checkDatabase(ctx context.Context, env *config.Env, out io.Writer) bool {
+// or applies pending migrations, and reports the outcome on one line. It returns every mapped
+// channel: the file's, and those linked from Slack. The store's errors never hold
+// DATABASE_URL's password.
+func checkDatabase(ctx context.Context, env *config.Env, file *config.Mapping, out io.Writer) ([]config.Channel, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cfg := database(env)
 	db, err := store.Open(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(out, "Database: FAIL %v\n", err)
-		return false
+		return file.Channels, false
 	}
-	db.Close()
-	fmt.Fprintf(out, "Database: ok (%s)\n", cfg)
-	return true
+	defer db.Close()
+	channels, err := mapping.New(ctx, env.ChannelsFile, db)
+	if err != nil {
+		fmt.Fprintf(out, "Database: FAIL reading the channel links: %v\n", err)
+		return file.Channels, false
+	}
+	fmt.Fprintf(out, "Database: ok (%s), %s linked from Slack\n", cfg, plural(len(channels.All())-len(file.Channels), "channel", "channels"))
+	return channels.All(), true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // mappingStatus says whether Applivery knows the store and the published app.

@@ -124,8 +124,9 @@ func TestModalWithBadInputShowsInlineErrorsAndCallsNothing(t *testing.T) {
 func TestUnmappedChannel(t *testing.T) {
 	h := newHarness(t).start()
 	_, ack := h.command(lead, "C0NOTMAPPED", "alice@example.com")
-	text := ackText(ack)
-	assert.Contains(t, text, "C0NOTMAPPED")
+	assert.Empty(t, ackText(ack), "a link made on another replica a moment ago is looked for after the ack")
+	text := h.waitResponse("C0NOTMAPPED")
+	assert.Contains(t, text, "not linked to an Applivery store")
 	assert.Contains(t, text, "channels.yaml")
 	assert.Empty(t, h.applivery.Requests())
 }

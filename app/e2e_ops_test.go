@@ -269,7 +269,7 @@ func TestCheckAllGood(t *testing.T) {
 	h := newHarness(t)
 	code, out := runMain(t, h.env, "check")
 	assert.Equal(t, 0, code, out)
-	assert.Contains(t, out, "Database: ok (sqlite "+h.env["AUDIT_DB"]+")\n")
+	assert.Contains(t, out, "Database: ok (sqlite "+h.env["AUDIT_DB"]+"), 0 channels linked from Slack\n")
 	assert.Equal(t, 3, strings.Count(out, " ok\n"), "one ok row per mapped app:\n%s", out)
 	assert.NotContains(t, out, "FAIL")
 	assert.Contains(t, out, "Everything checks out.")
@@ -279,7 +279,7 @@ func TestCheckWithPostgres(t *testing.T) {
 	h := newHarness(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
 	code, out := runMain(t, h.env, "check")
 	assert.Equal(t, 0, code, out)
-	assert.Contains(t, out, "Database: ok (postgres)\n")
+	assert.Contains(t, out, "Database: ok (postgres), 0 channels linked from Slack\n")
 }
 
 // dbPassword is in DATABASE_URL; it must never be printed or logged.

@@ -76,7 +76,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, slack: slackfake.New(t, slackfake.WithPingInterval(200*time.Millisecond)),
 		applivery: appliverytest.New(t), logs: &syncBuffer{}, dir: t.TempDir(), exit: make(chan int, 1)}
-	h.applivery.AddStore(store, "Acme beta")
+	h.applivery.AddStore(store, "Acme beta", appliverytest.StoreCustomDomain("beta.acme.com"))
 	h.applivery.AddPublishedApp(store, iosApp, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
 	h.applivery.AddPublishedApp(store, androidApp, "Acme Android beta", "")
 	h.slack.AddChannel(iosChan, "beta-ios")

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -18,6 +21,7 @@ import (
 	"github.com/testerbot/testerbot/bot"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
 	"github.com/testerbot/testerbot/store"
 )
@@ -25,13 +29,23 @@ import (
 // run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
 // "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
 // socket is closed, and the database is closed last.
-func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *slog.Logger) error {
+func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	dbConfig := database(env)
 	db, err := store.Open(ctx, dbConfig)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	channels, err := mapping.New(ctx, env.ChannelsFile, db)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // reload the mapping file
+	defer signal.Stop(hup)
+	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatching()
+	go channels.Watch(watchCtx, hup, mappingCheckInterval, logger)
 
 	metrics := ops.NewMetrics()
 	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
@@ -47,8 +61,9 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
 	b := bot.New(bot.Deps{
-		Socket: socket, Slack: slackAPI, Mappings: mapping, MappingFile: env.ChannelsFile,
-		Invites: invites, Access: access.NewPolicy(mapping.QALeads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
+		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
+		Invites: invites, Catalog: apiClient,
+		Access:  access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})
 
@@ -69,7 +84,7 @@ func run(ctx context.Context, env *config.Env, mapping *config.Mapping, logger *
 	defer stopSocket()
 	botErr := make(chan error, 1)
 	go func() { botErr <- b.Run(socketCtx) }()
-	logger.Info("testerbot started", "channels", len(mapping.Channels), "http_addr", listener.Addr().String(),
+	logger.Info("testerbot started", "channels", len(channels.All()), "http_addr", listener.Addr().String(),
 		"database", dbConfig.String())
 
 	select {
@@ -114,6 +129,10 @@ func newApplivery(env *config.Env, metrics *ops.Metrics, extra ...applivery.Opti
 		applivery.WithObserver(metrics.ObserveApplivery),
 	}, extra...)...)
 }
+
+// mappingCheckInterval is how often the mapping file is checked for changes and the channel
+// links are read again: a change made on another replica is in force within it.
+const mappingCheckInterval = 2 * time.Second
 
 // slackAttempts is how many times a Web API call is made when Slack answers 429.
 const slackAttempts = 5

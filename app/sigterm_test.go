@@ -175,3 +175,21 @@ func (w *watchedLog) waitFor(ctx context.Context, text string) error {
 		}
 	}
 }
+
+// TestSIGHUPReloadsTheMappingFile sends the real binary SIGHUP, as `kill -HUP` or an
+// orchestrator would: the mapping file is read again at once, even unchanged.
+func TestSIGHUPReloadsTheMappingFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary; skipped with -short")
+	}
+	bin := buildBinary(t)
+	h := newHarness(t, withEnv("LOG_LEVEL", "info"))
+	proc := startProcess(t, bin, h.env)
+	require.NoError(t, h.slack.WaitConnected(opsContext(t, 15*time.Second)), "logs:\n%s", proc.logs)
+
+	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGHUP))
+	require.NoError(t, proc.logs.waitFor(opsContext(t, 10*time.Second), "mapping file reloaded"), "logs:\n%s", proc.logs)
+	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGTERM))
+	<-proc.done
+	assert.NoError(t, proc.err, "SIGHUP did not stop it")
+}

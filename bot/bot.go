@@ -3,8 +3,8 @@
 // there are any), and does the slow work — Applivery calls, posting results — after the ack.
 //
 // Each surface lives in one file with its view, handlers and routes: command.go, manage.go
-// (list, history, remove), invite_modal.go, shortcuts.go, home.go, find.go, revoke.go and
-// results.go (the results thread). Views are built by pure functions and golden-file tested. The
+// (list, history, remove), invite_modal.go, shortcuts.go, home.go, find.go, revoke.go,
+// results.go (the results thread) and setup.go (linking a channel from Slack). Views are built by pure functions and golden-file tested. The
 // invite work itself lives in package invite, and who may do what in package access.
 package bot
 
@@ -19,16 +19,27 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/cache"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
 )
 
-// Mappings says which channels invite into which store and apps.
+// Mappings says which channels invite into which store and apps; *mapping.Live has it. Channel
+// and All read what this process last loaded, without waiting, for acks; the others ask the
+// database.
 type Mappings interface {
 	Channel(id string) (config.Channel, bool)
 	All() []config.Channel
+	InFile(id string) bool
+	Link(id string) (mapping.Link, bool)
+	Lookup(ctx context.Context, id string) (config.Channel, bool, error)
+	FreshLink(ctx context.Context, id string) (*mapping.Link, error)
+	Changes(ctx context.Context, id string) ([]mapping.Change, error)
+	Save(ctx context.Context, link mapping.Link) (*mapping.Link, error)
+	Remove(ctx context.Context, channelID, by string) (*mapping.Link, error)
 }
 
 // History reads the audit log.
@@ -56,6 +67,7 @@ type Deps struct {
 	Mappings        Mappings
 	MappingFile     string // named in messages about unmapped channels
 	Invites         *invite.Service
+	Catalog         Catalog // Applivery's stores and apps, for /invite-tester setup
 	Access          *access.Policy
 	History         History   // may be nil: no history shown
 	Envelopes       Envelopes // may be nil: duplicates are caught in this process only
@@ -69,13 +81,16 @@ type Deps struct {
 
 // Bot serves one Slack app over Socket Mode.
 type Bot struct {
-	d       Deps
-	log     *slog.Logger
-	slack   *slackCalls
-	names   *cache.Cache[string] // channel id → "#name"
-	seen    *envelopeLog
-	metrics Metrics
-	routes  map[routeKey]func(socketmode.Event) reply
+	d     Deps
+	log   *slog.Logger
+	slack *slackCalls
+	names *cache.Cache[string] // channel id → "#name"
+
+	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores, for setup
+	appsCache   *cache.Cache[[]applivery.PublishedApp] // each store's publications, by store id
+	seen        *envelopeLog
+	metrics     Metrics
+	routes      map[routeKey]func(socketmode.Event) reply
 
 	connected    atomic.Bool // a live socket: /readyz
 	draining     atomic.Bool // shutting down: refuse new work
@@ -107,13 +122,15 @@ func New(d Deps) *Bot {
 		d.Metrics = noMetrics{}
 	}
 	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
-		names: cache.New[string](time.Hour, time.Minute)}
+		names:       cache.New[string](time.Hour, time.Minute),
+		storesCache: cache.New[[]applivery.Store](time.Minute, 10*time.Second),
+		appsCache:   cache.New[[]applivery.PublishedApp](time.Minute, 10*time.Second)}
 	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
 	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
-		b.findRoutes(), b.revokeRoutes(), b.targetRoutes())
+		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes())
 	return b
 }
 

@@ -22,6 +22,7 @@ const (
 	cmdList    // list [filter]
 	cmdRemove  // remove <email>
 	cmdHistory // history
+	cmdSetup   // setup: link the channel to a store and app
 )
 
 // command is the parsed text of one /invite-tester.
@@ -47,6 +48,8 @@ func parseCommand(text string) command {
 		return command{kind: cmdList, filter: rest}
 	case "history":
 		return command{kind: cmdHistory}
+	case "setup", "link":
+		return command{kind: cmdSetup}
 	case "remove", "revoke", "delete", "rm":
 		emails, refused := address.Parse(rest)
 		return command{kind: cmdRemove, emails: emails, refused: refused}
@@ -63,6 +66,7 @@ const helpText = "*How to invite testers*\n" +
 	"• `/invite-tester list [part of an email]` shows this channel's testers.\n" +
 	"• `/invite-tester remove alice@example.com` revokes a tester.\n" +
 	"• `/invite-tester history` shows this channel's last 20 invitations.\n" +
+	"• `/invite-tester setup` links this channel to an Applivery store and app, or changes its link (QA leads).\n" +
 	"• `/invite-tester help` shows this message.\n" +
 	"You can also use the *Invite testers* shortcut (⚡ menu) from anywhere, or *Invite testers from message* " +
 	"on a message that lists addresses. Results are posted in a thread in the channel."
@@ -83,13 +87,23 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 			len(cmd.Text), b.d.MaxCommandBytes, b.d.Command))}
 	}
 	parsed := parseCommand(cmd.Text)
-	if parsed.kind == cmdHelp {
+	switch parsed.kind {
+	case cmdHelp:
 		return reply{ack: ephemeralAck(helpText)}
+	case cmdSetup:
+		return b.onSetupCommand(cmd)
 	}
 	ch, ok := b.d.Mappings.Channel(cmd.ChannelID)
 	if !ok {
-		return reply{ack: ephemeralAck(b.unmappedText(cmd.ChannelID))}
+		// Not a channel this process knows of; a link made a moment ago on another replica is
+		// looked for in the database, after the ack.
+		return reply{after: func(ctx context.Context) { b.commandInNewChannel(ctx, cmd, parsed) }}
 	}
+	return b.commandIn(cmd, parsed, ch)
+}
+
+// commandIn handles a command in a mapped channel.
+func (b *Bot) commandIn(cmd slack.SlashCommand, parsed command, ch config.Channel) reply {
 	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
 	switch parsed.kind {
 	case cmdOpenModal:
@@ -116,6 +130,29 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	}
 	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
 	return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.startInvite(ctx, w, req) })}
+}
+
+// commandInNewChannel handles, after the ack, a command in a channel this process did not know
+// as mapped: what would have been the ack's answer goes to the person privately.
+func (b *Bot) commandInNewChannel(ctx context.Context, cmd slack.SlashCommand, parsed command) {
+	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
+	ch, ok, err := b.d.Mappings.Lookup(ctx, cmd.ChannelID)
+	switch {
+	case err != nil:
+		b.log.Error("could not look a channel's link up", "channel", cmd.ChannelID, "error", err.Error())
+		b.tell(ctx, w, ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
+		return
+	case !ok:
+		b.tell(ctx, w, b.unmappedText(cmd.ChannelID))
+		return
+	}
+	r := b.commandIn(cmd, parsed, ch)
+	if a, ok := r.ack.(ephemeral); ok {
+		b.tell(ctx, w, a.Text)
+	}
+	if r.after != nil {
+		r.after(ctx)
+	}
 }
 
 // managing wraps slow work so it only runs for someone who may manage the channel's testers.
@@ -166,8 +203,11 @@ func outsideDomains(emails []string, ch config.Channel) []string {
 }
 
 func (b *Bot) unmappedText(channelID string) string {
-	return fmt.Sprintf("This channel (%s) is not linked to an Applivery store, so I can't invite testers from here. "+
-		"Ask an admin to add it to the mapping file (%s) and restart me.", code(channelID), code(b.d.MappingFile))
+	how := "A QA lead can link it with `" + b.d.Command + " setup`, or an admin can add it to the mapping file (" + code(b.d.MappingFile) + ")."
+	if b.d.Access.Leads() == nil {
+		how = "An admin can add it to the mapping file (" + code(b.d.MappingFile) + "), which is reloaded within seconds."
+	}
+	return fmt.Sprintf("This channel (%s) is not linked to an Applivery store, so I can't invite testers from here. %s", code(channelID), how)
 }
 
 func (b *Bot) inviteRequest(userID string, ch config.Channel, app config.App, emails []string, downloads int, origin string, reply invite.Reply) invite.Request {

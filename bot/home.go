@@ -23,7 +23,8 @@ const (
 
 // homeData is everything the App Home shows one person.
 type homeData struct {
-	Channels []config.Channel // the mappings the viewer may manage; none: no buttons
+	Channels []config.Channel  // the mappings the viewer may manage; none: no buttons
+	LinkedBy map[string]string // channel id → who linked it from Slack; absent: the mapping file
 	Leads    *config.QALeads
 	Recent   []store.Entry // invitations in those channels
 	Problem  string        // mrkdwn: why Slack could not say what the viewer may manage
@@ -43,7 +44,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 			slack.NewButtonBlockElement(actionHomeInvite, "invite", plain("Invite testers")).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionHomeFind, "find", plain("Find or remove a tester")),
 		))
-		blocks = append(blocks, mappingBlocks(d.Channels)...)
+		blocks = append(blocks, mappingBlocks(d.Channels, d.LinkedBy)...)
 		blocks = append(blocks, recentBlocks(d.Recent)...)
 	case d.Leads != nil:
 		blocks = append(blocks, section("Only QA leads can invite testers. "+leadsText(d.Leads)+" can invite someone for you.", nil))
@@ -57,20 +58,16 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 // homeChannelsShown keeps the App Home within Slack's 100-block limit.
 const homeChannelsShown = 20
 
-func mappingBlocks(channels []config.Channel) []slack.Block {
+func mappingBlocks(channels []config.Channel, linkedBy map[string]string) []slack.Block {
 	blocks := []slack.Block{slack.NewDividerBlock(), section("*Where you can invite*", nil)}
 	for i, ch := range channels {
 		if i == homeChannelsShown {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more channels.", len(channels)-i))))
 			break
 		}
-		var apps []string
-		for _, a := range ch.Apps {
-			apps = append(apps, "*"+esc(a.Name)+"*")
-		}
-		text := fmt.Sprintf("<#%s> → store %s: %s\nNew testers get %s", ch.ID, code(ch.Store), strings.Join(apps, ", "), downloadsText(ch.Downloads))
-		if len(ch.Domains) > 0 {
-			text += "; only addresses at " + esc(strings.Join(ch.Domains, ", "))
+		text := mappingText(ch)
+		if by, ok := linkedBy[ch.ID]; ok {
+			text += fmt.Sprintf("\n_Linked from Slack by <@%s>; change it with `/invite-tester setup` there._", by)
 		}
 		blocks = append(blocks, section(text, nil))
 	}
@@ -146,7 +143,12 @@ func (b *Bot) onHomeOpened(e slackevents.EventsAPIEvent) reply {
 // publishHome renders the App Home for one person, showing only what they may manage.
 func (b *Bot) publishHome(ctx context.Context, userID string) {
 	channels, err := b.manageable(ctx, userID)
-	data := homeData{Channels: channels, Leads: b.d.Access.Leads()}
+	data := homeData{Channels: channels, Leads: b.d.Access.Leads(), LinkedBy: map[string]string{}}
+	for _, ch := range channels {
+		if link, ok := b.d.Mappings.Link(ch.ID); ok {
+			data.LinkedBy[ch.ID] = link.LinkedBy
+		}
+	}
 	if err != nil {
 		data.Problem = b.accessUnknown(userID, err)
 	}

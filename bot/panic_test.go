@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,13 +21,14 @@ import (
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
 )
 
 // A panic while deciding the ack (here: the invite service is missing, so checking the size of
 // the request dereferences nil) must not take the bot down or leave Slack without an ack.
 func TestPanicBeforeTheAckIsRecoveredAckedAndReported(t *testing.T) {
-	pb := startPanickyBot(t, Deps{Access: access.NewPolicy(nil, nil, time.Minute)})
+	pb := startPanickyBot(t, Deps{Access: access.NewPolicy(func() *config.QALeads { return nil }, nil, time.Minute)})
 
 	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
 
@@ -41,18 +43,33 @@ func TestPanicBeforeTheAckIsRecoveredAckedAndReported(t *testing.T) {
 // A panic in the slow work after the ack (here: the access policy is missing) is recovered the
 // same way: logged with a reference, and the person told.
 func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "bot.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, db, invite.Options{})})
+	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, openStore(t), invite.Options{})})
 
 	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
 
-	_, err = pb.fake.WaitAck(pb.ctx(t), id)
+	_, err := pb.fake.WaitAck(pb.ctx(t), id)
 	require.NoError(t, err)
 	entry := pb.assertToldWithReference(t, "slash_commands")
 	assert.Contains(t, entry.Stack, "MayManage", "it panicked where this test means it to")
 	pb.assertStillServing(t)
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "bot.db")})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// liveMapping is the mapping of a file with the given contents, and no links.
+func liveMapping(t *testing.T, yaml string) *mapping.Live {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "channels.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
+	m, err := mapping.New(context.Background(), path, openStore(t))
+	require.NoError(t, err)
+	return m
 }
 
 // panickyBot is a Bot on a real Socket Mode connection to a fake Slack, built with a missing
@@ -69,7 +86,7 @@ func startPanickyBot(t *testing.T, d Deps) *panickyBot {
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
 	logs := &lockedBuffer{}
 	d.Socket, d.Slack = socketmode.New(api), api
-	d.Mappings = &config.Mapping{Channels: []config.Channel{betaIOS}}
+	d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	b := New(d)
 

@@ -34,8 +34,8 @@ func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
 func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
 	return reply{after: func(ctx context.Context) {
-		ch, ok := b.d.Mappings.Channel(cb.Channel.ID)
-		if !ok {
+		ch, ok, err := b.d.Mappings.Lookup(ctx, cb.Channel.ID)
+		if err != nil || !ok {
 			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", b.unmappedText(cb.Channel.ID))
 			return
 		}

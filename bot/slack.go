@@ -231,7 +231,12 @@ func (b *Bot) tell(ctx context.Context, w who, text string) {
 	}
 }
 
-// ephemeralAck is a slash command ack that shows text only to the person who typed it.
-func ephemeralAck(text string) map[string]any {
-	return map[string]any{"response_type": "ephemeral", "text": text}
+// ephemeral is a slash command ack that shows text only to the person who typed it.
+type ephemeral struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+func ephemeralAck(text string) ephemeral {
+	return ephemeral{ResponseType: slack.ResponseTypeEphemeral, Text: text}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
 )
 
@@ -147,4 +148,23 @@ func messagesJSON(msgs []message) []map[string]any {
 		out = append(out, map[string]any{"text": m.text, "blocks": m.blocks})
 	}
 	return out
+}
+
+func TestSetupModalChoosingAStore(t *testing.T) {
+	stores := []applivery.Store{{ID: betaIOS.Store, CustomDomain: "beta.acme.com"}, {ID: "64a1b2c3d4e5f6a7b8c9d0ff"}}
+	golden(t, "setup_modal_new", setupView(setupModal{ChannelID: "C0NEW0001", Stores: stores}))
+	golden(t, "setup_modal_linked", setupView(setupModal{
+		ChannelID: "C0NEW0001", Stores: stores, Store: betaIOS.Store, App: iosApp.ID, Downloads: "3", Domains: "acme.com",
+		Apps:    []applivery.PublishedApp{{ID: iosApp.ID, Name: "Acme iOS beta", Slug: "acme-ios"}, {ID: androidApp.ID, Name: "Acme Android", Slug: "acme-android", Visibility: "unlisted"}},
+		Link:    &mapping.Link{ChannelID: "C0NEW0001", StoreID: betaIOS.Store, AppID: iosApp.ID, AppName: "Acme iOS beta", Downloads: 3, Domains: []string{"acme.com"}},
+		Changes: []string{"• " + slackDate(created) + " <@U1> linked it to *Acme iOS beta*"},
+	}))
+}
+
+func TestSetupModalForAStoreWithoutApps(t *testing.T) {
+	v := setupView(setupModal{ChannelID: "C0NEW0001", Stores: []applivery.Store{{ID: betaIOS.Store}}, Store: betaIOS.Store})
+	raw, _ := json.Marshal(v)
+	assert.Contains(t, string(raw), "no published app yet")
+	assert.NotContains(t, string(raw), blockSetupApp+`","element"`, "no empty menu, which Slack refuses")
+	assert.Contains(t, v.PrivateMetadata, `"n":true`)
 }

@@ -20,8 +20,9 @@ func checkMapping(doc fileDoc, l layout, d damage, problems *problemList) *Mappi
 		problems.add(l.channelsLine, "channels: some entries could not be read; check that each is a mapping")
 		return nil
 	}
-	if len(entries) == 0 {
-		problems.add(l.channelsLine, "no channels are mapped; list at least one under channels")
+	if len(entries) == 0 && m.QALeads == nil && !d.qaLeads {
+		// With QA leads, channels can be linked from Slack (/invite-tester setup) instead.
+		problems.add(l.channelsLine, "no channels are mapped; list at least one under channels, or name qa_leads so that they can link channels from Slack")
 	}
 	m.Channels = checkChannels(entries, d, problems)
 	return m

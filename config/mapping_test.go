@@ -203,18 +203,29 @@ func TestParseMappingRejects(t *testing.T) {
 
 func TestParseMappingRejectsFilesWithoutChannels(t *testing.T) {
 	tests := map[string]struct{ doc, want string }{
-		"empty":           {"", "the file is empty; it needs at least a channels list"},
-		"only comments":   {"# channels: []\n", "the file is empty; it needs at least a channels list"},
-		"only a marker":   {"---\n", "the file is empty; it needs at least a channels list"},
-		"empty list":      {"channels: []\n", "line 1: no channels are mapped; list at least one under channels"},
-		"channels absent": {"qa_leads: {users: [U0123ABCD]}\n", "no channels are mapped; list at least one under channels"},
-		"not a mapping":   {"- C0123ABCD\n", "line 1: expected a mapping with keys qa_leads, channels here, found a list"},
+		"empty":         {"", "the file is empty; it needs at least a channels list"},
+		"only comments": {"# channels: []\n", "the file is empty; it needs at least a channels list"},
+		"only a marker": {"---\n", "the file is empty; it needs at least a channels list"},
+		"empty list":    {"channels: []\n", "line 1: " + noChannels},
+		"not a mapping": {"- C0123ABCD\n", "line 1: expected a mapping with keys qa_leads, channels here, found a list"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseMapping([]byte(tt.doc))
 			assert.Equal(t, []string{tt.want}, problemsOf(t, err))
 		})
+	}
+}
+
+const noChannels = "no channels are mapped; list at least one under channels, or name qa_leads so that they can link channels from Slack"
+
+// With QA leads, channels can all be linked from Slack: the file may list none.
+func TestParseMappingAcceptsLeadsWithoutChannels(t *testing.T) {
+	for _, doc := range []string{"qa_leads: {users: [U0123ABCD]}\n", "qa_leads: {users: [U0123ABCD]}\nchannels: []\n"} {
+		m, err := ParseMapping([]byte(doc))
+		require.NoError(t, err, doc)
+		assert.Empty(t, m.Channels)
+		assert.Equal(t, []string{"U0123ABCD"}, m.QALeads.Users)
 	}
 }
 
@@ -290,7 +301,7 @@ func TestLoadMappingNamesThePath(t *testing.T) {
 	problems, ok := errors.AsType[*Problems](err)
 	require.True(t, ok)
 	assert.Equal(t, `channel mapping file "`+invalid+`" is invalid:
-  - line 1: no channels are mapped; list at least one under channels`, problems.Error())
+  - line 1: `+noChannels, problems.Error())
 }
 
 func TestMappingLookups(t *testing.T) {

@@ -184,6 +184,50 @@ var migrations = []step{
 		);
 		CREATE INDEX handled_envelopes_at ON handled_envelopes (at);`,
 	},
+	// v3: channels linked to a store and app from Slack (/invite-tester setup), and the audit
+	// of every change to them: who, when, before and after (JSON of the link, "" for none).
+	{
+		sqlite: `CREATE TABLE channel_links (
+			channel_id TEXT    PRIMARY KEY,
+			store_id   TEXT    NOT NULL,
+			app_id     TEXT    NOT NULL,
+			app_name   TEXT    NOT NULL,
+			downloads  INTEGER NOT NULL,
+			domains    TEXT    NOT NULL, -- comma-separated
+			linked_by  TEXT    NOT NULL,
+			linked_at  INTEGER NOT NULL
+		) STRICT;
+		CREATE TABLE link_audit (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			at         INTEGER NOT NULL,
+			user_id    TEXT    NOT NULL,
+			channel_id TEXT    NOT NULL,
+			action     TEXT    NOT NULL, -- linked, changed or unlinked
+			before     TEXT    NOT NULL,
+			after      TEXT    NOT NULL
+		) STRICT;
+		CREATE INDEX link_audit_channel_at ON link_audit (channel_id, at);`,
+		postgres: `CREATE TABLE channel_links (
+			channel_id TEXT    PRIMARY KEY,
+			store_id   TEXT    NOT NULL,
+			app_id     TEXT    NOT NULL,
+			app_name   TEXT    NOT NULL,
+			downloads  INTEGER NOT NULL,
+			domains    TEXT    NOT NULL,
+			linked_by  TEXT    NOT NULL,
+			linked_at  BIGINT  NOT NULL
+		);
+		CREATE TABLE link_audit (
+			id         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			at         BIGINT  NOT NULL,
+			user_id    TEXT    NOT NULL,
+			channel_id TEXT    NOT NULL,
+			action     TEXT    NOT NULL,
+			before     TEXT    NOT NULL,
+			after      TEXT    NOT NULL
+		);
+		CREATE INDEX link_audit_channel_at ON link_audit (channel_id, at);`,
+	},
 }
 
 var createSchemaMigrations = step{

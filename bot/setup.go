@@ -1,0 +1,338 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/mapping"
+)
+
+// /invite-tester setup: QA leads link a channel to an Applivery store and app from Slack, or
+// change or remove its link. The modal is fed live by Applivery; links are saved in the
+// database, so every replica uses them at once.
+
+// Catalog lists what Applivery has to link to; *applivery.Client has it.
+type Catalog interface {
+	ListStores(ctx context.Context) ([]applivery.Store, error)
+	ListPublishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error)
+}
+
+func (b *Bot) setupRoutes() []route {
+	return []route{
+		onInteraction(slack.InteractionTypeBlockActions, blockSetupStore, b.onSetupStoreChosen),
+		onInteraction(slack.InteractionTypeBlockSuggestion, blockSetupStore, b.onSetupStoreSuggestion),
+		onInteraction(slack.InteractionTypeBlockSuggestion, blockSetupApp, b.onSetupAppSuggestion),
+		onInteraction(slack.InteractionTypeViewSubmission, callbackSetupModal, b.onSetupSubmit),
+		onInteraction(slack.InteractionTypeBlockActions, actionSetupRemove, b.onSetupRemove),
+	}
+}
+
+// setupNeedsLeads says how to enable linking from Slack, which is never open to everyone.
+func (b *Bot) setupNeedsLeads() string {
+	return "Linking channels from Slack is for QA leads, and none are named. Add a `qa_leads` block to the mapping file (" +
+		code(b.d.MappingFile) + ") naming who may link channels; the bot picks the change up within seconds."
+}
+
+// onSetupCommand opens the setup modal for the channel the command was typed in.
+func (b *Bot) onSetupCommand(cmd slack.SlashCommand) reply {
+	if b.d.Access.Leads() == nil {
+		return reply{ack: ephemeralAck(b.setupNeedsLeads())}
+	}
+	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
+	return reply{after: func(ctx context.Context) {
+		b.openThenFill(ctx, w, cmd.TriggerID, "Link this channel", func(ctx context.Context, _ string) slack.ModalViewRequest {
+			return b.setupFor(ctx, w.userID, cmd.ChannelID)
+		})
+	}}
+}
+
+// setupFor builds the setup modal for a lead, or the notice that says why not.
+func (b *Bot) setupFor(ctx context.Context, userID, channelID string) slack.ModalViewRequest {
+	if notice := b.notLeadNotice(ctx, userID); notice != nil {
+		return *notice
+	}
+	if b.d.Mappings.InFile(channelID) {
+		ch, _ := b.d.Mappings.Channel(channelID)
+		return fileMappingView(ch, b.d.MappingFile)
+	}
+	link, err := b.d.Mappings.FreshLink(ctx, channelID)
+	if err != nil {
+		b.log.Error("could not read a channel's link", "channel", channelID, "error", err.Error())
+		return noticeModalView("Link this channel", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
+	}
+	m := setupModal{ChannelID: channelID, Link: link, Downloads: downloadsValue(link), Domains: domainsValue(link)}
+	if link != nil {
+		m.Store, m.App = link.StoreID, link.AppID
+		m.Changes = b.changeLines(ctx, channelID)
+	}
+	if problem := b.fillCatalog(ctx, &m); problem != "" {
+		return noticeModalView("Link this channel", problem)
+	}
+	return setupView(m)
+}
+
+// notLeadNotice is the notice for someone who may not link channels, nil for a QA lead.
+func (b *Bot) notLeadNotice(ctx context.Context, userID string) *slack.ModalViewRequest {
+	var text string
+	switch lead, err := b.d.Access.IsLead(ctx, userID); {
+	case b.d.Access.Leads() == nil:
+		text = b.setupNeedsLeads()
+	case err != nil:
+		text = b.accessUnknown(userID, err)
+	case !lead:
+		text = "Only QA leads can link channels to Applivery. " + leadsText(b.d.Access.Leads()) + " can do it for you."
+	default:
+		return nil
+	}
+	v := noticeModalView("Link this channel", text)
+	return &v
+}
+
+// fillCatalog puts Applivery's stores, and the chosen store's apps, in the modal; it returns a
+// sentence for people when Applivery could not say.
+func (b *Bot) fillCatalog(ctx context.Context, m *setupModal) string {
+	stores, err := b.stores(ctx)
+	if err != nil {
+		return ":x: I couldn't list your Applivery stores. " + explainError(err)
+	}
+	m.Stores = stores
+	if m.Store == "" {
+		return ""
+	}
+	if m.Apps, err = b.publishedApps(ctx, m.Store); err != nil {
+		return ":x: I couldn't list the store's apps. " + explainError(err)
+	}
+	return ""
+}
+
+func (b *Bot) stores(ctx context.Context) ([]applivery.Store, error) {
+	return b.storesCache.Get(ctx, "stores", b.d.Catalog.ListStores)
+}
+
+func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error) {
+	return b.appsCache.Get(ctx, storeID, func(ctx context.Context) ([]applivery.PublishedApp, error) {
+		return b.d.Catalog.ListPublishedApps(ctx, storeID)
+	})
+}
+
+// changeLines describes the channel's latest link changes.
+func (b *Bot) changeLines(ctx context.Context, channelID string) []string {
+	changes, err := b.d.Mappings.Changes(ctx, channelID)
+	if err != nil {
+		b.log.Warn("could not read a channel's link changes", "channel", channelID, "error", err.Error())
+		return nil
+	}
+	var lines []string
+	for i, c := range changes {
+		if i == 5 {
+			break
+		}
+		lines = append(lines, fmt.Sprintf("• %s <@%s> %s", slackDate(c.At), c.UserID, changeWords(c)))
+	}
+	return lines
+}
+
+func changeWords(c mapping.Change) string {
+	switch {
+	case c.After == nil:
+		return "removed the link"
+	case c.Before == nil:
+		return "linked it to *" + esc(c.After.AppName) + "*"
+	}
+	return "changed it to *" + esc(c.After.AppName) + "*, " + downloadsText(c.After.Downloads)
+}
+
+// onSetupStoreChosen shows the chosen store's apps, keeping what was typed in the other fields.
+func (b *Bot) onSetupStoreChosen(cb slack.InteractionCallback) reply {
+	meta := decodeSetupMeta(cb.View.PrivateMetadata)
+	state := cb.View.State
+	m := setupModal{ChannelID: meta.Channel, Store: cb.ActionCallback.BlockActions[0].SelectedOption.Value,
+		Downloads: stateValue(state, blockDownloads).Value, Domains: stateValue(state, blockSetupDomains).Value}
+	return reply{after: func(ctx context.Context) {
+		if notice := b.notLeadNotice(ctx, cb.User.ID); notice != nil {
+			b.updateSetup(ctx, cb.View.ID, *notice)
+			return
+		}
+		if link, err := b.d.Mappings.FreshLink(ctx, meta.Channel); err == nil && link != nil {
+			m.Link, m.Changes = link, b.changeLines(ctx, meta.Channel)
+		}
+		if problem := b.fillCatalog(ctx, &m); problem != "" {
+			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", problem))
+			return
+		}
+		b.updateSetup(ctx, cb.View.ID, setupView(m))
+	}}
+}
+
+func (b *Bot) updateSetup(ctx context.Context, viewID string, v slack.ModalViewRequest) {
+	if err := b.slack.updateView(ctx, viewID, v); err != nil {
+		b.log.Warn("could not update the setup modal", "error", slackErrorCode(err))
+	}
+}
+
+// Type-ahead, past a hundred stores or apps. The answers are acks, so they use what is cached:
+// the modal was filled from the same lists moments ago.
+
+func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
+	stores, _ := b.storesCache.Peek("stores")
+	var options []*slack.OptionBlockObject
+	for _, s := range stores {
+		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
+	}
+	return reply{ack: slack.OptionsResponse{Options: options}}
+}
+
+func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
+	apps, _ := b.appsCache.Peek(decodeSetupMeta(cb.View.PrivateMetadata).Store)
+	var options []*slack.OptionBlockObject
+	for _, a := range apps {
+		options = appendMatch(options, cb.Value, a.Name+" "+a.Slug+" "+a.ID, a.ID, appLabel(a))
+	}
+	return reply{ack: slack.OptionsResponse{Options: options}}
+}
+
+// appendMatch adds an option when what it is known by contains query, ignoring case, up to
+// Slack's hundred.
+func appendMatch(options []*slack.OptionBlockObject, query, knownBy, value, label string) []*slack.OptionBlockObject {
+	if len(options) == maxStaticOptions || !strings.Contains(strings.ToLower(knownBy), strings.ToLower(strings.TrimSpace(query))) {
+		return options
+	}
+	return append(options, slack.NewOptionBlockObject(value, plain(label), nil))
+}
+
+// setupChoice is a validated setup modal.
+type setupChoice struct {
+	channel, store, app string
+	downloads           int
+	domains             []string
+}
+
+// onSetupSubmit validates the modal in the ack; a valid one is saved after it, once the person
+// is checked again.
+func (b *Bot) onSetupSubmit(cb slack.InteractionCallback) reply {
+	choice, problems := parseSetup(cb.View.State, decodeSetupMeta(cb.View.PrivateMetadata))
+	if len(problems) > 0 {
+		return reply{ack: slack.NewErrorsViewSubmissionResponse(problems)}
+	}
+	w := who{userID: cb.User.ID, channelID: choice.channel}
+	return reply{after: func(ctx context.Context) { b.saveLink(ctx, w, choice) }}
+}
+
+func parseSetup(state *slack.ViewState, meta setupMeta) (setupChoice, map[string]string) {
+	problems := map[string]string{}
+	c := setupChoice{channel: meta.Channel, store: stateValue(state, blockSetupStore).SelectedOption.Value,
+		app: stateValue(state, blockSetupApp).SelectedOption.Value}
+	if c.store == "" {
+		c.store = meta.Store
+	}
+	switch {
+	case c.store == "":
+		problems[blockSetupStore] = "Choose a store."
+	case meta.NoApps && c.store == meta.Store:
+		problems[blockSetupStore] = "This store has no published app: choose another."
+	case c.app == "" || c.store != meta.Store:
+		problems[blockSetupApp] = "Choose one of the store's apps."
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(stateValue(state, blockDownloads).Value))
+	if err != nil || n == 0 || n < -1 {
+		problems[blockDownloads] = "Use -1 for unlimited, or a whole number from 1."
+	}
+	c.downloads = n
+	var bad []string
+	for _, d := range strings.FieldsFunc(stateValue(state, blockSetupDomains).Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		if domain, ok := address.NormalizeDomain(d); ok {
+			c.domains = append(c.domains, domain)
+		} else {
+			bad = append(bad, d)
+		}
+	}
+	if len(bad) > 0 {
+		problems[blockSetupDomains] = truncate("Not domains such as acme.com: "+strings.Join(bad, ", "), maxPlainText)
+	}
+	return c, problems
+}
+
+// saveLink links the channel, says so in it, and tells the lead if the bot cannot post there.
+func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
+	if notice := b.notLeadNotice(ctx, w.userID); notice != nil {
+		b.tell(ctx, w, notice.Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text)
+		return
+	}
+	apps, err := b.publishedApps(ctx, c.store)
+	if err != nil {
+		b.tell(ctx, w, ":x: I couldn't check the app with Applivery, so I did not link the channel. "+explainError(err))
+		return
+	}
+	var app *applivery.PublishedApp
+	for i := range apps {
+		if apps[i].ID == c.app {
+			app = &apps[i]
+		}
+	}
+	if app == nil {
+		b.tell(ctx, w, "That app is no longer in the store, so I did not link the channel. Please choose again.")
+		return
+	}
+	link := mapping.Link{ChannelID: c.channel, StoreID: c.store, AppID: app.ID, AppName: app.Name,
+		Downloads: c.downloads, Domains: c.domains, LinkedBy: w.userID}
+	before, err := b.d.Mappings.Save(ctx, link)
+	switch {
+	case errors.Is(err, mapping.ErrManagedByFile):
+		b.tell(ctx, w, "The mapping file lists this channel, so it manages it: change it there.")
+		return
+	case err != nil:
+		b.log.Error("could not save a channel's link", "channel", c.channel, "error", err.Error())
+		b.tell(ctx, w, ":x: I couldn't save the link (my database did not answer). Please try again.")
+		return
+	}
+	verb := "linked this channel to"
+	if before != nil {
+		verb = "changed this channel's link to"
+	}
+	b.announce(ctx, w, fmt.Sprintf(":link: <@%s> %s *%s*. %s", w.userID, verb, esc(app.Name), linkDetails(link)))
+}
+
+func linkDetails(l mapping.Link) string {
+	text := "New testers get " + downloadsText(l.Downloads)
+	if len(l.Domains) > 0 {
+		text += "; only addresses at " + esc(strings.Join(l.Domains, ", ")) + " may be invited"
+	}
+	return text + ". Invite with `/invite-tester alice@example.com`."
+}
+
+// announce posts a change in the channel for everyone; when the bot is not in it, the person who
+// made the change is told what happened and how to add the bot.
+func (b *Bot) announce(ctx context.Context, w who, text string) {
+	if _, err := b.slack.post(ctx, w.channelID, slack.MsgOptionText(text, false)); err != nil {
+		b.tell(ctx, w, text+"\n:warning: I can't post in this channel ("+code(slackErrorCode(err))+"): add me with `/invite @testerbot` so that invites can be posted here.")
+	}
+}
+
+// onSetupRemove unlinks the channel (Slack has asked the lead to confirm).
+func (b *Bot) onSetupRemove(cb slack.InteractionCallback) reply {
+	channelID := cb.ActionCallback.BlockActions[0].Value
+	w := who{userID: cb.User.ID, channelID: channelID}
+	return reply{after: func(ctx context.Context) {
+		if notice := b.notLeadNotice(ctx, w.userID); notice != nil {
+			b.updateSetup(ctx, cb.View.ID, *notice)
+			return
+		}
+		before, err := b.d.Mappings.Remove(ctx, channelID, w.userID)
+		if err != nil {
+			b.log.Error("could not remove a channel's link", "channel", channelID, "error", err.Error())
+			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", ":x: I couldn't remove the link (my database did not answer). Please try again."))
+			return
+		}
+		b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", fmt.Sprintf("<#%s> is no longer linked to Applivery.", channelID)))
+		if before != nil {
+			b.announce(ctx, w, fmt.Sprintf(":broken_chain: <@%s> removed this channel's link to *%s*: testers can no longer be invited from here.", w.userID, esc(before.AppName)))
+		}
+	}}
+}

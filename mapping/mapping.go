@@ -1,0 +1,234 @@
+// Package mapping is the live answer to "which Applivery store and apps does this channel invite
+// into?": the channels listed in the mapping file, which the file manages, plus the channels QA
+// leads link from Slack with /invite-tester setup, which live in the database so that every
+// replica sees them.
+//
+// The file is reloaded on SIGHUP and whenever it changes; a broken new file is refused whole and
+// the old mapping stays in force. Links are read from the database every few seconds, and at
+// once after this process changes one. A channel listed in the file is managed by the file: a
+// link for it in the database is ignored (and cannot be made).
+package mapping
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/testerbot/testerbot/config"
+)
+
+// Link is a channel linked to a store and app from Slack.
+type Link struct {
+	ChannelID string
+	StoreID   string
+	AppID     string
+	AppName   string
+	Downloads int      // allowedDownloadsNum for new testers; -1 means unlimited
+	Domains   []string // normalized email domains; empty allows any
+	LinkedBy  string   // the Slack user who made or last changed it
+	LinkedAt  time.Time
+}
+
+// Channel is the link as the rest of the bot uses a mapping.
+func (l Link) Channel() config.Channel {
+	return config.Channel{ID: l.ChannelID, Store: l.StoreID, Apps: []config.App{{ID: l.AppID, Name: l.AppName}},
+		Downloads: l.Downloads, Domains: l.Domains}
+}
+
+// Change is one change to a channel's link, as the audit log keeps it.
+type Change struct {
+	At            time.Time
+	UserID        string
+	Action        string // linked, changed or unlinked
+	Before, After *Link  // nil for none
+}
+
+// Links keeps the links; *store.Store implements it. Save and Remove write the audit log's
+// before-and-after row in the same transaction.
+type Links interface {
+	Links(ctx context.Context) ([]Link, error)
+	Link(ctx context.Context, channelID string) (*Link, error)
+	SaveLink(ctx context.Context, l Link) (before *Link, err error)
+	RemoveLink(ctx context.Context, channelID, by string) (before *Link, err error)
+	LinkChanges(ctx context.Context, channelID string) ([]Change, error)
+}
+
+// Live is the mapping in force. It is safe for concurrent use; reads never block on the file or
+// the database, so acks can use them.
+type Live struct {
+	path  string
+	links Links
+
+	file    atomic.Pointer[config.Mapping]
+	linked  atomic.Pointer[map[string]Link]
+	reloads sync.Mutex // one reload of the file at a time
+	stamp   fileStamp  // guarded by reloads
+}
+
+// New loads the mapping file at path (every problem reported at once, as at start-up) and the
+// links in the database.
+func New(ctx context.Context, path string, links Links) (*Live, error) {
+	m, err := config.LoadMapping(path)
+	if err != nil {
+		return nil, err
+	}
+	l := &Live{path: path, links: links}
+	l.file.Store(m)
+	l.stamp, _ = stampOf(path)
+	empty := map[string]Link{}
+	l.linked.Store(&empty)
+	if err := l.refreshLinks(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// File is the mapping file as last loaded.
+func (l *Live) File() *config.Mapping { return l.file.Load() }
+
+// Path is the mapping file's path, named in messages.
+func (l *Live) Path() string { return l.path }
+
+// Leads are the file's QA leads (nil when it has none); they follow reloads.
+func (l *Live) Leads() *config.QALeads { return l.file.Load().QALeads }
+
+// Channel returns the mapping of a channel: the file's, else its link as last read.
+func (l *Live) Channel(id string) (config.Channel, bool) {
+	if ch, ok := l.file.Load().Channel(id); ok {
+		return ch, true
+	}
+	link, ok := (*l.linked.Load())[id]
+	return link.Channel(), ok
+}
+
+// All returns every mapped channel: the file's in file order, then the links by channel id.
+func (l *Live) All() []config.Channel {
+	file := l.file.Load()
+	out := slices.Clone(file.Channels)
+	for _, link := range l.sortedLinks() {
+		if _, inFile := file.Channel(link.ChannelID); !inFile {
+			out = append(out, link.Channel())
+		}
+	}
+	return out
+}
+
+// InFile reports whether the file manages the channel (Slack shows it read-only).
+func (l *Live) InFile(id string) bool {
+	_, ok := l.file.Load().Channel(id)
+	return ok
+}
+
+// Link returns the channel's link made from Slack, as last read.
+func (l *Live) Link(id string) (Link, bool) {
+	link, ok := (*l.linked.Load())[id]
+	return link, ok && !l.InFile(id)
+}
+
+// Lookup is Channel asked of the database itself rather than of what this process last read:
+// after the ack, so that a link another replica made a moment ago is found.
+func (l *Live) Lookup(ctx context.Context, id string) (config.Channel, bool, error) {
+	if ch, ok := l.file.Load().Channel(id); ok {
+		return ch, true, nil
+	}
+	link, err := l.links.Link(ctx, id)
+	if err != nil || link == nil {
+		return config.Channel{}, false, err
+	}
+	l.remember(*link)
+	return link.Channel(), true, nil
+}
+
+// FreshLink reads the channel's link from the database, nil when it has none.
+func (l *Live) FreshLink(ctx context.Context, id string) (*Link, error) {
+	if l.InFile(id) {
+		return nil, nil
+	}
+	return l.links.Link(ctx, id)
+}
+
+// Changes returns the channel's link changes, newest first.
+func (l *Live) Changes(ctx context.Context, id string) ([]Change, error) {
+	return l.links.LinkChanges(ctx, id)
+}
+
+// Save links a channel from Slack and returns the link it replaced, if any.
+func (l *Live) Save(ctx context.Context, link Link) (*Link, error) {
+	if l.InFile(link.ChannelID) {
+		return nil, ErrManagedByFile
+	}
+	before, err := l.links.SaveLink(ctx, link)
+	if err == nil {
+		l.remember(link)
+	}
+	return before, err
+}
+
+// Remove unlinks a channel linked from Slack and returns the link it removed.
+func (l *Live) Remove(ctx context.Context, channelID, by string) (*Link, error) {
+	if l.InFile(channelID) {
+		return nil, ErrManagedByFile
+	}
+	before, err := l.links.RemoveLink(ctx, channelID, by)
+	if err == nil {
+		l.forget(channelID)
+	}
+	return before, err
+}
+
+// ErrManagedByFile refuses to link, change or unlink from Slack a channel the file lists.
+var ErrManagedByFile = errorString("the mapping file manages this channel")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func (l *Live) sortedLinks() []Link {
+	links := *l.linked.Load()
+	out := make([]Link, 0, len(links))
+	for _, link := range links {
+		out = append(out, link)
+	}
+	slices.SortFunc(out, func(a, b Link) int { return cmp.Compare(a.ChannelID, b.ChannelID) })
+	return out
+}
+
+func (l *Live) refreshLinks(ctx context.Context) error {
+	links, err := l.links.Links(ctx)
+	if err != nil {
+		return err
+	}
+	byChannel := make(map[string]Link, len(links))
+	for _, link := range links {
+		byChannel[link.ChannelID] = link
+	}
+	l.linked.Store(&byChannel)
+	return nil
+}
+
+// remember and forget apply this process's own changes at once, without waiting for the next
+// refresh; they copy the map, which readers share.
+func (l *Live) remember(link Link) {
+	l.update(func(m map[string]Link) { m[link.ChannelID] = link })
+}
+
+func (l *Live) forget(channelID string) {
+	l.update(func(m map[string]Link) { delete(m, channelID) })
+}
+
+func (l *Live) update(change func(map[string]Link)) {
+	for {
+		old := l.linked.Load()
+		next := make(map[string]Link, len(*old)+1)
+		for k, v := range *old {
+			next[k] = v
+		}
+		change(next)
+		if l.linked.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/testerbot/testerbot/mapping"
+)
+
+// Channels linked from Slack (/invite-tester setup). *Store implements mapping.Links.
+
+var _ mapping.Links = (*Store)(nil)
+
+const selectLinks = `SELECT channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at FROM channel_links`
+
+// Links returns every channel linked from Slack.
+func (s *Store) Links(ctx context.Context) ([]mapping.Link, error) {
+	rows, err := s.db.QueryContext(ctx, selectLinks+` ORDER BY channel_id`)
+	if err != nil {
+		return nil, s.wrap("links", err)
+	}
+	defer rows.Close()
+	var out []mapping.Link
+	for rows.Next() {
+		l, err := scanLink(rows.Scan)
+		if err != nil {
+			return nil, s.wrap("links", err)
+		}
+		out = append(out, l)
+	}
+	return out, s.wrap("links", rows.Err())
+}
+
+// Link returns a channel's link, nil when it has none.
+func (s *Store) Link(ctx context.Context, channelID string) (*mapping.Link, error) {
+	return s.link(ctx, s.db, channelID)
+}
+
+// querier is what Link needs of a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) link(ctx context.Context, q querier, channelID string) (*mapping.Link, error) {
+	l, err := scanLink(q.QueryRowContext(ctx, s.rebind(selectLinks+` WHERE channel_id = ?`), channelID).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.wrap("link", err)
+	}
+	return &l, nil
+}
+
+func scanLink(scan func(dest ...any) error) (mapping.Link, error) {
+	var l mapping.Link
+	var domains string
+	var at int64
+	err := scan(&l.ChannelID, &l.StoreID, &l.AppID, &l.AppName, &l.Downloads, &domains, &l.LinkedBy, &at)
+	if domains != "" {
+		l.Domains = strings.Split(domains, ",")
+	}
+	l.LinkedAt = fromMillis(at)
+	return l, err
+}
+
+// SaveLink links a channel (or changes its link) and audits the change; it returns the link it
+// replaced, nil when there was none.
+func (s *Store) SaveLink(ctx context.Context, l mapping.Link) (*mapping.Link, error) {
+	if l.LinkedAt.IsZero() {
+		l.LinkedAt = time.Now()
+	}
+	var before *mapping.Link
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if before, err = s.link(ctx, tx, l.ChannelID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO channel_links
+			(channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (channel_id) DO UPDATE SET store_id = excluded.store_id, app_id = excluded.app_id,
+			app_name = excluded.app_name, downloads = excluded.downloads, domains = excluded.domains,
+			linked_by = excluded.linked_by, linked_at = excluded.linked_at`),
+			l.ChannelID, l.StoreID, l.AppID, l.AppName, l.Downloads, strings.Join(l.Domains, ","), l.LinkedBy, toMillis(l.LinkedAt))
+		if err != nil {
+			return err
+		}
+		action := "linked"
+		if before != nil {
+			action = "changed"
+		}
+		return s.auditLink(ctx, tx, l.LinkedBy, l.ChannelID, action, before, &l, l.LinkedAt)
+	})
+	return before, s.wrap("save link", err)
+}
+
+// RemoveLink unlinks a channel and audits it; it returns the link it removed, nil when there
+// was none (nothing is audited then).
+func (s *Store) RemoveLink(ctx context.Context, channelID, by string) (*mapping.Link, error) {
+	var before *mapping.Link
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if before, err = s.link(ctx, tx, channelID); err != nil || before == nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM channel_links WHERE channel_id = ?`), channelID); err != nil {
+			return err
+		}
+		return s.auditLink(ctx, tx, by, channelID, "unlinked", before, nil, time.Now())
+	})
+	return before, s.wrap("remove link", err)
+}
+
+func (s *Store) auditLink(ctx context.Context, tx *sql.Tx, by, channelID, action string, before, after *mapping.Link, at time.Time) error {
+	b, err := linkJSON(before)
+	if err != nil {
+		return err
+	}
+	a, err := linkJSON(after)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO link_audit (at, user_id, channel_id, action, before, after)
+		VALUES (?, ?, ?, ?, ?, ?)`), toMillis(at), by, channelID, action, b, a)
+	return err
+}
+
+// LinkChanges returns a channel's link changes, newest first.
+func (s *Store) LinkChanges(ctx context.Context, channelID string) ([]mapping.Change, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT at, user_id, channel_id, action, before, after
+		FROM link_audit WHERE channel_id = ? ORDER BY at DESC, id DESC`), channelID)
+	if err != nil {
+		return nil, s.wrap("link changes", err)
+	}
+	defer rows.Close()
+	var out []mapping.Change
+	for rows.Next() {
+		var c mapping.Change
+		var at int64
+		var channel, before, after string
+		if err := rows.Scan(&at, &c.UserID, &channel, &c.Action, &before, &after); err != nil {
+			return nil, s.wrap("link changes", err)
+		}
+		c.At = fromMillis(at)
+		if c.Before, err = parseLink(before); err != nil {
+			return nil, s.wrap("link changes", err)
+		}
+		if c.After, err = parseLink(after); err != nil {
+			return nil, s.wrap("link changes", err)
+		}
+		out = append(out, c)
+	}
+	return out, s.wrap("link changes", rows.Err())
+}
+
+func linkJSON(l *mapping.Link) (string, error) {
+	if l == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
+}
+
+func parseLink(s string) (*mapping.Link, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var l mapping.Link
+	return &l, json.Unmarshal([]byte(s), &l)
+}

@@ -14,9 +14,11 @@ import (
 )
 
 // The durable side of package invite: requests, their emails' outcomes, claims and leases.
-// *Store implements invite.Store. Every write that continues a request checks, in the same
-// statement, that the caller still holds the request's lease (fencing), so a process that
-// stalled past its lease cannot write over the process that took the request over.
+// *Store implements invite.Store. Every write that continues a request checks that the caller
+// still holds the request's lease (fencing), so a process that stalled past its lease cannot
+// write over the process that took the request over. A write to the request's own row checks
+// in the same statement; a write elsewhere first holds the lease with holdLease, in the same
+// transaction.
 
 var _ invite.Store = (*Store)(nil)
 
@@ -171,10 +173,13 @@ func (s *Store) Claim(ctx context.Context, c invite.Claim) (invite.Claim, bool, 
 
 // MarkSending records that a create for the email is about to be sent.
 func (s *Store) MarkSending(ctx context.Context, id, owner string, position int, at time.Time) error {
-	return s.fenced(ctx, "mark sending", `UPDATE invite_emails SET sent_at = ?, attempts = attempts + 1
-		WHERE request_id = ? AND position = ? AND outcome = ''
-		AND EXISTS (SELECT 1 FROM invite_requests WHERE id = ? AND `+leaseHeld+`)`,
-		toMillis(at), id, position, id, owner)
+	return s.wrap("mark sending", s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.holdLease(ctx, tx, id, owner); err != nil {
+			return err
+		}
+		return s.fencedTx(ctx, tx, `UPDATE invite_emails SET sent_at = ?, attempts = attempts + 1
+			WHERE request_id = ? AND position = ? AND outcome = ''`, toMillis(at), id, position)
+	}))
 }
 
 // Finish records an email's outcome with its audit row and releases its claim, at once.
@@ -184,12 +189,14 @@ func (s *Store) Finish(ctx context.Context, id, owner string, position int, res 
 		return s.wrap("finish", err)
 	}
 	return s.wrap("finish", s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.holdLease(ctx, tx, id, owner); err != nil {
+			return err
+		}
 		err := s.fencedTx(ctx, tx, `UPDATE invite_emails SET outcome = ?, tester = ?, problem_kind = ?,
 			problem_detail = ?, error_code = ?, recovered = ?, invited_by = ?, finished_at = ?
-			WHERE request_id = ? AND position = ? AND outcome = ''
-			AND EXISTS (SELECT 1 FROM invite_requests WHERE id = ? AND `+leaseHeld+`)`,
+			WHERE request_id = ? AND position = ? AND outcome = ''`,
 			string(res.Outcome), tester, string(res.Problem.Kind), res.Problem.Detail, res.ErrorCode,
-			boolInt(res.Recovered), res.InvitedBy, toMillis(res.FinishedAt), id, position, id, owner)
+			boolInt(res.Recovered), res.InvitedBy, toMillis(res.FinishedAt), id, position)
 		if err != nil {
 			return err
 		}
@@ -280,6 +287,17 @@ func (s *Store) TakeOver(ctx context.Context, owner string, now, until time.Time
 		}
 	}
 	return taken, nil
+}
+
+// holdLease fails with ErrLeaseLost unless owner holds the request's lease, and keeps it held
+// until tx ends. Its update changes nothing, but in PostgreSQL it locks the request's row, so a
+// take-over waits for tx to end and then sees everything tx wrote. Checking the lease in a
+// subquery of the write itself would not do: at READ COMMITTED the subquery reads the snapshot
+// its statement began with, and a take-over committed while the write waited for a row lock
+// would go unseen, the write landing after the new owner had loaded the request. In SQLite, tx
+// already excludes every other writer.
+func (s *Store) holdLease(ctx context.Context, tx *sql.Tx, id, owner string) error {
+	return s.fencedTx(ctx, tx, `UPDATE invite_requests SET lease_owner = lease_owner WHERE id = ? AND `+leaseHeld, id, owner)
 }
 
 // fenced runs one fenced update outside a transaction.

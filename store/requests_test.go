@@ -6,12 +6,15 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for a session of our own
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
@@ -592,4 +595,95 @@ func TestRecordRemovalWritesARemovedAuditRow(t *testing.T) {
 			Outcome: invite.Removed, OTPUserID: "otp-7", Detail: "left the company",
 		}, got[0])
 	})
+}
+
+// A write that passed its lease check as a take-over began must either land before the take-over,
+// where the new owner sees it, or fail: landing unseen, it would make the new owner repeat a
+// create or loop on an email it cannot finish. The race only exists in PostgreSQL, where
+// transactions interleave; another session holds the email's row so that the old owner's write
+// stalls there while the take-over runs.
+func TestAWriteStalledByATakeOverLandsBeforeItOrNotAtAll(t *testing.T) {
+	writes := map[string]struct {
+		write  func(ctx context.Context, s *store.Store, id string) error
+		landed func(e invite.EmailState) bool
+	}{
+		"MarkSending": {
+			func(ctx context.Context, s *store.Store, id string) error {
+				return s.MarkSending(ctx, id, ownerA, 0, t0.Add(time.Second))
+			},
+			func(e invite.EmailState) bool { return e.Attempts == 1 },
+		},
+		"Finish": {
+			func(ctx context.Context, s *store.Store, id string) error {
+				return s.Finish(ctx, id, ownerA, 0, invite.Result{Email: "tester@example.com", Outcome: invite.Invited,
+					Tester: tester("tester@example.com"), FinishedAt: t0.Add(time.Second)})
+			},
+			func(e invite.EmailState) bool { return e.Final() },
+		},
+	}
+	for name, w := range writes {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := store.PostgresConfig(t)
+			old, taker := store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)
+			other, err := sql.Open("pgx", cfg.PostgresURL)
+			require.NoError(t, err)
+			t.Cleanup(func() { other.Close() })
+			create(t, old, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
+
+			hold, err := other.BeginTx(ctx, nil)
+			require.NoError(t, err)
+			defer hold.Rollback() //nolint:errcheck // no-op once released
+			_, err = hold.ExecContext(ctx, `SELECT 1 FROM invite_emails WHERE request_id = 'r-1' FOR UPDATE`)
+			require.NoError(t, err)
+
+			wrote := make(chan error, 1)
+			go func() { wrote <- w.write(ctx, old, "r-1") }()
+			waitForLockWaiters(t, other, 1)
+
+			type view struct {
+				taken []invite.TakenOver
+				rec   *invite.Record
+				err   error
+			}
+			took := make(chan view, 1)
+			go func() {
+				v := view{}
+				v.taken, v.err = taker.TakeOver(ctx, ownerB, t0.Add(2*time.Minute), t0.Add(3*time.Minute), 10)
+				if v.err == nil {
+					v.rec, v.err = taker.LoadRequest(ctx, "r-1")
+				}
+				took <- v
+			}()
+			// Let the take-over finish, or queue behind the stalled write, before the write goes on.
+			require.Eventually(t, func() bool { return len(took) == 1 || lockWaiters(t, other) == 2 }, 10*time.Second, time.Millisecond)
+			require.NoError(t, hold.Rollback())
+
+			writeErr := <-wrote
+			v := <-took
+			require.NoError(t, v.err)
+			require.Equal(t, []invite.TakenOver{{ID: "r-1", PrevOwner: ownerA}}, v.taken)
+			if writeErr == nil {
+				require.True(t, w.landed(v.rec.EmailStates[0]), "the write landed unseen by the owner that took the request over")
+			} else {
+				require.ErrorIs(t, writeErr, invite.ErrLeaseLost)
+				require.False(t, w.landed(load(t, taker, "r-1").EmailStates[0]))
+			}
+		})
+	}
+}
+
+// lockWaiters counts the sessions of db's database waiting for a lock. It asserts rather than
+// requires: require.Eventually calls it from another goroutine.
+func lockWaiters(t *testing.T, db *sql.DB) int {
+	var n int
+	err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+	assert.NoError(t, err)
+	return n
+}
+
+func waitForLockWaiters(t *testing.T, db *sql.DB, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return lockWaiters(t, db) == n }, 10*time.Second, time.Millisecond)
 }

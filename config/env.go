@@ -26,6 +26,7 @@ type Env struct {
 	MaxEmailsPerRequest   int           `envconfig:"MAX_EMAILS_PER_REQUEST" default:"100" desc:"most email addresses accepted in one /invite-tester command (1-1000)"`
 	InviteConcurrency     int           `envconfig:"INVITE_CONCURRENCY" default:"4" desc:"Applivery invitations sent in parallel per command (1-32)"`
 	AppliveryMaxInFlight  int           `envconfig:"APPLIVERY_MAX_IN_FLIGHT" default:"8" desc:"most Applivery requests in flight at once across all the work of this process (1-64)"`
+	RequestTTL            time.Duration `envconfig:"REQUEST_TTL" default:"168h" desc:"how long a request for testers waits for a QA lead's decision before it expires (1h-90 days)"`
 	LeaseTTL              time.Duration `envconfig:"LEASE_TTL" default:"30s" desc:"how long an unfinished invite waits for a process that stopped renewing it before another takes it over (5s-10m)"`
 	MaxCommandBytes       int           `envconfig:"MAX_COMMAND_BYTES" default:"8000" desc:"longest /invite-tester command text accepted, in bytes"`
 	AuditDB               string        `envconfig:"AUDIT_DB" default:"invites.db" desc:"path of the SQLite database recording every invitation, used when DATABASE_URL is unset"`

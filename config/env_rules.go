@@ -31,6 +31,7 @@ var envRules = map[string]func(e *Env) string{
 	"INVITE_CONCURRENCY":      func(e *Env) string { return checkRange(e.InviteConcurrency, 1, 32) },
 	"APPLIVERY_MAX_IN_FLIGHT": func(e *Env) string { return checkRange(e.AppliveryMaxInFlight, 1, 64) },
 	"LEASE_TTL":               func(e *Env) string { return checkDurationRange(e.LeaseTTL, 5*time.Second, 10*time.Minute) },
+	"REQUEST_TTL":             func(e *Env) string { return checkDurationRange(e.RequestTTL, time.Hour, 90*24*time.Hour) },
 	"MAX_COMMAND_BYTES":       func(e *Env) string { return checkRange(e.MaxCommandBytes, 1, 1<<20) },
 	"HTTP_ADDR":               func(e *Env) string { return checkListenAddr(e.HTTPAddr) },
 	"DATABASE_URL":            func(e *Env) string { return checkDatabaseURL(e.DatabaseURL) },

@@ -65,6 +65,7 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		InviteConcurrency:     4,
 		AppliveryMaxInFlight:  8,
 		LeaseTTL:              30 * time.Second,
+		RequestTTL:            7 * 24 * time.Hour,
 		MaxCommandBytes:       8000,
 		AuditDB:               "invites.db",
 		AppliveryTimeout:      10 * time.Second,

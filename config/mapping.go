@@ -31,6 +31,9 @@ type Channel struct {
 	Apps      []App    // at least one
 	Downloads int      // allowedDownloadsNum for new testers; -1 means unlimited
 	Domains   []string // email domains allowed (see address.DomainAllowed), lower-case ASCII; empty allows any
+	// NotifyTesters sends each invited workspace member a direct message about the app (the
+	// file's notify_testers, true unless set to false).
+	NotifyTesters bool
 }
 
 // App is one published Applivery application in a store.

@@ -33,6 +33,7 @@ func checkChannel(i int, doc channelDoc, line int, problems *problemList) Channe
 	ch.Apps = c.apps(doc.Apps)
 	ch.Downloads = c.downloads(readLeaf(doc.Downloads))
 	ch.Domains = checkList(c.loc+": ", "domains", doc.Domains, address.NormalizeDomain, "an email domain such as acme.com (no @, no wildcards)", problems)
+	ch.NotifyTesters = c.notify(readLeaf(doc.Notify))
 	return ch
 }
 
@@ -86,6 +87,25 @@ func (c *channelChecker) downloads(v leaf) int {
 		return 0
 	}
 	return n
+}
+
+// notify reads notify_testers: true unless it says false.
+func (c *channelChecker) notify(v leaf) bool {
+	switch {
+	case v.state == leafMissing:
+		return true
+	case v.state == leafNotScalar:
+		c.add(v.line, "notify_testers must be true or false, not a list or mapping")
+		return true
+	}
+	switch strings.ToLower(v.text) {
+	case "true", "yes", "on":
+		return true
+	case "false", "no", "off":
+		return false
+	}
+	c.add(v.line, "notify_testers must be true or false, got %s", quote(v.text))
+	return true
 }
 
 // apps validates the channel's app list. Names must differ too, because

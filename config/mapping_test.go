@@ -56,13 +56,23 @@ func TestParseMappingAcceptsValidFile(t *testing.T) {
 		Channels: []Channel{{
 			ID: "C0123ABCD", Store: "64a1b2c3d4e5f6a7b8c9d0e1",
 			Apps:      []App{{ID: "64a1b2c3d4e5f6a7b8c9d0e2", Name: "Acme iOS beta"}},
-			Downloads: 3, Domains: []string{"acme.com"},
+			Downloads: 3, Domains: []string{"acme.com"}, NotifyTesters: true,
 		}, {
 			ID: "C0456EFGH", Store: "64a1b2c3d4e5f6a7b8c9d0f1",
 			Apps:      []App{{ID: "64a1b2c3d4e5f6a7b8c9d0f2", Name: "Acme Android beta"}},
-			Downloads: UnlimitedDownloads,
+			Downloads: UnlimitedDownloads, NotifyTesters: true,
 		}},
 	}, m)
+}
+
+func TestNotifyTestersIsOnUnlessTheFileSaysOtherwise(t *testing.T) {
+	m, err := ParseMapping([]byte(variant(t, "    downloads: 3\n", "    downloads: 3\n    notify_testers: false\n")))
+	require.NoError(t, err)
+	assert.False(t, m.Channels[0].NotifyTesters)
+	assert.True(t, m.Channels[1].NotifyTesters)
+
+	_, err = ParseMapping([]byte(variant(t, "    downloads: 3\n", "    downloads: 3\n    notify_testers: sometimes\n")))
+	assert.Equal(t, []string{`line 11: channels[0] (C0123ABCD): notify_testers must be true or false, got "sometimes"`}, problemsOf(t, err))
 }
 
 func TestParseMappingNormalizesCaseAndReadsIDsVerbatim(t *testing.T) {
@@ -151,7 +161,7 @@ func TestParseMappingRejects(t *testing.T) {
 			[]string{`line 10: channels[0] (C0123ABCD): downloads is required (-1 for unlimited, or how many downloads each new tester gets)`}},
 		{"misspelt key", "downloads: 3", "dowloads: 3", []string{
 			`line 5: channels[0] (C0123ABCD): downloads is required (-1 for unlimited, or how many downloads each new tester gets)`,
-			`line 10: unknown key "dowloads" in a channel (expected one of: channel, store, apps, downloads, domains)`,
+			`line 10: unknown key "dowloads" in a channel (expected one of: channel, store, apps, downloads, domains, notify_testers)`,
 		}},
 		{"unknown app key", "        name: Acme iOS beta", "        name: Acme iOS beta\n        platform: ios", []string{
 			`line 10: unknown key "platform" in an app (expected one of: id, name)`,
@@ -188,7 +198,7 @@ func TestParseMappingRejects(t *testing.T) {
 		{"empty entry", "  - channel: C0456EFGH", "  -\n  - channel: C0456EFGH",
 			[]string{`line 12: channels[1] is empty; remove it or fill it in`}},
 		{"entry that is not a mapping", "  - channel: C0456EFGH", "  - C0789IJKL\n  - channel: C0456EFGH",
-			[]string{`line 12: expected a mapping with keys channel, store, apps, downloads, domains here, found a single value "C0789IJKL"`}},
+			[]string{`line 12: expected a mapping with keys channel, store, apps, downloads, domains, notify_testers here, found a single value "C0789IJKL"`}},
 		{"second document", "    downloads: -1\n", "    downloads: -1\n---\nchannels: []\n",
 			[]string{`line 18: the file holds more than one YAML document (---); keep everything in one`}},
 	}
@@ -260,7 +270,7 @@ channels:
 		`line 5: channels[0] (C0123ABCD): store "abc" is not a 24-character hex id`,
 		`line 7: channels[0] (C0123ABCD): downloads must be -1 (unlimited) or at least 1, got 0`,
 		`line 8: channels[0] (C0123ABCD): domains[0]: "acme" is not an email domain such as acme.com (no @, no wildcards)`,
-		`line 9: unknown key "color" in a channel (expected one of: channel, store, apps, downloads, domains)`,
+		`line 9: unknown key "color" in a channel (expected one of: channel, store, apps, downloads, domains, notify_testers)`,
 		`line 12: key "store" is repeated (first at line 11)`,
 		`line 13: channels[2]: channel C0123ABCD is listed twice (first at channels[0])`,
 		`line 15: channels[2] (C0123ABCD): apps[0]: name is required (it is shown to people in Slack)`,
@@ -278,11 +288,11 @@ func TestLoadMappingReadsTheExampleFile(t *testing.T) {
 				{ID: "64a1b2c3d4e5f6a7b8c9d0e2", Name: "Acme iOS beta"},
 				{ID: "64a1b2c3d4e5f6a7b8c9d0e3", Name: "Acme Android beta"},
 			},
-			Downloads: 3, Domains: []string{"acme.com", "partner.io"},
+			Downloads: 3, Domains: []string{"acme.com", "partner.io"}, NotifyTesters: true,
 		}, {
 			ID: "G0ABCDEF12", Store: "64b0c0d0e0f0a1b2c3d4e5f6",
 			Apps:      []App{{ID: "64b0c0d0e0f0a1b2c3d4e5f7", Name: "Internal nightly"}},
-			Downloads: UnlimitedDownloads,
+			Downloads: UnlimitedDownloads, NotifyTesters: true,
 		}},
 	}, m)
 }

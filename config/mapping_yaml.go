@@ -27,6 +27,7 @@ type (
 		Apps      []appDoc    `yaml:"apps"`
 		Downloads yaml.Node   `yaml:"downloads"`
 		Domains   []yaml.Node `yaml:"domains"`
+		Notify    yaml.Node   `yaml:"notify_testers"`
 	}
 	appDoc struct {
 		ID   yaml.Node `yaml:"id"`

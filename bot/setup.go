@@ -281,7 +281,7 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 		return
 	}
 	link := mapping.Link{ChannelID: c.channel, StoreID: c.store, AppID: app.ID, AppName: app.Name,
-		Downloads: c.downloads, Domains: c.domains, LinkedBy: w.userID}
+		Downloads: c.downloads, Domains: c.domains, LinkedBy: w.userID, NotifyTesters: true}
 	before, err := b.d.Mappings.Save(ctx, link)
 	switch {
 	case errors.Is(err, mapping.ErrManagedByFile):

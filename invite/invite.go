@@ -67,6 +67,43 @@ type Request struct {
 	Downloads int      // allowedDownloadsNum, applivery.Unlimited for no cap
 	Domains   []string // allowed email domains; empty = any
 	Reply     Reply    // where results are shown
+	// AccessFor is how long each tester's access lasts from the moment they are invited: the
+	// bot then removes them (package expiry). 0: the access does not end.
+	AccessFor time.Duration
+	// RequestedBy is who asked, when a QA lead invites on someone's behalf after approving
+	// their ask (UserID is then the lead); "" otherwise.
+	RequestedBy string
+}
+
+// Access that ends lasts at least MinAccess and at most MaxAccess.
+const (
+	MinAccess = time.Minute
+	MaxAccess = 365 * 24 * time.Hour
+)
+
+// AccessError refuses a request before any work because its access would end too soon or too
+// late (or before it began).
+type AccessError struct{ Got time.Duration }
+
+func (e *AccessError) Error() string {
+	return fmt.Sprintf("access for %s is not possible: it lasts from 1 minute to 365 days", e.Got)
+}
+
+// CheckAccess refuses an access duration outside [MinAccess, MaxAccess]; 0 (no end) is fine.
+func CheckAccess(d time.Duration) error {
+	if d != 0 && (d < MinAccess || d > MaxAccess) {
+		return &AccessError{Got: d}
+	}
+	return nil
+}
+
+// AccessEnd is when the access res gave ends: its FinishedAt plus AccessFor, for a tester
+// invited or already invited by a request whose access ends; zero otherwise.
+func (r Request) AccessEnd(res Result) time.Time {
+	if r.AccessFor <= 0 || res.Tester == nil || (res.Outcome != Invited && res.Outcome != AlreadyInvited) {
+		return time.Time{}
+	}
+	return res.FinishedAt.Add(r.AccessFor)
 }
 
 // Reply says where a request's results are shown. The invite core only keeps it; a Reporter
@@ -111,6 +148,7 @@ type Result struct {
 	Recovered  bool               // the create's answer was lost but the tester exists: one invite, not two
 	InvitedBy  string             // for AlreadyInvited: who invited them moments ago, when it was another request
 	FinishedAt time.Time
+	AccessEnds time.Time // when the bot removes the tester again (Request.AccessEnd); zero for never
 }
 
 // Final reports whether the email's outcome is decided.
@@ -245,9 +283,13 @@ func (s *Service) CheckSize(emails int) error {
 // Start saves req, then runs it: one result per email, one email's failure never stopping the
 // others. It returns once the request is done, abandoned (nobody could be told), or left for
 // another process to resume (ctx ended). It returns an error only when the request could not
-// be saved (too large, or the store failed), in which case nothing was done.
+// be saved (too large, an access duration out of range, or the store failed), in which case
+// nothing was done.
 func (s *Service) Start(ctx context.Context, req Request, rep Reporter) error {
 	if err := s.CheckSize(len(req.Emails)); err != nil {
+		return err
+	}
+	if err := CheckAccess(req.AccessFor); err != nil {
 		return err
 	}
 	if req.ID == "" {

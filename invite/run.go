@@ -262,6 +262,7 @@ func (r *runner) finish(ctx context.Context) bool {
 // the next attempt finds the tester Applivery now has.
 func (r *runner) record(ctx context.Context, pos int, res Result) {
 	res.FinishedAt = r.s.opts.Now()
+	res.AccessEnds = r.rec.AccessEnd(res)
 	err := afterTheFact(ctx, func(ctx context.Context) error { return r.s.store.Finish(ctx, r.rec.ID, r.s.owner, pos, res) })
 	if err != nil {
 		r.s.logStoreError(err, r.rec.ID)

@@ -27,7 +27,9 @@ type Store interface {
 	Claim(ctx context.Context, c Claim) (holder Claim, won bool, err error)
 	// MarkSending records that a create for the email is about to be sent.
 	MarkSending(ctx context.Context, id, owner string, position int, at time.Time) error
-	// Finish records an email's outcome with its audit row and releases its claim, at once.
+	// Finish records an email's outcome with its audit row and releases its claim, at once. When
+	// the access it gave ends (Request.AccessEnd), the end is scheduled in the same transaction,
+	// so no crash can leave a tester in for good; a tester's end scheduled before is replaced.
 	Finish(ctx context.Context, id, owner string, position int, res Result) error
 	// LatestInvite returns the newest invited or already-invited outcome of (store, app, email)
 	// finished at or after since, with who asked for it; nil when there is none.

@@ -30,6 +30,9 @@ type Link struct {
 	Domains   []string // normalized email domains; empty allows any
 	LinkedBy  string   // the Slack user who made or last changed it
 	LinkedAt  time.Time
+	// NotifyTesters sends invited workspace members a DM. Links are made with it on; a zero Link
+	// has it off, so set it.
+	NotifyTesters bool
 }
 
 // Channel is the link as the rest of the bot uses a mapping.

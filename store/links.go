@@ -15,7 +15,8 @@ import (
 
 var _ mapping.Links = (*Store)(nil)
 
-const selectLinks = `SELECT channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at FROM channel_links`
+const selectLinks = `SELECT channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at,
+	notify_testers FROM channel_links`
 
 // Links returns every channel linked from Slack.
 func (s *Store) Links(ctx context.Context) ([]mapping.Link, error) {
@@ -60,11 +61,12 @@ func scanLink(scan func(dest ...any) error) (mapping.Link, error) {
 	var l mapping.Link
 	var domains string
 	var at int64
-	err := scan(&l.ChannelID, &l.StoreID, &l.AppID, &l.AppName, &l.Downloads, &domains, &l.LinkedBy, &at)
+	var notify int
+	err := scan(&l.ChannelID, &l.StoreID, &l.AppID, &l.AppName, &l.Downloads, &domains, &l.LinkedBy, &at, &notify)
 	if domains != "" {
 		l.Domains = strings.Split(domains, ",")
 	}
-	l.LinkedAt = fromMillis(at)
+	l.LinkedAt, l.NotifyTesters = fromMillis(at), notify != 0
 	return l, err
 }
 
@@ -81,12 +83,13 @@ func (s *Store) SaveLink(ctx context.Context, l mapping.Link) (*mapping.Link, er
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO channel_links
-			(channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			(channel_id, store_id, app_id, app_name, downloads, domains, linked_by, linked_at, notify_testers)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (channel_id) DO UPDATE SET store_id = excluded.store_id, app_id = excluded.app_id,
 			app_name = excluded.app_name, downloads = excluded.downloads, domains = excluded.domains,
-			linked_by = excluded.linked_by, linked_at = excluded.linked_at`),
-			l.ChannelID, l.StoreID, l.AppID, l.AppName, l.Downloads, strings.Join(l.Domains, ","), l.LinkedBy, toMillis(l.LinkedAt))
+			linked_by = excluded.linked_by, linked_at = excluded.linked_at, notify_testers = excluded.notify_testers`),
+			l.ChannelID, l.StoreID, l.AppID, l.AppName, l.Downloads, strings.Join(l.Domains, ","), l.LinkedBy,
+			toMillis(l.LinkedAt), boolInt(l.NotifyTesters))
 		if err != nil {
 			return err
 		}
@@ -170,6 +173,6 @@ func parseLink(s string) (*mapping.Link, error) {
 	if s == "" {
 		return nil, nil
 	}
-	var l mapping.Link
+	l := mapping.Link{NotifyTesters: true} // what a change audited before the field existed had
 	return &l, json.Unmarshal([]byte(s), &l)
 }

@@ -228,6 +228,63 @@ var migrations = []step{
 		);
 		CREATE INDEX link_audit_channel_at ON link_audit (channel_id, at);`,
 	},
+	// v4: access that ends (issue 12). A request says how long its testers' access lasts and, when
+	// a QA lead invited on someone's behalf, who asked; a link says whether invited workspace
+	// members get a DM. access_ends holds one row per tester whose access ends, written with the
+	// invite's outcome and worked like a small request: leased by the process removing the
+	// tester, finished fenced by that lease, and "posted" once people were told.
+	{
+		sqlite: `ALTER TABLE invite_requests ADD COLUMN access_ms INTEGER NOT NULL DEFAULT 0; -- 0: access does not end
+		ALTER TABLE invite_requests ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+		ALTER TABLE channel_links ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 1;
+		CREATE TABLE access_ends (
+			store_id      TEXT    NOT NULL,
+			app_id        TEXT    NOT NULL,
+			otp_user_id   TEXT    NOT NULL,
+			email         TEXT    NOT NULL,
+			ends_at       INTEGER NOT NULL,
+			request_id    TEXT    NOT NULL, -- the invite that gave the access (the latest, after a re-invite)
+			channel_id    TEXT    NOT NULL,
+			reply_channel TEXT    NOT NULL, -- where that invite's results are
+			reply_thread  TEXT    NOT NULL,
+			state         TEXT    NOT NULL, -- scheduled, ended, gone or failed
+			lease_owner   TEXT    NOT NULL,
+			lease_until   INTEGER NOT NULL, -- also "not before" while a failed removal waits to be retried
+			attempts      INTEGER NOT NULL, -- removals that failed
+			ended_at      INTEGER NOT NULL,
+			problem_kind  TEXT    NOT NULL, -- the last failure
+			detail        TEXT    NOT NULL,
+			posted        INTEGER NOT NULL, -- people were told (or the bot gave up telling them)
+			post_attempts INTEGER NOT NULL,
+			PRIMARY KEY (store_id, app_id, otp_user_id)
+		) STRICT;
+		CREATE INDEX access_ends_due ON access_ends (state, ends_at);`,
+		postgres: `ALTER TABLE invite_requests ADD COLUMN access_ms BIGINT NOT NULL DEFAULT 0;
+		ALTER TABLE invite_requests ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+		ALTER TABLE channel_links ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 1;
+		CREATE TABLE access_ends (
+			store_id      TEXT    NOT NULL,
+			app_id        TEXT    NOT NULL,
+			otp_user_id   TEXT    NOT NULL,
+			email         TEXT    NOT NULL,
+			ends_at       BIGINT  NOT NULL,
+			request_id    TEXT    NOT NULL,
+			channel_id    TEXT    NOT NULL,
+			reply_channel TEXT    NOT NULL,
+			reply_thread  TEXT    NOT NULL,
+			state         TEXT    NOT NULL,
+			lease_owner   TEXT    NOT NULL,
+			lease_until   BIGINT  NOT NULL,
+			attempts      INTEGER NOT NULL,
+			ended_at      BIGINT  NOT NULL,
+			problem_kind  TEXT    NOT NULL,
+			detail        TEXT    NOT NULL,
+			posted        INTEGER NOT NULL,
+			post_attempts INTEGER NOT NULL,
+			PRIMARY KEY (store_id, app_id, otp_user_id)
+		);
+		CREATE INDEX access_ends_due ON access_ends (state, ends_at);`,
+	},
 }
 
 var createSchemaMigrations = step{

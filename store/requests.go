@@ -32,11 +32,12 @@ func (s *Store) CreateRequest(ctx context.Context, rec *invite.Record, owner str
 		r := rec.Request
 		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO invite_requests (
 			id, created_at, user_id, channel_id, origin, store_id, app_id, app_name, downloads, domains,
-			reply_channel, reply_thread, reply_note, state, parent_ref, delivered, lease_owner, lease_until
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?)`),
+			reply_channel, reply_thread, reply_note, state, parent_ref, delivered, lease_owner, lease_until,
+			access_ms, requested_by
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?)`),
 			r.ID, toMillis(rec.CreatedAt), r.UserID, r.ChannelID, r.Origin, r.StoreID, r.AppID, r.AppName,
 			r.Downloads, strings.Join(r.Domains, ","), r.Reply.Channel, r.Reply.Thread, r.Reply.Note,
-			owner, toMillis(leaseUntil))
+			owner, toMillis(leaseUntil), r.AccessFor.Milliseconds(), r.RequestedBy)
 		if err != nil {
 			return err
 		}
@@ -73,25 +74,27 @@ func (s *Store) insertEmail(ctx context.Context, tx *sql.Tx, requestID string, e
 func (s *Store) LoadRequest(ctx context.Context, id string) (*invite.Record, error) {
 	rec := &invite.Record{}
 	r := &rec.Request
-	var created int64
+	var created, access int64
 	var domains string
 	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, created_at, user_id, channel_id, origin, store_id,
-		app_id, app_name, downloads, domains, reply_channel, reply_thread, reply_note, state, parent_ref, delivered
+		app_id, app_name, downloads, domains, reply_channel, reply_thread, reply_note, state, parent_ref, delivered,
+		access_ms, requested_by
 		FROM invite_requests WHERE id = ?`), id).Scan(&r.ID, &created, &r.UserID, &r.ChannelID, &r.Origin,
 		&r.StoreID, &r.AppID, &r.AppName, &r.Downloads, &domains, &r.Reply.Channel, &r.Reply.Thread,
-		&r.Reply.Note, &rec.State, &rec.ParentRef, &rec.Delivered)
+		&r.Reply.Note, &rec.State, &rec.ParentRef, &rec.Delivered, &access, &r.RequestedBy)
 	if err != nil {
 		return nil, s.wrap("load request "+id, err)
 	}
-	rec.CreatedAt = fromMillis(created)
+	rec.CreatedAt, r.AccessFor = fromMillis(created), time.Duration(access)*time.Millisecond
 	if domains != "" {
 		r.Domains = strings.Split(domains, ",")
 	}
 	if rec.EmailStates, err = s.loadEmails(ctx, id); err != nil {
 		return nil, s.wrap("load request "+id, err)
 	}
-	for _, e := range rec.EmailStates {
+	for i, e := range rec.EmailStates {
 		r.Emails = append(r.Emails, e.Email)
+		rec.EmailStates[i].AccessEnds = r.AccessEnd(e.Result)
 	}
 	return rec, nil
 }
@@ -182,7 +185,8 @@ func (s *Store) MarkSending(ctx context.Context, id, owner string, position int,
 	}))
 }
 
-// Finish records an email's outcome with its audit row and releases its claim, at once.
+// Finish records an email's outcome with its audit row and releases its claim, at once; when
+// the access it gave ends, it schedules the end too (see scheduleEnd).
 func (s *Store) Finish(ctx context.Context, id, owner string, position int, res invite.Result) error {
 	tester, err := testerJSON(res.Tester)
 	if err != nil {
@@ -201,13 +205,24 @@ func (s *Store) Finish(ctx context.Context, id, owner string, position int, res 
 			return err
 		}
 		var r invite.Request
-		err = tx.QueryRowContext(ctx, s.rebind(`SELECT id, user_id, channel_id, origin, store_id, app_id, app_name
-			FROM invite_requests WHERE id = ?`), id).Scan(&r.ID, &r.UserID, &r.ChannelID, &r.Origin, &r.StoreID, &r.AppID, &r.AppName)
+		var access int64
+		var parentRef string
+		err = tx.QueryRowContext(ctx, s.rebind(`SELECT id, user_id, channel_id, origin, store_id, app_id, app_name,
+			reply_channel, reply_thread, access_ms, requested_by, parent_ref FROM invite_requests WHERE id = ?`), id).
+			Scan(&r.ID, &r.UserID, &r.ChannelID, &r.Origin, &r.StoreID, &r.AppID, &r.AppName,
+				&r.Reply.Channel, &r.Reply.Thread, &access, &r.RequestedBy, &parentRef)
 		if err != nil {
 			return err
 		}
+		r.AccessFor = time.Duration(access) * time.Millisecond
+		res.AccessEnds = r.AccessEnd(res) // the stored request decides, whatever the caller thought
 		if err := s.insertEntry(ctx, tx, entryOf(r, res)); err != nil {
 			return err
+		}
+		if !res.AccessEnds.IsZero() {
+			if err := s.scheduleEnd(ctx, tx, r, parentRef, res); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, s.rebind(`DELETE FROM invite_claims
 			WHERE store_id = ? AND app_id = ? AND email_key = ? AND request_id = ?`),
@@ -337,7 +352,7 @@ func entryOf(r invite.Request, res invite.Result) Entry {
 	e := Entry{
 		At: res.FinishedAt, RequestID: r.ID, UserID: r.UserID, ChannelID: r.ChannelID, Origin: r.Origin,
 		StoreID: r.StoreID, AppID: r.AppID, AppName: r.AppName, Email: res.Email, Outcome: res.Outcome,
-		ErrorCode: res.ErrorCode, Detail: detailOf(res),
+		ErrorCode: res.ErrorCode, Detail: detailOf(r, res),
 	}
 	if res.Tester != nil {
 		e.OTPUserID = res.Tester.ID
@@ -345,18 +360,29 @@ func entryOf(r invite.Request, res invite.Result) Entry {
 	return e
 }
 
-// detailOf says in a few words why, for the audit log.
-func detailOf(res invite.Result) string {
+// detailOf says in a few words why, until when and for whom, for the audit log.
+func detailOf(r invite.Request, res invite.Result) string {
+	var parts []string
 	switch {
 	case res.Problem.Kind != "":
-		return strings.TrimSuffix(string(res.Problem.Kind)+": "+res.Problem.Detail, ": ")
+		parts = append(parts, strings.TrimSuffix(string(res.Problem.Kind)+": "+res.Problem.Detail, ": "))
 	case res.InvitedBy != "":
-		return "invited moments before by " + res.InvitedBy
+		parts = append(parts, "invited moments before by "+res.InvitedBy)
 	case res.Recovered:
-		return "created although the answer to the create was lost"
+		parts = append(parts, "created although the answer to the create was lost")
 	}
-	return ""
+	if !res.AccessEnds.IsZero() {
+		parts = append(parts, "access until "+res.AccessEnds.UTC().Format(accessEndLayout))
+	}
+	if r.RequestedBy != "" {
+		parts = append(parts, "on behalf of "+r.RequestedBy)
+	}
+	return strings.Join(parts, "; ")
 }
+
+// accessEndLayout writes an access end to the minute, in UTC: ends are acted on within seconds,
+// not to the second.
+const accessEndLayout = "2006-01-02T15:04Z"
 
 // testerJSON keeps the OTP user as Applivery described it, for the results shown after a
 // restart.

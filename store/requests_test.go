@@ -687,3 +687,54 @@ func waitForLockWaiters(t *testing.T, db *sql.DB, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return lockWaiters(t, db) == n }, 10*time.Second, time.Millisecond)
 }
+
+// How long access lasts and for whom a lead invited come back with the request; each email's
+// access end is loaded back with its outcome, and the audit log says both.
+func TestAccessAndRequesterRoundTripAndAreAudited(t *testing.T) {
+	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		rec := newRecord("r-1", t0, "tester@example.com", "carol@example.com", "dave@example.com")
+		rec.AccessFor, rec.RequestedBy = 14*24*time.Hour, "U0ASKER"
+		create(t, s, rec, ownerA, t0.Add(time.Minute))
+
+		invited := invite.Result{Email: "tester@example.com", Outcome: invite.Invited, Tester: tester("tester@example.com"),
+			Recovered: true, FinishedAt: t0.Add(time.Second)}
+		already := invite.Result{Email: "carol@example.com", Outcome: invite.AlreadyInvited, Tester: tester("carol@example.com"),
+			FinishedAt: t0.Add(2 * time.Second)}
+		failed := invite.Result{Email: "dave@example.com", Outcome: invite.Failed,
+			Problem: invite.Problem{Kind: invite.Rejected, Detail: "email not valid"}, FinishedAt: t0.Add(3 * time.Second)}
+		for i, res := range []invite.Result{invited, already, failed} {
+			require.NoError(t, s.Finish(ctx, "r-1", ownerA, i, res))
+		}
+
+		got := load(t, s, "r-1")
+		require.Equal(t, 14*24*time.Hour, got.AccessFor)
+		require.Equal(t, "U0ASKER", got.RequestedBy)
+		require.Equal(t, t0.Add(time.Second+14*24*time.Hour), got.EmailStates[0].AccessEnds)
+		require.Equal(t, t0.Add(2*time.Second+14*24*time.Hour), got.EmailStates[1].AccessEnds)
+		require.Zero(t, got.EmailStates[2].AccessEnds, "a failure gives no access to end")
+
+		var details []string
+		for _, e := range auditOf(t, s, "r-1") {
+			details = append(details, e.Detail)
+		}
+		require.Equal(t, []string{
+			"rejected: email not valid; on behalf of U0ASKER",
+			"access until 2025-01-15T12:00Z; on behalf of U0ASKER",
+			"created although the answer to the create was lost; access until 2025-01-15T12:00Z; on behalf of U0ASKER",
+		}, details)
+	})
+}
+
+// An older request, or one whose access does not end, loads with no end and no requester.
+func TestARequestWithoutAnEndHasNone(t *testing.T) {
+	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		create(t, s, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
+		require.NoError(t, s.Finish(context.Background(), "r-1", ownerA, 0, invite.Result{Email: "tester@example.com",
+			Outcome: invite.Invited, Tester: tester("tester@example.com"), FinishedAt: t0.Add(time.Second)}))
+		got := load(t, s, "r-1")
+		require.Zero(t, got.AccessFor)
+		require.Empty(t, got.RequestedBy)
+		require.Zero(t, got.EmailStates[0].AccessEnds)
+	})
+}

@@ -3,16 +3,26 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/invite"
 )
 
 // Access that ends: one access_ends row per tester whose access ends, written by Finish in the
-// transaction of the invite's outcome.
+// transaction of the invite's outcome, and worked by package expiry. *Store implements
+// expiry.Store. Like a request, an end is leased to the process working on it, and every write
+// of that process is fenced by the lease: a single conditional UPDATE of the end's own row, whose
+// condition PostgreSQL checks again on the newest row once it holds the row's lock.
+
+var _ expiry.Store = (*Store)(nil)
 
 // scheduleEnd schedules the end of the access res gave. A tester whose end was scheduled before
-// (invited again) gets the new end, posted in the new invite's thread; the lease is left alone,
-// so a process removing the tester at this very moment still records what it did.
+// (invited again) gets the new end, posted in the new invite's thread. A process removing the
+// tester at this very moment keeps its lease, so that what it did is recorded; an end waiting to
+// be tried again after a failure is not held back by that wait.
 func (s *Store) scheduleEnd(ctx context.Context, tx *sql.Tx, r invite.Request, parentRef string, res invite.Result) error {
 	thread := r.Reply.Thread // as the results are posted: the thread the request came from, else the parent's
 	if thread == "" {
@@ -25,8 +35,181 @@ func (s *Store) scheduleEnd(ctx context.Context, tx *sql.Tx, r invite.Request, p
 	ON CONFLICT (store_id, app_id, otp_user_id) DO UPDATE SET email = excluded.email,
 		ends_at = excluded.ends_at, request_id = excluded.request_id, channel_id = excluded.channel_id,
 		reply_channel = excluded.reply_channel, reply_thread = excluded.reply_thread, state = 'scheduled',
-		attempts = 0, ended_at = 0, problem_kind = '', detail = '', posted = 0, post_attempts = 0`),
+		attempts = 0, ended_at = 0, problem_kind = '', detail = '', posted = 0, post_attempts = 0,
+		lease_until = CASE WHEN access_ends.lease_owner = '' THEN 0 ELSE access_ends.lease_until END`),
 		r.StoreID, r.AppID, res.Tester.ID, res.Email, toMillis(res.AccessEnds), r.ID, r.ChannelID,
 		r.Reply.Channel, thread)
 	return err
+}
+
+// endColumns and endsJoin read an expiry.End (see scanEnd): the end with the invite that gave
+// the access.
+const (
+	endColumns = `a.store_id, a.app_id, a.otp_user_id, a.email, r.app_name, a.channel_id, a.reply_channel,
+		a.reply_thread, a.ends_at, a.request_id, r.user_id, r.requested_by, a.state, a.ended_at, a.attempts,
+		a.problem_kind, a.detail, a.post_attempts`
+	endsJoin = `access_ends a JOIN invite_requests r ON r.id = a.request_id`
+)
+
+func scanEnd(scan func(dest ...any) error, extra ...any) (expiry.End, error) {
+	var e expiry.End
+	var endsAt, endedAt int64
+	var state, kind string
+	err := scan(append([]any{&e.StoreID, &e.AppID, &e.OTPUserID, &e.Email, &e.AppName, &e.ChannelID, &e.ReplyChannel,
+		&e.ReplyThread, &endsAt, &e.RequestID, &e.InvitedBy, &e.RequestedBy, &state, &endedAt, &e.Attempts,
+		&kind, &e.Problem.Detail, &e.PostAttempts}, extra...)...)
+	e.EndsAt, e.EndedAt = fromMillis(endsAt), timeOrZero(endedAt)
+	e.State, e.Problem.Kind = expiry.State(state), invite.ProblemKind(kind)
+	return e, err
+}
+
+// TakeDue leases to owner up to limit ends that need work by now, soonest first: scheduled ends
+// due by now, and finished ends not yet posted, whose lease has expired. Each is taken with a
+// conditional update, so of several processes taking at once exactly one gets each end; an end
+// that changed since it was read (invited again) is left for the next scan.
+func (s *Store) TakeDue(ctx context.Context, owner string, now, until time.Time, limit int) ([]expiry.End, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+endColumns+`, a.lease_owner FROM `+endsJoin+`
+		WHERE ((a.state = 'scheduled' AND a.ends_at <= ?) OR (a.state <> 'scheduled' AND a.posted = 0))
+		AND a.lease_until < ? ORDER BY a.ends_at LIMIT ?`), toMillis(now), toMillis(now), limit)
+	if err != nil {
+		return nil, s.wrap("take due ends", err)
+	}
+	type candidate struct {
+		expiry.End
+		prevOwner string
+	}
+	var candidates []candidate
+	for rows.Next() {
+		var c candidate
+		if c.End, err = scanEnd(rows.Scan, &c.prevOwner); err != nil {
+			rows.Close()
+			return nil, s.wrap("take due ends", err)
+		}
+		candidates = append(candidates, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("take due ends", err)
+	}
+	var taken []expiry.End
+	for _, c := range candidates {
+		res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE access_ends SET lease_owner = ?, lease_until = ?
+			WHERE store_id = ? AND app_id = ? AND otp_user_id = ? AND lease_owner = ? AND lease_until < ?
+			AND state = ? AND ends_at = ? AND request_id = ? AND posted = 0`),
+			owner, toMillis(until), c.StoreID, c.AppID, c.OTPUserID, c.prevOwner, toMillis(now),
+			string(c.State), toMillis(c.EndsAt), c.RequestID)
+		if err != nil {
+			return taken, s.wrap("take due ends", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			taken = append(taken, c.End)
+		}
+	}
+	return taken, nil
+}
+
+// endHeld is the condition, on access_ends, that the caller holds the lease of the end named
+// by the key that precedes it.
+const endHeld = `store_id = ? AND app_id = ? AND otp_user_id = ? AND lease_owner = ?`
+
+// FinishEnd records a scheduled end's outcome with its audit row, at once; owner keeps the lease
+// to tell people next.
+func (s *Store) FinishEnd(ctx context.Context, e expiry.End, owner string) error {
+	return s.wrap("finish end", s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.fencedTx(ctx, tx, `UPDATE access_ends SET state = ?, ended_at = ?, attempts = ?, problem_kind = ?,
+			detail = ? WHERE `+endHeld+` AND state = 'scheduled'`,
+			string(e.State), toMillis(e.EndedAt), e.Attempts, string(e.Problem.Kind), e.Problem.Detail,
+			e.StoreID, e.AppID, e.OTPUserID, owner)
+		if err != nil {
+			return err
+		}
+		return s.insertEntry(ctx, tx, Entry{
+			At: e.EndedAt, RequestID: e.RequestID, UserID: e.InvitedBy, ChannelID: e.ChannelID, Origin: expiry.Origin,
+			StoreID: e.StoreID, AppID: e.AppID, AppName: e.AppName, Email: e.Email, Outcome: e.AuditOutcome(),
+			OTPUserID: e.OTPUserID, Detail: e.AuditDetail(),
+		})
+	}))
+}
+
+// MarkPosted records that people were told about a finished end; nothing is left to do for it.
+func (s *Store) MarkPosted(ctx context.Context, key expiry.Key, owner string) error {
+	return s.fenced(ctx, "mark end posted", `UPDATE access_ends SET posted = 1, lease_owner = '', lease_until = 0
+		WHERE `+endHeld+` AND state <> 'scheduled' AND posted = 0`, key.StoreID, key.AppID, key.OTPUserID, owner)
+}
+
+// Release gives an end up until notBefore, with the attempts made and the last problem.
+func (s *Store) Release(ctx context.Context, e expiry.End, owner string, notBefore time.Time) error {
+	return s.fenced(ctx, "release end", `UPDATE access_ends SET attempts = ?, problem_kind = ?, detail = ?,
+		post_attempts = ?, lease_owner = '', lease_until = ? WHERE `+endHeld+` AND state = ? AND posted = 0`,
+		e.Attempts, string(e.Problem.Kind), e.Problem.Detail, e.PostAttempts, toMillis(notBefore),
+		e.StoreID, e.AppID, e.OTPUserID, owner, string(e.State))
+}
+
+// endsChunk bounds the placeholders of one AccessEnds query, far below either database's limit.
+const endsChunk = 500
+
+// AccessEnds returns when the scheduled access of each of the store's OTP users that has one
+// ends, by OTP user id, for listings that show it.
+func (s *Store) AccessEnds(ctx context.Context, storeID string, otpUserIDs []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for chunk := range slices.Chunk(otpUserIDs, endsChunk) {
+		args := append([]any{storeID}, anys(chunk)...)
+		rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT otp_user_id, ends_at FROM access_ends
+			WHERE store_id = ? AND state = 'scheduled' AND otp_user_id IN (`+placeholders(len(chunk))+`)`), args...)
+		if err != nil {
+			return nil, s.wrap("access ends", err)
+		}
+		for rows.Next() {
+			var id string
+			var endsAt int64
+			if err := rows.Scan(&id, &endsAt); err != nil {
+				rows.Close()
+				return nil, s.wrap("access ends", err)
+			}
+			out[id] = fromMillis(endsAt)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.wrap("access ends", err)
+		}
+	}
+	return out, nil
+}
+
+// UpcomingEnds returns up to limit scheduled ends of testers invited from the given channels,
+// soonest first, for "access ending soon". The channels are a person's few, not a workspace's.
+func (s *Store) UpcomingEnds(ctx context.Context, channelIDs []string, limit int) ([]expiry.End, error) {
+	if len(channelIDs) == 0 {
+		return nil, nil
+	}
+	args := append(anys(channelIDs), limit)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+endColumns+` FROM `+endsJoin+`
+		WHERE a.state = 'scheduled' AND a.channel_id IN (`+placeholders(len(channelIDs))+`)
+		ORDER BY a.ends_at, a.otp_user_id LIMIT ?`), args...)
+	if err != nil {
+		return nil, s.wrap("upcoming ends", err)
+	}
+	defer rows.Close()
+	var out []expiry.End
+	for rows.Next() {
+		e, err := scanEnd(rows.Scan)
+		if err != nil {
+			return nil, s.wrap("upcoming ends", err)
+		}
+		out = append(out, e)
+	}
+	return out, s.wrap("upcoming ends", rows.Err())
+}
+
+// placeholders returns n comma-separated placeholders, for IN lists.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/testerbot/testerbot/invite"
 )
 
-// batch bounds how many ends one process works on at once; a scan that fills it looks again at
-// once, so a backlog drains batch after batch rather than one batch per interval.
+// batch bounds how many ends one process works on at once. A scan that took any looks again at
+// once, so a backlog drains batch after batch rather than one batch per interval; a batch short
+// of full does not mean nothing is left, as other processes may have taken part of it.
 const batch = 10
 
 // Supervise ends access when its time comes: at once (start-up, which also finishes what a
@@ -48,7 +49,7 @@ func (s *Service) scan(ctx, work context.Context, rep Reporter) {
 			})
 		}
 		wg.Wait()
-		if len(due) < batch {
+		if len(due) == 0 {
 			return
 		}
 	}

@@ -85,8 +85,8 @@ func (e End) AuditDetail() string {
 }
 
 // Store keeps the ends; package store implements it for SQLite and PostgreSQL. Every write is
-// fenced by the end's lease: it fails with invite.ErrLeaseLost once the end is no longer the
-// caller's (another process took it, or a re-invite changed it past the point of the write).
+// fenced by the end's lease: it fails with invite.ErrLeaseLost, and changes nothing, when the
+// caller no longer holds the lease or the end is no longer in the state the write expects.
 type Store interface {
 	// TakeDue leases to owner until until up to limit ends that need work by now, soonest
 	// first: scheduled ends due by now, and finished ends people were not yet told about, whose

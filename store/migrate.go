@@ -285,6 +285,74 @@ var migrations = []step{
 		);
 		CREATE INDEX access_ends_due ON access_ends (state, ends_at);`,
 	},
+	// v5: asks for testers put to the QA leads (issue 12), kept forever with who asked, who
+	// decided and when. ask_pending holds each address of a pending ask for its store and app,
+	// so two asks never wait on one tester: its key is taken with INSERT … ON CONFLICT, and the
+	// row goes when the ask is decided or expires.
+	{
+		sqlite: `CREATE TABLE asks (
+			id              TEXT    PRIMARY KEY,
+			created_at      INTEGER NOT NULL,
+			expires_at      INTEGER NOT NULL,
+			requester_id    TEXT    NOT NULL,
+			channel_id      TEXT    NOT NULL,
+			store_id        TEXT    NOT NULL,
+			app_id          TEXT    NOT NULL,
+			app_name        TEXT    NOT NULL,
+			emails          TEXT    NOT NULL, -- a JSON array, in the ask's order
+			downloads       INTEGER NOT NULL,
+			access_for      INTEGER NOT NULL, -- milliseconds, 0 for access that does not end
+			reason          TEXT    NOT NULL,
+			state           TEXT    NOT NULL, -- pending, approved, denied or expired
+			message_channel TEXT    NOT NULL,
+			message_ts      TEXT    NOT NULL,
+			decided_by      TEXT    NOT NULL,
+			decided_at      INTEGER NOT NULL, -- 0 while pending
+			deny_reason     TEXT    NOT NULL,
+			request_id      TEXT    NOT NULL  -- the invite request started on approval
+		) STRICT;
+		CREATE INDEX asks_state_expires ON asks (state, expires_at);
+		CREATE INDEX asks_requester_created ON asks (requester_id, created_at);
+		CREATE TABLE ask_pending (
+			store_id  TEXT NOT NULL,
+			app_id    TEXT NOT NULL,
+			email_key TEXT NOT NULL, -- the address lower-cased
+			ask_id    TEXT NOT NULL,
+			PRIMARY KEY (store_id, app_id, email_key)
+		) STRICT;
+		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
+		postgres: `CREATE TABLE asks (
+			id              TEXT    PRIMARY KEY,
+			created_at      BIGINT  NOT NULL,
+			expires_at      BIGINT  NOT NULL,
+			requester_id    TEXT    NOT NULL,
+			channel_id      TEXT    NOT NULL,
+			store_id        TEXT    NOT NULL,
+			app_id          TEXT    NOT NULL,
+			app_name        TEXT    NOT NULL,
+			emails          TEXT    NOT NULL,
+			downloads       INTEGER NOT NULL,
+			access_for      BIGINT  NOT NULL,
+			reason          TEXT    NOT NULL,
+			state           TEXT    NOT NULL,
+			message_channel TEXT    NOT NULL,
+			message_ts      TEXT    NOT NULL,
+			decided_by      TEXT    NOT NULL,
+			decided_at      BIGINT  NOT NULL,
+			deny_reason     TEXT    NOT NULL,
+			request_id      TEXT    NOT NULL
+		);
+		CREATE INDEX asks_state_expires ON asks (state, expires_at);
+		CREATE INDEX asks_requester_created ON asks (requester_id, created_at);
+		CREATE TABLE ask_pending (
+			store_id  TEXT NOT NULL,
+			app_id    TEXT NOT NULL,
+			email_key TEXT NOT NULL,
+			ask_id    TEXT NOT NULL,
+			PRIMARY KEY (store_id, app_id, email_key)
+		);
+		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
+	},
 }
 
 var createSchemaMigrations = step{

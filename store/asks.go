@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// Asks for testers put to the QA leads. *Store implements approval.Store. An ask's addresses
+// are held in ask_pending while it waits, with INSERT … ON CONFLICT, and it is decided with an
+// UPDATE … WHERE state = 'pending': both are atomic in either database, so two processes never
+// hold one address or decide one ask twice. Asks are never deleted.
+
+var _ approval.Store = (*Store)(nil)
+
+// askOrigin is the origin of the audit rows an ask writes.
+const askOrigin = "ask"
+
+const selectAsks = `SELECT id, created_at, expires_at, requester_id, channel_id, store_id, app_id, app_name,
+	emails, downloads, access_for, reason, state, message_channel, message_ts, decided_by, decided_at,
+	deny_reason, request_id FROM asks`
+
+// CreateAsk saves a new pending ask with an "asked" audit row per address, less the addresses
+// another pending ask of its store and app holds, which it returns; when none is left it saves
+// nothing.
+func (s *Store) CreateAsk(ctx context.Context, a approval.Ask) (*approval.Ask, []string, error) {
+	var saved *approval.Ask
+	var pending []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		kept, held, err := s.holdAddresses(ctx, tx, a)
+		if err != nil || len(kept) == 0 {
+			pending = held
+			return err
+		}
+		a.Emails, pending = kept, held
+		if err := s.insertAsk(ctx, tx, a); err != nil {
+			return err
+		}
+		for _, email := range a.Emails {
+			if err := s.insertEntry(ctx, tx, askEntry(a, a.CreatedAt, a.RequesterID, email, invite.Asked, "")); err != nil {
+				return err
+			}
+		}
+		saved = &a
+		return nil
+	})
+	if err != nil {
+		return nil, nil, s.wrap("create ask", err)
+	}
+	return saved, pending, nil
+}
+
+// holdAddresses takes each address of a for a's store and app unless another pending ask
+// holds it, and returns the addresses taken and those held elsewhere, each in a's order. It
+// takes them in key order: in PostgreSQL, two asks taking the same addresses in different
+// orders could each wait for a key the other has just taken, and one would fail as a deadlock.
+func (s *Store) holdAddresses(ctx context.Context, tx *sql.Tx, a approval.Ask) (kept, held []string, err error) {
+	taken := map[string]bool{}
+	keys := make([]string, len(a.Emails))
+	for i, email := range a.Emails {
+		keys[i] = strings.ToLower(email)
+	}
+	for _, key := range slices.Sorted(slices.Values(keys)) {
+		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ask_pending (store_id, app_id, email_key, ask_id)
+			VALUES (?, ?, ?, ?) ON CONFLICT (store_id, app_id, email_key) DO NOTHING`), a.StoreID, a.AppID, key, a.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, nil, err
+		}
+		taken[key] = n == 1
+	}
+	for i, email := range a.Emails {
+		if taken[keys[i]] {
+			kept = append(kept, email)
+		} else {
+			held = append(held, email)
+		}
+	}
+	return kept, held, nil
+}
+
+func (s *Store) insertAsk(ctx context.Context, tx *sql.Tx, a approval.Ask) error {
+	emails, err := json.Marshal(a.Emails)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO asks (
+		id, created_at, expires_at, requester_id, channel_id, store_id, app_id, app_name, emails, downloads,
+		access_for, reason, state, message_channel, message_ts, decided_by, decided_at, deny_reason, request_id
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, toMillis(a.CreatedAt), toMillis(a.ExpiresAt), a.RequesterID, a.ChannelID, a.StoreID, a.AppID,
+		a.AppName, string(emails), a.Downloads, a.AccessFor.Milliseconds(), a.Reason, string(a.State),
+		a.Message.Channel, a.Message.TS, a.DecidedBy, millisOrZero(a.DecidedAt), a.DenyReason, a.RequestID)
+	return err
+}
+
+// LoadAsk reads an ask; approval.ErrNotFound when there is none.
+func (s *Store) LoadAsk(ctx context.Context, id string) (*approval.Ask, error) {
+	a, err := s.ask(ctx, s.db, id)
+	return a, s.wrap("load ask", err)
+}
+
+func (s *Store) ask(ctx context.Context, q querier, id string) (*approval.Ask, error) {
+	a, err := scanAsk(q.QueryRowContext(ctx, s.rebind(selectAsks+` WHERE id = ?`), id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, approval.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func scanAsk(scan func(dest ...any) error) (approval.Ask, error) {
+	var a approval.Ask
+	var created, expires, accessFor, decided int64
+	var emails, state string
+	err := scan(&a.ID, &created, &expires, &a.RequesterID, &a.ChannelID, &a.StoreID, &a.AppID, &a.AppName,
+		&emails, &a.Downloads, &accessFor, &a.Reason, &state, &a.Message.Channel, &a.Message.TS, &a.DecidedBy,
+		&decided, &a.DenyReason, &a.RequestID)
+	if err != nil {
+		return a, err
+	}
+	a.CreatedAt, a.ExpiresAt, a.DecidedAt = fromMillis(created), fromMillis(expires), timeOrZero(decided)
+	a.AccessFor, a.State = time.Duration(accessFor)*time.Millisecond, approval.State(state)
+	if err := json.Unmarshal([]byte(emails), &a.Emails); err != nil {
+		return a, fmt.Errorf("ask %s: emails: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+// SetAskMessage records where the ask is shown.
+func (s *Store) SetAskMessage(ctx context.Context, id string, m approval.Message) error {
+	return s.updateAsk(ctx, "set ask message", `UPDATE asks SET message_channel = ?, message_ts = ? WHERE id = ?`,
+		m.Channel, m.TS, id)
+}
+
+// SetAskRequest records the invite request started on approval.
+func (s *Store) SetAskRequest(ctx context.Context, id, requestID string) error {
+	return s.updateAsk(ctx, "set ask request", `UPDATE asks SET request_id = ? WHERE id = ?`, requestID, id)
+}
+
+// updateAsk runs an update of one ask, turning an update that changed nothing into
+// approval.ErrNotFound.
+func (s *Store) updateAsk(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return s.wrap(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = approval.ErrNotFound
+	}
+	return s.wrap(what, err)
+}
+
+// DecideAsk moves a pending ask to d.State — unless it is due to expire at d.At, or for
+// Expired unless it is due — and, with it, releases its addresses and writes the decision's
+// audit rows: one per address for Denied and Expired, none for Approved (the invite it starts
+// audits itself). It returns the ask as it then stands and whether this call moved it.
+func (s *Store) DecideAsk(ctx context.Context, id string, d approval.Decision) (*approval.Ask, bool, error) {
+	due := `expires_at > ?`
+	if d.State == approval.Expired {
+		due = `expires_at <= ?`
+	}
+	var a *approval.Ask
+	var decided bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE asks SET state = ?, decided_by = ?, decided_at = ?, deny_reason = ?
+			WHERE id = ? AND state = 'pending' AND `+due), string(d.State), d.By, toMillis(d.At), d.Reason, id, toMillis(d.At))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if a, err = s.ask(ctx, tx, id); err != nil || n == 0 {
+			return err
+		}
+		decided = true
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM ask_pending WHERE ask_id = ?`), id); err != nil {
+			return err
+		}
+		return s.auditDecision(ctx, tx, *a, d)
+	})
+	if err != nil {
+		return nil, false, s.wrap("decide ask", err)
+	}
+	return a, decided, nil
+}
+
+func (s *Store) auditDecision(ctx context.Context, tx *sql.Tx, a approval.Ask, d approval.Decision) error {
+	var outcome invite.Outcome
+	user := d.By
+	switch d.State {
+	case approval.Denied:
+		outcome = invite.Denied
+	case approval.Expired:
+		outcome, user = invite.AskExpired, a.RequesterID // nobody decided: the row is the requester's
+	default:
+		return nil
+	}
+	for _, email := range a.Emails {
+		if err := s.insertEntry(ctx, tx, askEntry(a, d.At, user, email, outcome, d.Detail)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// askEntry is the audit row of one address of an ask. The ask's id groups its rows as a
+// request's id groups an invite's.
+func askEntry(a approval.Ask, at time.Time, user, email string, outcome invite.Outcome, detail string) Entry {
+	return Entry{
+		At: at, RequestID: a.ID, UserID: user, ChannelID: a.ChannelID, Origin: askOrigin,
+		StoreID: a.StoreID, AppID: a.AppID, AppName: a.AppName, Email: email, Outcome: outcome, Detail: detail,
+	}
+}
+
+// DueAsks returns the pending asks whose ExpiresAt is at or before now, soonest first.
+func (s *Store) DueAsks(ctx context.Context, now time.Time) ([]approval.Ask, error) {
+	return s.asks(ctx, "due asks", ` WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id`, toMillis(now))
+}
+
+// PendingAsks returns up to limit pending asks not yet due at now, oldest first, in any of
+// channelIDs (none when it is empty), or in every channel when channelIDs is nil.
+func (s *Store) PendingAsks(ctx context.Context, channelIDs []string, now time.Time, limit int) ([]approval.Ask, error) {
+	if channelIDs != nil && len(channelIDs) == 0 {
+		return nil, nil
+	}
+	where, args := ` WHERE state = 'pending' AND expires_at > ?`, []any{toMillis(now)}
+	if channelIDs != nil {
+		where += ` AND channel_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(channelIDs)), ",") + `)`
+		for _, id := range channelIDs {
+			args = append(args, id)
+		}
+	}
+	return s.asks(ctx, "pending asks", where+` ORDER BY created_at, id LIMIT ?`, append(args, limit)...)
+}
+
+// AsksBy returns up to limit of a requester's asks in any state, newest first.
+func (s *Store) AsksBy(ctx context.Context, requesterID string, limit int) ([]approval.Ask, error) {
+	return s.asks(ctx, "asks by requester", ` WHERE requester_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+		requesterID, limit)
+}
+
+// asks returns the asks that selectAsks followed by rest selects.
+func (s *Store) asks(ctx context.Context, what, rest string, args ...any) ([]approval.Ask, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(selectAsks+rest), args...)
+	if err != nil {
+		return nil, s.wrap(what, err)
+	}
+	defer rows.Close()
+	var out []approval.Ask
+	for rows.Next() {
+		a, err := scanAsk(rows.Scan)
+		if err != nil {
+			return nil, s.wrap(what, err)
+		}
+		out = append(out, a)
+	}
+	return out, s.wrap(what, rows.Err())
+}

@@ -221,9 +221,6 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) ([]Ask, error) {
 // returns none). Asks past ExpiresAt, about to be expired, are left out. A limit <= 0 means 20;
 // it is capped at 200.
 func (s *Service) Pending(ctx context.Context, channelIDs []string, limit int) ([]Ask, error) {
-	if channelIDs != nil && len(channelIDs) == 0 {
-		return nil, nil
-	}
 	return s.store.PendingAsks(ctx, channelIDs, s.now(), clamp(limit))
 }
 

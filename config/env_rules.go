@@ -148,13 +148,3 @@ func checkListenAddr(addr string) string {
 	}
 	return "must be a listen address such as :8080 or 127.0.0.1:8080, got " + quote(addr)
 }
-
-// quote shows a user-supplied (non-secret) value, shortened so that a
-// pasted blob cannot flood the error output.
-func quote(s string) string {
-	const limit = 60
-	if len(s) > limit {
-		s = s[:limit] + "…"
-	}
-	return strconv.Quote(s)
-}

@@ -172,7 +172,7 @@ func TestParseMappingRejects(t *testing.T) {
 		{"repeated key", "    downloads: 3\n", "    downloads: 3\n    downloads: 4\n",
 			[]string{`line 11: key "downloads" is repeated (first at line 10)`}},
 		{"apps not a list", appsOfFirst, "    apps: Acme iOS beta\n",
-			[]string{`line 7: expected a list of apps here, found a single value "Acme iO..."`}},
+			[]string{`line 7: expected a list of apps here, found a single value "Acme iOS beta"`}},
 		{"domain with @", "domains: [acme.com]", "domains: ['@acme.com']",
 			[]string{`line 11: channels[0] (C0123ABCD): domains[0]: "@acme.com" is not an email domain such as acme.com (no @, no wildcards)`}},
 		{"wildcard domain", "domains: [acme.com]", "domains: ['*.acme.com']",
@@ -201,6 +201,14 @@ func TestParseMappingRejects(t *testing.T) {
 			[]string{`line 12: expected a mapping with keys channel, store, apps, downloads, domains, notify_testers here, found a single value "C0789IJKL"`}},
 		{"second document", "    downloads: -1\n", "    downloads: -1\n---\nchannels: []\n",
 			[]string{`line 18: the file holds more than one YAML document (---); keep everything in one`}},
+		{"empty app entry", appsOfFirst, "    apps:\n      -\n      - id: 64a1b2c3d4e5f6a7b8c9d0e2\n        name: Acme iOS beta\n",
+			[]string{`line 8: channels[0] (C0123ABCD): apps[0] is empty; remove it or fill it in`}},
+		{"key written three times", "    downloads: 3\n", "    downloads: 3\n    downloads: 4\n    downloads: 5\n", []string{
+			`line 11: key "downloads" is repeated (first at line 10)`,
+			`line 12: key "downloads" is repeated (first at line 10)`,
+		}},
+		{"key that is not a single value", "    downloads: 3\n", "    downloads: 3\n    ? [color]\n    : red\n",
+			[]string{`line 11: expected a single value here, found a list`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +217,68 @@ func TestParseMappingRejects(t *testing.T) {
 			assert.Equal(t, tt.want, problemsOf(t, err))
 		})
 	}
+}
+
+func TestParseMappingMerges(t *testing.T) {
+	doc := `channels:
+  - &acme
+    channel: C0123ABCD
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps: [{id: 64a1b2c3d4e5f6a7b8c9d0e2, name: iOS}]
+    downloads: 3
+  - <<: [*acme, {downloads: 9, domains: [acme.com]}]
+    channel: C0456EFGH
+    downloads: -1
+`
+	m, err := ParseMapping([]byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, Channel{
+		ID: "C0456EFGH", Store: "64a1b2c3d4e5f6a7b8c9d0e1",
+		Apps:      []App{{ID: "64a1b2c3d4e5f6a7b8c9d0e2", Name: "iOS"}},
+		Downloads: UnlimitedDownloads, Domains: []string{"acme.com"}, NotifyTesters: true,
+	}, m.Channels[1], "its own keys win over merged ones, earlier merged mappings over later ones")
+
+	_, err = ParseMapping([]byte(strings.Replace(doc, "<<: [*acme, {downloads: 9, domains: [acme.com]}]", "<<: acme", 1)))
+	assert.Equal(t, []string{`line 7: expected a mapping to merge (<<) here, found a single value "acme"`}, problemsOf(t, err))
+}
+
+// A value reached through an alias is reported where the alias is written;
+// a mapping used twice through aliases has its problems listed once.
+func TestParseMappingReportsAliasesWhereTheyAreUsed(t *testing.T) {
+	doc := `channels:
+  - channel: C0123ABCD
+    store: &store 64a1b2c3d4e5f6a7b8c9d0e1
+    apps: &apps [{id: 64a1b2c3d4e5f6a7b8c9d0e2, name: iOS, platform: ios}]
+    downloads: 3
+  - channel: C0456EFGH
+    store: 64a1b2c3d4e5f6a7b8c9d0f1
+    apps: *store
+    downloads: 3
+  - channel: C0789IJKL
+    store: 64a1b2c3d4e5f6a7b8c9d0f1
+    apps: *apps
+    downloads: 3
+`
+	_, err := ParseMapping([]byte(doc))
+	assert.Equal(t, []string{
+		`line 4: unknown key "platform" in an app (expected one of: id, name)`,
+		`line 8: expected a list of apps here, found a single value "64a1b2c3d4e5f6a7b8c9d0e1"`,
+	}, problemsOf(t, err))
+}
+
+// A part of the file shaped wrong is reported and its values left
+// unchecked; the other parts are still checked.
+func TestParseMappingChecksWhatItCanRead(t *testing.T) {
+	doc := `qa_leads:
+  users: [ana]
+channels:
+  channel: C0123ABCD
+`
+	_, err := ParseMapping([]byte(doc))
+	assert.Equal(t, []string{
+		`line 2: qa_leads.users[0]: "ana" is not a Slack user id (U… or W…, e.g. U0123ABCD)`,
+		`line 4: expected a list of channels here, found a mapping`,
+	}, problemsOf(t, err))
 }
 
 func TestParseMappingRejectsFilesWithoutChannels(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problems is every mistake found while checking one source of
@@ -47,19 +49,40 @@ func (l *problemList) add(line int, format string, args ...any) {
 }
 
 // err returns nil when nothing was found, otherwise a *Problems listing the
-// findings: those without a line first, then the rest in file order.
+// findings: those without a line first, then the rest in file order. A
+// finding made twice (a mapping merged into two channels is read twice) is
+// listed once.
 func (l problemList) err(subject string) error {
 	if len(l) == 0 {
 		return nil
 	}
 	sorted := slices.Clone(l)
 	slices.SortStableFunc(sorted, func(a, b problem) int { return cmp.Compare(a.line, b.line) })
-	list := make([]string, len(sorted))
-	for i, p := range sorted {
-		list[i] = p.msg
-		if p.line > 0 {
-			list[i] = fmt.Sprintf("line %d: %s", p.line, p.msg)
+	var list []string
+	seen := map[problem]bool{}
+	for _, p := range sorted {
+		if seen[p] {
+			continue
 		}
+		seen[p] = true
+		if p.line > 0 {
+			p.msg = fmt.Sprintf("line %d: %s", p.line, p.msg)
+		}
+		list = append(list, p.msg)
 	}
 	return &Problems{Subject: subject, List: list}
+}
+
+// quote shows a user-supplied (non-secret) value, shortened (at a character
+// boundary) so that a pasted blob cannot flood the error output.
+func quote(s string) string {
+	const limit = 60
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return strconv.Quote(s)
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"os"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -208,64 +206,47 @@ func TestSlogLevel(t *testing.T) {
 	assert.Equal(t, slog.LevelInfo, (&Env{}).SlogLevel(), "an Env built by hand falls back to info")
 }
 
-// TestEnvTagsKeepEnvconfigMeaning guards the claim that Env's tags mean what
-// envconfig says they mean: for well-formed input both loaders agree.
-func TestEnvTagsKeepEnvconfigMeaning(t *testing.T) {
-	vars := with("INVITE_CONCURRENCY", "8", "QA_LEADS_CACHE_TTL", "1m")
-	for name, value := range vars {
-		t.Setenv(name, value)
-	}
-	for _, v := range EnvVars() {
-		if _, set := vars[v.Name]; !set {
-			t.Setenv(v.Name, "") // t.Setenv restores it after the test
-			require.NoError(t, os.Unsetenv(v.Name))
-		}
-	}
-	var viaEnvconfig Env
-	require.NoError(t, envconfig.Process("", &viaEnvconfig))
-	ours, err := LoadEnv(os.LookupEnv)
-	require.NoError(t, err)
-	assert.Equal(t, viaEnvconfig, *ours)
-}
-
-func TestEveryRuleNamesAVariable(t *testing.T) {
-	names := map[string]bool{}
-	for _, v := range EnvVars() {
-		names[v.Name] = true
-	}
-	for name := range envRules {
-		assert.True(t, names[name], "rule for unknown variable %s", name)
-	}
-}
-
-func TestEnvVarsDescribeEveryField(t *testing.T) {
-	vars := EnvVars()
+// Every field of Env is filled by exactly one variable: with each one set,
+// no field is left at its zero value.
+func TestEveryFieldHasOneVariable(t *testing.T) {
+	vars := envVars(&Env{})
 	require.Len(t, vars, reflect.TypeFor[Env]().NumField())
-	for _, v := range vars {
-		assert.NotEmpty(t, v.Name)
-		assert.NotEmpty(t, v.Description, v.Name)
-		if v.Name == "DATABASE_URL" {
+	env, err := LoadEnv(lookupIn(with("DATABASE_URL", "postgres://bot@db/testerbot")))
+	require.NoError(t, err)
+	fields := reflect.ValueOf(*env)
+	for i := range fields.NumField() {
+		assert.False(t, fields.Field(i).IsZero(), "no variable fills %s", fields.Type().Field(i).Name)
+	}
+}
+
+func TestEnvVarsDescribeEveryVariable(t *testing.T) {
+	var secrets []string
+	for _, v := range envVars(&Env{}) {
+		assert.NotEmpty(t, v.name)
+		assert.NotEmpty(t, v.desc, v.name)
+		if v.secret {
+			secrets = append(secrets, v.name)
+		}
+		if v.name == "DATABASE_URL" {
 			// The one optional variable without a default: unset selects SQLite.
-			assert.False(t, v.Required)
-			assert.Empty(t, v.Default)
+			assert.False(t, v.required)
+			assert.Empty(t, v.def)
 			continue
 		}
-		assert.True(t, v.Required != (v.Default != ""), "%s must be either required or defaulted", v.Name)
+		assert.True(t, v.required != (v.def != ""), "%s must be either required or defaulted", v.name)
 	}
-	assert.Equal(t, EnvVar{
-		Name: "SLACK_BOT_TOKEN", Required: true, Secret: true,
-		Description: "Slack bot token (xoxb-...) used for Web API calls such as posting replies",
-	}, vars[1])
+	assert.Equal(t, []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "APPLIVERY_API_TOKEN", "DATABASE_URL"}, secrets)
 }
 
 func TestEnvUsageListsEveryVariable(t *testing.T) {
 	usage := EnvUsage()
-	for _, v := range EnvVars() {
-		assert.Contains(t, usage, v.Name)
-		assert.Contains(t, usage, v.Description)
+	for _, v := range envVars(&Env{}) {
+		assert.Contains(t, usage, v.name)
+		assert.Contains(t, usage, v.desc)
 	}
 	assert.Regexp(t, `(?m)^SLACK_APP_TOKEN +\(required\) +Slack app-level token`, usage)
 	assert.Regexp(t, `(?m)^INVITE_CONCURRENCY +4 +Applivery invitations`, usage)
+	assert.Regexp(t, `(?m)^DATABASE_URL +PostgreSQL URL`, usage)
 }
 
 func TestEnvPrintsWithoutSecrets(t *testing.T) {

@@ -87,9 +87,6 @@ func (m *Mapping) Channel(id string) (Channel, bool) {
 	return m.Channels[i], true
 }
 
-// All returns every mapped channel, in file order.
-func (m *Mapping) All() []Channel { return m.Channels }
-
 // App returns the channel's app with the given publishedApplicationId.
 func (c Channel) App(id string) (App, bool) {
 	i := slices.IndexFunc(c.Apps, func(a App) bool { return strings.EqualFold(a.ID, id) })

@@ -75,18 +75,23 @@ func (r *reader) document(data []byte) *yaml.Node {
 
 // mapping reads n as a mapping of l's keys, following aliases and merges
 // (<<). It reports keys that are unknown, repeated or not single values. ok
-// is false when n is not a mapping, or a key is repeated (or a merge is
-// shaped wrong), so that which value counts cannot be told. A null (or absent) n gives nil fields.
+// is false when n is not a mapping, a key is repeated or a merge is shaped
+// wrong: which value counts cannot be told. A null (or absent) n gives nil
+// fields.
 func (r *reader) mapping(n *yaml.Node, l level) (f fields, ok bool) {
-	if n == nil || isNull(resolve(n)) {
+	if n == nil {
 		return nil, true
 	}
-	if resolve(n).Kind != yaml.MappingNode {
+	switch m := resolve(n); {
+	case isNull(m):
+		return nil, true
+	case m.Kind != yaml.MappingNode:
 		r.wrongShape(n, l.shape())
 		return nil, false
+	default:
+		f = fields{}
+		return f, r.collect(m, l, f, map[*yaml.Node]bool{})
 	}
-	f = fields{}
-	return f, r.collect(resolve(n), l, f, map[*yaml.Node]bool{})
 }
 
 // collect notes m's keys in f, then the keys it merges in. A key already in f
@@ -162,14 +167,18 @@ func (r *reader) distinctKeys(m *yaml.Node) bool {
 // list reads n as a list; want says what belongs there, for the problem when
 // it is something else. A null (or absent) n is an empty list.
 func (r *reader) list(n *yaml.Node, want string) ([]*yaml.Node, bool) {
-	if n == nil || isNull(resolve(n)) {
+	if n == nil {
 		return nil, true
 	}
-	if list := resolve(n); list.Kind == yaml.SequenceNode {
+	switch list := resolve(n); {
+	case isNull(list):
+		return nil, true
+	case list.Kind != yaml.SequenceNode:
+		r.wrongShape(n, want)
+		return nil, false
+	default:
 		return list.Content, true
 	}
-	r.wrongShape(n, want)
-	return nil, false
 }
 
 // wrongShape reports n, written where want belongs.

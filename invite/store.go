@@ -11,7 +11,7 @@ import (
 // ErrLeaseLost once another process has taken the request over, and the run stops there.
 type Store interface {
 	// CreateRequest saves a new request and its emails (refused ones already final, with their
-	// audit rows), leased to owner until leaseUntil.
+	// audit rows), leased to owner until leaseUntil; ErrRequestExists when its id is taken.
 	CreateRequest(ctx context.Context, rec *Record, owner string, leaseUntil time.Time) error
 	// LoadRequest reads a request with the state of each email.
 	LoadRequest(ctx context.Context, id string) (*Record, error)
@@ -54,6 +54,10 @@ type Removal struct {
 	Email, OTPUserID                     string
 	Detail                               string // why, when it was not someone's click or command
 }
+
+// ErrRequestExists means a request with that id was saved before: whoever saved it runs it, so
+// a caller that chose the id (say, one per approved ask) starts it at most once.
+var ErrRequestExists = errors.New("invite: a request with that id exists")
 
 // ErrLeaseLost means another process has taken the request over: this one must stop.
 var ErrLeaseLost = errors.New("invite: the request's lease was taken over")

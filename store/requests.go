@@ -30,16 +30,22 @@ const leaseHeld = `state = 'running' AND lease_owner = ?`
 func (s *Store) CreateRequest(ctx context.Context, rec *invite.Record, owner string, leaseUntil time.Time) error {
 	return s.wrap("create request", s.inTx(ctx, func(tx *sql.Tx) error {
 		r := rec.Request
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO invite_requests (
+		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO invite_requests (
 			id, created_at, user_id, channel_id, origin, store_id, app_id, app_name, downloads, domains,
 			reply_channel, reply_thread, reply_note, state, parent_ref, delivered, lease_owner, lease_until,
 			access_ms, requested_by
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?)`),
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`),
 			r.ID, toMillis(rec.CreatedAt), r.UserID, r.ChannelID, r.Origin, r.StoreID, r.AppID, r.AppName,
 			r.Downloads, strings.Join(r.Domains, ","), r.Reply.Channel, r.Reply.Thread, r.Reply.Note,
 			owner, toMillis(leaseUntil), r.AccessFor.Milliseconds(), r.RequestedBy)
 		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return invite.ErrRequestExists
 		}
 		for _, e := range rec.EmailStates {
 			if err := s.insertEmail(ctx, tx, r.ID, e); err != nil {

@@ -148,6 +148,24 @@ func TestLoadRequestFailsForAnUnknownID(t *testing.T) {
 	})
 }
 
+// A request id chosen by the caller (one per approved ask) is saved once: a second save, from
+// any process, changes nothing and says so.
+func TestARequestIDIsSavedOnce(t *testing.T) {
+	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		first := newRecord("r-1", t0, "tester@example.com")
+		create(t, s, first, ownerA, t0.Add(time.Minute))
+
+		again := newRecord("r-1", t0.Add(time.Second), "other@example.com")
+		again.EmailStates[0].Result = invite.Result{Email: "other@example.com", Outcome: invite.Refused, FinishedAt: t0}
+		err := s.CreateRequest(context.Background(), again, ownerB, t0.Add(time.Hour))
+		require.ErrorIs(t, err, invite.ErrRequestExists)
+
+		rec := load(t, s, "r-1")
+		require.Equal(t, []string{"tester@example.com"}, rec.Emails, "the first save stands")
+		require.Empty(t, auditOf(t, s, "r-1"), "the second save wrote no audit row")
+	})
+}
+
 // The audit log shows a refusal as soon as the request is saved, before anything is sent.
 func TestCreateRequestAuditsTheEmailsAlreadyFinalOnly(t *testing.T) {
 	store.ForEachDB(t, func(t *testing.T, s *store.Store) {

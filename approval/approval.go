@@ -48,8 +48,12 @@ type Ask struct {
 	DecidedBy   string    // the lead who approved or denied it; "" when pending or expired
 	DecidedAt   time.Time // zero while pending
 	DenyReason  string
-	RequestID   string // the invite request started on approval
+	RequestID   string // the invite request started on approval, or NotInvited
 }
+
+// NotInvited is the RequestID of an approved ask whose invite could not start, say because its
+// channel no longer invites into its store; nothing will start it.
+const NotInvited = "-"
 
 // Message says where an ask is shown to the leads, so a decision or its expiry can update it.
 type Message struct {
@@ -80,6 +84,9 @@ type Store interface {
 	SetAskMessage(ctx context.Context, id string, m Message) error
 	// SetAskRequest records the invite request started on approval; ErrNotFound for an unknown id.
 	SetAskRequest(ctx context.Context, id, requestID string) error
+	// UnstartedAsks returns up to limit approved asks decided at or before decidedBefore whose
+	// request is not recorded, oldest decision first.
+	UnstartedAsks(ctx context.Context, decidedBefore time.Time, limit int) ([]Ask, error)
 	// DecideAsk moves the ask to d.State if it is pending and, at d.At, not yet due to expire —
 	// or, for Expired, due — releasing its addresses and writing the decision's audit rows with
 	// it. It returns the ask as it then stands and whether this call moved it; ErrNotFound for

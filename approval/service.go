@@ -17,6 +17,7 @@ import (
 type Options struct {
 	TTL          time.Duration // how long an ask waits for a decision: REQUEST_TTL (default 7 days)
 	ScanInterval time.Duration // how often Supervise expires the asks past their TTL (default 1 minute)
+	StartGrace   time.Duration // how long an approval may wait for its invite to be recorded before Supervise starts it (default 1 minute)
 	Logger       *slog.Logger
 	Now          func() time.Time
 }
@@ -41,6 +42,9 @@ func NewService(store Store, opts Options) *Service {
 	}
 	if opts.ScanInterval <= 0 {
 		opts.ScanInterval = time.Minute
+	}
+	if opts.StartGrace <= 0 {
+		opts.StartGrace = time.Minute
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -124,8 +128,12 @@ func (s *Service) SetMessage(ctx context.Context, id string, m Message) error {
 	return s.store.SetAskMessage(ctx, id, m)
 }
 
-// SetRequest records the invite request that approving the ask started.
+// SetRequest records the invite request that approving the ask started (or NotInvited), so
+// Supervise no longer starts it.
 func (s *Service) SetRequest(ctx context.Context, id, requestID string) error {
+	if requestID == "" {
+		return errors.New("approval: an ask's request needs an id")
+	}
 	return s.store.SetAskRequest(ctx, id, requestID)
 }
 

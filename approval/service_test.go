@@ -422,11 +422,21 @@ func TestTheExpiryAuditRowSaysHowLongTheLeadsHad(t *testing.T) {
 }
 
 // reporter hands each expired ask to the test; the first report fails when failFirst is set.
+// It hands each approval to start to the test too, and records its invite when start is set.
 type reporter struct {
 	expired   chan approval.Ask
 	failFirst bool
 	mu        sync.Mutex
 	count     map[string]int
+
+	approved chan approval.Ask
+	start    func(approval.Ask) error
+}
+
+func (r *reporter) Approved(_ context.Context, a approval.Ask) error {
+	err := r.start(a)
+	r.approved <- a
+	return err
 }
 
 func (r *reporter) Expired(_ context.Context, a approval.Ask) error {
@@ -481,6 +491,61 @@ func TestSuperviseReportsEachExpiredAskOnce(t *testing.T) {
 	require.Equal(t, map[string]int{first.ID: 1, second.ID: 1}, rep.count,
 		"each reported once, the failed report included")
 	require.Equal(t, approval.Expired, mustGet(t, f, second.ID).State)
+}
+
+// An approval whose invite was never recorded (its process stopped first) is started by
+// Supervise once StartGrace has passed, again on each scan until its request is recorded, and
+// never again after.
+func TestSuperviseStartsApprovalsWhoseInviteWasNeverRecorded(t *testing.T) {
+	f := newFixture(t, approval.Options{ScanInterval: 10 * time.Millisecond, StartGrace: time.Minute})
+	ctx := context.Background()
+	lost, _ := f.create(ask("ann@example.com"))
+	started, _ := f.create(ask("ben@example.com"))
+	for _, a := range []*approval.Ask{lost, started} {
+		_, err := f.service.Approve(ctx, a.ID, "U0LEAD")
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.service.SetRequest(ctx, started.ID, "r-ben"))
+	require.Error(t, f.service.SetRequest(ctx, lost.ID, ""), "a request needs an id")
+
+	attempts := 0
+	rep := &reporter{count: map[string]int{}, approved: make(chan approval.Ask, 10), start: func(a approval.Ask) error {
+		if attempts++; attempts == 1 {
+			return errors.New("database is locked") // not recorded: the next scan tries again
+		}
+		return f.service.SetRequest(ctx, a.ID, "r"+a.ID)
+	}}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.service.Supervise(sctx, rep)
+	}()
+	next := func() approval.Ask {
+		select {
+		case a := <-rep.approved:
+			return a
+		case <-time.After(10 * time.Second):
+			t.Fatal("no approval was started")
+			return approval.Ask{}
+		}
+	}
+
+	f.clock.Set(t0.Add(59 * time.Second))
+	select {
+	case a := <-rep.approved:
+		t.Fatalf("ask %s started within the grace its approver has to record it", a.ID)
+	case <-time.After(50 * time.Millisecond): // five scans
+	}
+	f.clock.Set(t0.Add(time.Minute))
+	require.Equal(t, lost.ID, next().ID, "the first attempt fails")
+	got := next()
+	require.Equal(t, lost.ID, got.ID, "and the next scan starts it again")
+	require.Equal(t, "U0LEAD", got.DecidedBy)
+	cancel()
+	<-done
+	require.Empty(t, rep.approved, "not started once its request was recorded")
+	require.Equal(t, "r"+lost.ID, mustGet(t, f, lost.ID).RequestID)
 }
 
 func TestPendingListsTheAsksToDecideOldestFirst(t *testing.T) {

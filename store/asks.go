@@ -234,6 +234,13 @@ func (s *Store) DueAsks(ctx context.Context, now time.Time) ([]approval.Ask, err
 	return s.asks(ctx, "due asks", ` WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id`, toMillis(now))
 }
 
+// UnstartedAsks returns up to limit approved asks decided at or before decidedBefore whose
+// request is not recorded, oldest decision first.
+func (s *Store) UnstartedAsks(ctx context.Context, decidedBefore time.Time, limit int) ([]approval.Ask, error) {
+	return s.asks(ctx, "unstarted asks", ` WHERE state = 'approved' AND request_id = '' AND decided_at <= ?
+		ORDER BY decided_at, id LIMIT ?`, toMillis(decidedBefore), limit)
+}
+
 // PendingAsks returns up to limit pending asks not yet due at now, oldest first, in any of
 // channelIDs (none when it is empty), or in every channel when channelIDs is nil.
 func (s *Store) PendingAsks(ctx context.Context, channelIDs []string, now time.Time, limit int) ([]approval.Ask, error) {

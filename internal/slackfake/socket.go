@@ -267,6 +267,17 @@ func (s *Server) WaitConnections(ctx context.Context, n int) error {
 	return err
 }
 
+// WaitDisconnected blocks until no live socket is open, e.g. once a stopped bot's close has
+// reached the server, so that a restarted bot's connection is told apart from it.
+func (s *Server) WaitDisconnected(ctx context.Context) error {
+	_, err := waitFor(ctx, s, "no Socket Mode connection", func() (struct{}, bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return struct{}{}, len(s.activeSocketsLocked()) == 0
+	})
+	return err
+}
+
 // Connections counts the sockets ever opened, so a test can see that the bot
 // reconnected. Connections are numbered in that order, from 1 (see
 // Deliveries and Ack.Connection).

@@ -67,7 +67,7 @@ type Decision struct {
 	By     string
 	At     time.Time
 	Reason string // why it was denied
-	Detail string // the audit rows' detail, for Denied and Expired (an approval writes none)
+	Detail string // the audit rows' detail
 }
 
 // Store keeps asks and the addresses pending in them; package store implements it for SQLite

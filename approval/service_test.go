@@ -213,8 +213,8 @@ func TestApproveRecordsTheLeadAndReleasesTheAddresses(t *testing.T) {
 	got, err := f.service.Get(ctx, saved.ID)
 	require.NoError(t, err)
 	require.Equal(t, &want, got)
-	require.Equal(t, []string{`ann@example.com asked by U0ALICE: ""`}, f.audit(saved.ID),
-		"the invite it starts audits the approval")
+	require.Equal(t, []string{`ann@example.com asked by U0ALICE: ""`, `ann@example.com approved by U0LEAD: ""`},
+		f.audit(saved.ID), "who decided, and when, is audited")
 	again, _ := f.create(ask("ann@example.com"))
 	require.NotNil(t, again, "released")
 }
@@ -265,7 +265,8 @@ func TestASecondDecisionFailsWithTheAskAsDecided(t *testing.T) {
 	got, err := f.service.Get(ctx, saved.ID)
 	require.NoError(t, err)
 	require.Equal(t, approved, got)
-	require.Len(t, f.audit(saved.ID), 1, "only the asked row")
+	require.Equal(t, []string{`ann@example.com asked by U0ALICE: ""`, `ann@example.com approved by U0LEAD1: ""`},
+		f.audit(saved.ID), "the first decision's row only")
 }
 
 // Leads on two replicas click Approve and Deny at once: one wins, the other is told so.

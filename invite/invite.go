@@ -50,12 +50,13 @@ const (
 	Failed         Outcome = "failed"          // Applivery (or the network) said no
 	Removed        Outcome = "removed"         // a tester was revoked
 	Asked          Outcome = "asked"           // someone who may not invite asked the QA leads to (package approval)
+	Approved       Outcome = "approved"        // a QA lead allowed such an ask: the invite it starts follows
 	Denied         Outcome = "denied"          // a QA lead turned such an ask down
 	AskExpired     Outcome = "ask_expired"     // no QA lead decided on the ask in time
 )
 
 // Outcomes lists every final outcome, for metrics that show each from the start.
-var Outcomes = []Outcome{Invited, AlreadyInvited, Refused, Failed, Removed, Asked, Denied, AskExpired}
+var Outcomes = []Outcome{Invited, AlreadyInvited, Refused, Failed, Removed, Asked, Approved, Denied, AskExpired}
 
 // Request is one person's ask to invite a list of emails into one published app.
 type Request struct {

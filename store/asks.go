@@ -205,6 +205,8 @@ func (s *Store) auditDecision(ctx context.Context, tx *sql.Tx, a approval.Ask, d
 	var outcome invite.Outcome
 	user := d.By
 	switch d.State {
+	case approval.Approved:
+		outcome = invite.Approved
 	case approval.Denied:
 		outcome = invite.Denied
 	case approval.Expired:

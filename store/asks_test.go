@@ -154,9 +154,9 @@ func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
 	cases := map[approval.State]struct {
 		decision approval.Decision
 		user     string         // whose the decision's audit rows are
-		outcome  invite.Outcome // theirs; none for an approval, as the invite it starts audits itself
+		outcome  invite.Outcome // theirs
 	}{
-		approval.Approved: {approval.Decision{State: approval.Approved, By: "U0LEAD", At: t0.Add(time.Hour)}, "", ""},
+		approval.Approved: {approval.Decision{State: approval.Approved, By: "U0LEAD", At: t0.Add(time.Hour)}, "U0LEAD", invite.Approved},
 		approval.Denied: {approval.Decision{State: approval.Denied, By: "U0LEAD", At: t0.Add(time.Hour),
 			Reason: "not this sprint", Detail: "denied: not this sprint"}, "U0LEAD", invite.Denied},
 		approval.Expired: {approval.Decision{State: approval.Expired, At: t0.Add(week),
@@ -184,10 +184,8 @@ func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
 					askRow(id, t0, "U0ALICE", emails[0], invite.Asked, ""),
 					askRow(id, t0, "U0ALICE", emails[1], invite.Asked, ""),
 				}
-				if tc.outcome != "" {
-					for _, email := range emails {
-						rows = append(rows, askRow(id, tc.decision.At, tc.user, email, tc.outcome, tc.decision.Detail))
-					}
+				for _, email := range emails {
+					rows = append(rows, askRow(id, tc.decision.At, tc.user, email, tc.outcome, tc.decision.Detail))
 				}
 				require.Equal(t, rows, askRows(t, s, id))
 				saved, pending := createAsk(t, s, probe)
@@ -388,11 +386,8 @@ func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 			require.Equal(t, final, answers[0].ask, "both learn how it was decided")
 			require.Equal(t, final, answers[1].ask)
 			rows := askRows(t, stores[0], id)
-			if final.State == approval.Denied {
-				require.Len(t, rows, 2, "asked, denied")
-			} else {
-				require.Len(t, rows, 1, "asked")
-			}
+			require.Len(t, rows, 2, "asked, then the one decision")
+			require.Equal(t, final.DecidedBy, rows[1].UserID)
 		}
 	})
 }

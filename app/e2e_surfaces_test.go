@@ -104,12 +104,13 @@ func TestAppHomeForEveryoneElseHasNoInviteButtons(t *testing.T) {
 	assert.Contains(t, readable(home.JSON), "<!subteam^S0QALEADS1>")
 }
 
-func TestNonLeadIsRefusedPolitelyAndNothingIsSent(t *testing.T) {
+func TestNonLeadIsToldWhoCanHelpWhereThereIsNothingToAsk(t *testing.T) {
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.AddUsergroup("S0QALEADS1", "U0SOMEONE2")
-	h.command(stranger, iosChan, "alice@example.com")
-	body := h.waitResponse("only QA leads")
-	assert.Contains(t, body, "<@U0LEAD0001>")
+	h.slack.Interaction(globalShortcut(stranger)) // no channel to ask in
+	view := readable(h.openedView(stranger).JSON)
+	assert.Contains(t, view, "only QA leads")
+	assert.Contains(t, view, "<@U0LEAD0001>")
 	assert.Empty(t, h.applivery.Requests())
 }
 

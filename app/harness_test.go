@@ -128,6 +128,14 @@ func (h *harness) start() *harness {
 	return h
 }
 
+// restart starts the bot again after shutdown, on the same database, once Slack has seen the
+// stopped process go.
+func (h *harness) restart() {
+	h.t.Helper()
+	require.NoError(h.t, h.slack.WaitDisconnected(h.ctx()))
+	h.start()
+}
+
 // replica is another process of the bot on the same database, Slack app and Applivery, as a
 // second replica of a Deployment would be.
 type replica struct {

@@ -18,8 +18,10 @@ import (
 
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/bot"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
@@ -60,9 +62,11 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, Logger: logger})
+	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
 	b := bot.New(bot.Deps{
 		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
-		Invites: invites, Catalog: apiClient,
+		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})

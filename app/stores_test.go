@@ -96,9 +96,9 @@ func TestStoresYAMLIsAMappingOnceTheChannelsAreFilledIn(t *testing.T) {
 	mapping, err := config.ParseMapping([]byte(filled))
 	require.NoError(t, err, filled)
 	assert.Equal(t, []config.Channel{
-		{ID: "C000000001", Store: betaStore, Apps: []config.App{{ID: iosPub, Name: "Acme iOS beta"}}, Downloads: 1},
-		{ID: "C000000002", Store: betaStore, Apps: []config.App{{ID: androidPub, Name: "Acme Android beta"}}, Downloads: 1},
-		{ID: "C000000003", Store: digitStore, Apps: []config.App{{ID: internalPub, Name: `Nightly: "QA" #1` + "\tbuild"}}, Downloads: 1},
+		{ID: "C000000001", Store: betaStore, Apps: []config.App{{ID: iosPub, Name: "Acme iOS beta"}}, Downloads: 1, NotifyTesters: true},
+		{ID: "C000000002", Store: betaStore, Apps: []config.App{{ID: androidPub, Name: "Acme Android beta"}}, Downloads: 1, NotifyTesters: true},
+		{ID: "C000000003", Store: digitStore, Apps: []config.App{{ID: internalPub, Name: `Nightly: "QA" #1` + "\tbuild"}}, Downloads: 1, NotifyTesters: true},
 	}, mapping.Channels)
 }
 

@@ -20,7 +20,9 @@ import (
 
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/internal/cache"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
@@ -52,8 +54,15 @@ type Envelopes interface {
 	FirstToHandle(ctx context.Context, id string) (bool, error)
 }
 
+// Ends says when testers' access ends; *store.Store has it.
+type Ends interface {
+	AccessEnds(ctx context.Context, storeID string, otpUserIDs []string) (map[string]time.Time, error)
+	UpcomingEnds(ctx context.Context, channelIDs []string, limit int) ([]expiry.End, error)
+}
+
 // Metrics is told what happens, for operators; *ops.Metrics has it.
 type Metrics interface {
+	Outcome(o invite.Outcome)
 	AckLatency(envelopeType string, d time.Duration)
 	SlackError(method, code string)
 	Reconnect()
@@ -67,7 +76,10 @@ type Deps struct {
 	Mappings        Mappings
 	MappingFile     string // named in messages about unmapped channels
 	Invites         *invite.Service
-	Catalog         Catalog // Applivery's stores and apps, for /invite-tester setup
+	Asks            *approval.Service // requests for testers put to the QA leads; nil: none
+	Expiry          *expiry.Service   // ends access on time; nil: nothing ends
+	Ends            Ends              // when testers' access ends, for list and the App Home
+	Catalog         Catalog           // Applivery's stores and apps, for /invite-tester setup
 	Access          *access.Policy
 	History         History   // may be nil: no history shown
 	Envelopes       Envelopes // may be nil: duplicates are caught in this process only
@@ -130,7 +142,7 @@ func New(d Deps) *Bot {
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
 	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
-		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes())
+		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
 	return b
 }
 
@@ -142,6 +154,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() { errc <- b.d.Socket.RunContext(ctx) }()
 	if b.d.Invites != nil {
 		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
+	}
+	if b.d.Expiry != nil {
+		go b.d.Expiry.Supervise(b.scanCtx, b.workCtx, endsThread{b})
+	}
+	if b.d.Asks != nil {
+		go b.d.Asks.Supervise(b.scanCtx, b)
 	}
 	for {
 		select {
@@ -186,7 +204,7 @@ func (b *Bot) waitIdle(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
-	return b.d.Invites == nil || b.d.Invites.Wait(ctx)
+	return (b.d.Invites == nil || b.d.Invites.Wait(ctx)) && (b.d.Expiry == nil || b.d.Expiry.Wait(ctx))
 }
 
 func (b *Bot) onSocketEvent(evt socketmode.Event) {
@@ -262,6 +280,7 @@ func (t *workTracker) idle() <-chan struct{} {
 
 type noMetrics struct{}
 
+func (noMetrics) Outcome(invite.Outcome)           {}
 func (noMetrics) AckLatency(string, time.Duration) {}
 func (noMetrics) SlackError(string, string)        {}
 func (noMetrics) Reconnect()                       {}

@@ -3,7 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -27,10 +30,12 @@ const (
 
 // command is the parsed text of one /invite-tester.
 type command struct {
-	kind    commandKind
-	emails  []string          // cmdInvite, cmdRemove
-	refused []address.Refusal // what is not an address, and why
-	filter  string            // cmdList
+	kind      commandKind
+	emails    []string          // cmdInvite, cmdRemove
+	refused   []address.Refusal // what is not an address, and why
+	filter    string            // cmdList
+	accessFor time.Duration     // cmdInvite: "… for 14d"; 0 when access does not end
+	badAccess string            // cmdInvite: why "for …" could not be used, for people
 }
 
 // parseCommand understands every form of /invite-tester. It is pure so it can be fuzzed.
@@ -54,20 +59,63 @@ func parseCommand(text string) command {
 		emails, refused := address.Parse(rest)
 		return command{kind: cmdRemove, emails: emails, refused: refused}
 	}
+	text, accessFor, badAccess := splitAccess(text)
 	emails, refused := address.Parse(text)
-	return command{kind: cmdInvite, emails: emails, refused: refused}
+	return command{kind: cmdInvite, emails: emails, refused: refused, accessFor: accessFor, badAccess: badAccess}
+}
+
+// accessSuffix is "for 14d" at the end of an invite: how long the testers keep access.
+var accessSuffix = regexp.MustCompile(`(?i)(?:^|\s)for\s+(\S+)\s*$`)
+
+// splitAccess takes "for <n><m|h|d>" off the end of an invite's text. badAccess says, for
+// people, what is wrong with one that cannot be used.
+func splitAccess(text string) (rest string, accessFor time.Duration, badAccess string) {
+	m := accessSuffix.FindStringSubmatchIndex(text)
+	if m == nil {
+		return text, 0, ""
+	}
+	rest, spec := text[:m[0]], text[m[2]:m[3]]
+	d, err := parseAccess(spec)
+	switch {
+	case err != nil:
+		return rest, 0, "Say how long access lasts with a number and m, h or d, like `for 14d` or `for 12h`; " + code(spec) + " is not one."
+	case d == 0 || invite.CheckAccess(d) != nil:
+		return rest, 0, "Access can last from 1 minute to 365 days, not " + code(spec) + "."
+	}
+	return rest, d, ""
+}
+
+// parseAccess reads "90m", "12h" or "14d".
+func parseAccess(spec string) (time.Duration, error) {
+	if len(spec) < 2 {
+		return 0, strconv.ErrSyntax
+	}
+	n, err := strconv.Atoi(spec[:len(spec)-1])
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, strconv.ErrSyntax
+	}
+	switch strings.ToLower(spec[len(spec)-1:]) {
+	case "m":
+		return time.Duration(n) * time.Minute, nil
+	case "h":
+		return time.Duration(n) * time.Hour, nil
+	case "d":
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return 0, strconv.ErrSyntax
 }
 
 // helpText lists every form of the command; the App Home shows it too.
 const helpText = "*How to invite testers*\n" +
 	"• `/invite-tester alice@example.com bob@example.com` invites them into this channel's app " +
-	"(separate addresses with spaces, commas or new lines).\n" +
+	"(separate addresses with spaces, commas or new lines); add `for 14d` (or `12h`, `30m`) to end their access then.\n" +
 	"• `/invite-tester` opens a form where you can paste many addresses and choose the app and allowed downloads.\n" +
 	"• `/invite-tester list [part of an email]` shows this channel's testers.\n" +
 	"• `/invite-tester remove alice@example.com` revokes a tester.\n" +
 	"• `/invite-tester history` shows this channel's last 20 invitations.\n" +
 	"• `/invite-tester setup` links this channel to an Applivery store and app, or changes its link (QA leads).\n" +
 	"• `/invite-tester help` shows this message.\n" +
+	"Where only QA leads invite, an invite from anyone else becomes a request they approve or deny.\n" +
 	"You can also use the *Invite testers* shortcut (⚡ menu) from anywhere, or *Invite testers from message* " +
 	"on a message that lists addresses. Results are posted in a thread in the channel."
 
@@ -129,7 +177,8 @@ func (b *Bot) commandIn(cmd slack.SlashCommand, parsed command, ch config.Channe
 		note = fmt.Sprintf(" (the first of this channel's %d apps; use `%s` alone to choose another)", len(ch.Apps), b.d.Command)
 	}
 	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
-	return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.startInvite(ctx, w, req) })}
+	req.AccessFor = parsed.accessFor
+	return reply{after: func(ctx context.Context) { b.inviteOrAsk(ctx, w, ch, req, "") }}
 }
 
 // commandInNewChannel handles, after the ack, a command in a channel this process did not know
@@ -168,6 +217,9 @@ func (b *Bot) managing(w who, channelID string, work func(ctx context.Context)) 
 // The person's own text is echoed back (escaped) so nothing they typed is lost.
 func (b *Bot) inviteInputProblem(parsed command, ch config.Channel, text string) string {
 	echo := "\nWhat you typed:\n```" + esc(truncate(text, 2500)) + "```"
+	if parsed.badAccess != "" {
+		return parsed.badAccess + " Nobody was invited." + echo
+	}
 	if len(parsed.refused) > 0 {
 		return "These are not email addresses: " + refusalList(parsed.refused, 10) + ". Nobody was invited; fix them and try again." + echo
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -24,6 +25,12 @@ func TestParseCommand(t *testing.T) {
 		{"a@x.io, b@x.io", command{kind: cmdInvite, emails: []string{"a@x.io", "b@x.io"}}},
 		{"a@x.io nope", command{kind: cmdInvite, emails: []string{"a@x.io"}, refused: []address.Refusal{{Input: "nope", Reason: "has no @"}}}},
 		{"LIST", command{kind: cmdList}},
+		{"a@x.io for 14d", command{kind: cmdInvite, emails: []string{"a@x.io"}, accessFor: 14 * 24 * time.Hour}},
+		{"a@x.io b@x.io FOR 90m", command{kind: cmdInvite, emails: []string{"a@x.io", "b@x.io"}, accessFor: 90 * time.Minute}},
+		{"a@x.io for 366d", command{kind: cmdInvite, emails: []string{"a@x.io"}, badAccess: "Access can last from 1 minute to 365 days, not `366d`."}},
+		{"a@x.io for 0m", command{kind: cmdInvite, emails: []string{"a@x.io"}, badAccess: "Access can last from 1 minute to 365 days, not `0m`."}},
+		{"a@x.io for ever", command{kind: cmdInvite, emails: []string{"a@x.io"},
+			badAccess: "Say how long access lasts with a number and m, h or d, like `for 14d` or `for 12h`; `ever` is not one."}},
 	} {
 		assert.Equal(t, tc.want, parseCommand(tc.text), tc.text)
 	}

@@ -8,7 +8,9 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -26,8 +28,11 @@ type homeData struct {
 	Channels []config.Channel  // the mappings the viewer may manage; none: no buttons
 	LinkedBy map[string]string // channel id → who linked it from Slack; absent: the mapping file
 	Leads    *config.QALeads
-	Recent   []store.Entry // invitations in those channels
-	Problem  string        // mrkdwn: why Slack could not say what the viewer may manage
+	Recent   []store.Entry  // invitations in those channels
+	Problem  string         // mrkdwn: why Slack could not say what the viewer may manage
+	Pending  []approval.Ask // requests waiting for a decision, for QA leads (with the buttons)
+	Mine     []approval.Ask // the viewer's own requests, for someone who asks
+	Ending   []expiry.End   // testers whose access ends soon, in those channels
 }
 
 // homeView builds the App Home tab. It is pure, and golden-file tested.
@@ -44,10 +49,13 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 			slack.NewButtonBlockElement(actionHomeInvite, "invite", plain("Invite testers")).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionHomeFind, "find", plain("Find or remove a tester")),
 		))
+		blocks = append(blocks, pendingBlocks(d.Pending, d.Leads)...)
 		blocks = append(blocks, mappingBlocks(d.Channels, d.LinkedBy)...)
+		blocks = append(blocks, endingBlocks(d.Ending)...)
 		blocks = append(blocks, recentBlocks(d.Recent)...)
 	case d.Leads != nil:
-		blocks = append(blocks, section("Only QA leads can invite testers. "+leadsText(d.Leads)+" can invite someone for you.", nil))
+		blocks = append(blocks, section("Only QA leads invite testers: ask them with `/invite-tester alice@example.com` in a linked channel, and "+leadsText(d.Leads)+" will approve or deny it.", nil))
+		blocks = append(blocks, mineBlocks(d.Mine)...)
 	default:
 		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests never manage testers.)", nil))
 	}
@@ -72,6 +80,47 @@ func mappingBlocks(channels []config.Channel, linkedBy map[string]string) []slac
 		blocks = append(blocks, section(text, nil))
 	}
 	return blocks
+}
+
+// homePendingShown keeps the App Home within Slack's 100-block limit: each request takes four.
+const homePendingShown = 8
+
+func pendingBlocks(asks []approval.Ask, leads *config.QALeads) []slack.Block {
+	if len(asks) == 0 {
+		return nil
+	}
+	blocks := []slack.Block{slack.NewDividerBlock(), section(fmt.Sprintf("*Requests waiting for you* (%d)", len(asks)), nil)}
+	for i, a := range asks {
+		if i == homePendingShown {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more, in their channels.", len(asks)-i))))
+			break
+		}
+		blocks = append(blocks, askBlocks(a, leads)...)
+	}
+	return blocks
+}
+
+func mineBlocks(asks []approval.Ask) []slack.Block {
+	if len(asks) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, a := range asks {
+		lines = append(lines, fmt.Sprintf("• %s %s into *%s* in <#%s>: %s", slackDate(a.CreatedAt),
+			plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID, stateWords(a)))
+	}
+	return []slack.Block{slack.NewDividerBlock(), section("*Your requests*\n"+strings.Join(lines, "\n"), nil)}
+}
+
+func endingBlocks(ends []expiry.End) []slack.Block {
+	if len(ends) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, e := range ends {
+		lines = append(lines, fmt.Sprintf("• *%s* in *%s* (<#%s>) %s", esc(e.Email), esc(e.AppName), e.ChannelID, slackDate(e.EndsAt)))
+	}
+	return []slack.Block{slack.NewDividerBlock(), section("*Access ending soon*\n"+strings.Join(lines, "\n"), nil)}
 }
 
 // homeRecentShown is how many invitations the App Home lists.
@@ -111,6 +160,14 @@ func channelRef(id string) string {
 
 func outcomeWord(o invite.Outcome) string {
 	switch o {
+	case invite.Asked:
+		return ":raised_hand: asked for"
+	case invite.Approved:
+		return ":ok_hand: approved the request for"
+	case invite.Denied:
+		return ":no_entry: denied the request for"
+	case invite.AskExpired:
+		return ":hourglass: request expired for"
 	case invite.Invited:
 		return ":white_check_mark: invited"
 	case invite.AlreadyInvited:
@@ -154,7 +211,9 @@ func (b *Bot) publishHome(ctx context.Context, userID string) {
 	}
 	if len(channels) > 0 {
 		data.Recent = b.recentIn(ctx, channels)
+		data.Ending = b.endingIn(ctx, channels)
 	}
+	b.fillAsks(ctx, userID, len(channels) > 0, &data)
 	if err := b.slack.publishHome(ctx, userID, homeView(data)); err != nil {
 		b.log.Warn("could not publish the App Home", "user", userID, "error", slackErrorCode(err))
 	}
@@ -174,6 +233,41 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.E
 		b.log.Warn("could not read the audit log", "error", err.Error())
 	}
 	return entries
+}
+
+// endingIn lists the testers whose access ends soonest in the given channels.
+func (b *Bot) endingIn(ctx context.Context, channels []config.Channel) []expiry.End {
+	if b.d.Ends == nil {
+		return nil
+	}
+	ids := make([]string, len(channels))
+	for i, ch := range channels {
+		ids[i] = ch.ID
+	}
+	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingShown)
+	if err != nil {
+		b.log.Warn("could not read when access ends", "error", err.Error())
+	}
+	return ends
+}
+
+// homeEndingShown is how many ends the App Home lists.
+const homeEndingShown = 10
+
+// fillAsks shows QA leads the requests waiting for them, and anyone else their own.
+func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *homeData) {
+	if b.d.Asks == nil || b.d.Access.Leads() == nil {
+		return
+	}
+	var err error
+	if lead, _ := b.d.Access.IsLead(ctx, userID); lead && manages {
+		d.Pending, err = b.d.Asks.Pending(ctx, nil, homePendingShown+1)
+	} else {
+		d.Mine, err = b.d.Asks.Mine(ctx, userID, 10)
+	}
+	if err != nil {
+		b.log.Warn("could not read the requests for testers", "error", err.Error())
+	}
 }
 
 // onHomeInvite opens the invite modal from the App Home button.

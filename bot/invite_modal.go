@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -20,6 +21,8 @@ const (
 	callbackInviteModal = "invite_modal"
 	blockEmails         = "emails"
 	blockDownloads      = "downloads"
+	blockAccessEnds     = "access_ends"
+	blockReason         = "reason"
 	blockTarget         = "target" // shared with the find modal and type-ahead
 )
 
@@ -34,6 +37,7 @@ type inviteModal struct {
 	Meta        modalMeta
 	MaxEmails   int
 	FixedTarget bool // the channel is given (command, message shortcut), only the app may vary
+	Ask         bool // the person may not invite: the form asks the QA leads instead
 }
 
 // modalMeta travels in the modal's private_metadata, from opening to submission.
@@ -82,20 +86,44 @@ func inviteModalView(m inviteModal) slack.ModalViewRequest {
 	emails.FocusOnLoad = len(m.Emails) == 0
 	blocks = append(blocks, slack.NewInputBlock(blockEmails, plain("Email addresses"),
 		plain(fmt.Sprintf("One per line, or separated by spaces or commas. Up to %d at once.", m.MaxEmails)), emails))
-	blocks = append(blocks, downloadsInput(m.Targets))
+	if m.Ask {
+		reason := slack.NewPlainTextInputBlockElement(plain("Who they are, and why they should test"), blockReason)
+		reason.Multiline, reason.MaxLength = true, maxReason
+		in := slack.NewInputBlock(blockReason, plain("Why (for the QA leads)"), nil, reason)
+		in.Optional = true
+		blocks = append(blocks, in)
+	} else {
+		blocks = append(blocks, downloadsInput(m.Targets))
+	}
+	blocks = append(blocks, accessEndsInput())
 	meta := m.Meta
 	if len(m.Targets) == 1 {
 		meta.Target = m.Targets[0].key()
 	}
+	heading, submit := "Invite testers", "Invite"
+	if m.Ask {
+		heading, submit = "Ask for testers", "Ask"
+	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callbackInviteModal,
-		Title:           title("Invite testers"),
-		Submit:          title("Invite"),
+		Title:           title(heading),
+		Submit:          title(submit),
 		Close:           title("Cancel"),
 		PrivateMetadata: meta.encode(),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
+}
+
+// maxReason bounds the reason an asker gives, which is shown in the channel.
+const maxReason = 500
+
+// accessEndsInput lets access end at a chosen moment; empty, it does not end.
+func accessEndsInput() *slack.InputBlock {
+	in := slack.NewInputBlock(blockAccessEnds, plain("Access ends"), plain("Optional: the testers are removed then (at most 365 days from now)."),
+		slack.NewDateTimePickerBlockElement(blockAccessEnds))
+	in.Optional = true
+	return in
 }
 
 // prefillProblem says why addresses found in a message cannot all go into the form, "" when
@@ -151,16 +179,19 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 		switch {
 		case err != nil:
 			return noticeModalView("Invite testers", b.accessUnknown(w.userID, err))
-		case !ok:
+		case !ok && b.d.Access.Leads() == nil:
 			return noticeModalView("Invite testers", b.refusalText(ch.ID))
 		}
 		m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
-			MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true}
+			MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true, Ask: !ok}
+		if m.Ask {
+			m.Note = "Only QA leads invite testers: this asks them. " + leadsText(b.d.Access.Leads()) + " will approve or deny it in <#" + ch.ID + ">."
+		}
 		if meta.Origin == originMessageShortcut {
 			if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
 				return noticeModalView("Invite testers", problem)
 			}
-			m.Note = foundNote(len(emails))
+			m.Note = strings.TrimSpace(m.Note + " " + foundNote(len(emails)))
 		}
 		return inviteModalView(m)
 	})
@@ -187,6 +218,8 @@ type submission struct {
 	target    target
 	emails    []string
 	downloads int
+	accessFor time.Duration // 0: access does not end
+	reason    string        // why, for the QA leads, when the form asks
 }
 
 // onInviteSubmit validates the modal; problems go back in the ack, shown under the right input,
@@ -207,7 +240,8 @@ func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
 	}
 	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Origin,
 		invite.Reply{Channel: sub.target.Channel.ID, Thread: meta.ThreadTS})
-	return reply{after: b.managing(w, sub.target.Channel.ID, func(ctx context.Context) { b.startInvite(ctx, w, req) })}
+	req.AccessFor = sub.accessFor
+	return reply{after: func(ctx context.Context) { b.inviteOrAsk(ctx, w, sub.target.Channel, req, sub.reason) }}
 }
 
 // refusalsText lists what is not an address, each with why, for a plain-text field.
@@ -255,6 +289,16 @@ func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submissio
 	}
 	sub.emails = emails
 	sub.downloads = t.Channel.Downloads
+	sub.reason = strings.TrimSpace(stateValue(state, blockReason).Value)
+	if at := stateValue(state, blockAccessEnds).SelectedDateTime; at != 0 {
+		sub.accessFor = time.Until(time.Unix(at, 0))
+		switch {
+		case sub.accessFor < invite.MinAccess:
+			problems[blockAccessEnds] = "That is in the past, or less than a minute away: choose a later time."
+		case sub.accessFor > invite.MaxAccess:
+			problems[blockAccessEnds] = "Access can last at most 365 days: choose an earlier date."
+		}
+	}
 	if raw := strings.TrimSpace(stateValue(state, blockDownloads).Value); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n == 0 || n < -1 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -30,10 +31,27 @@ func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter 
 		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
 		return
 	}
-	b.tell(ctx, w, listText(listing, filter))
+	b.tell(ctx, w, listText(listing, filter, b.accessEnds(ctx, ch.Store, listing.Testers)))
 }
 
-func listText(l *invite.Listing, filter string) string {
+// accessEnds says when the listed testers' access ends, for those whose does.
+func (b *Bot) accessEnds(ctx context.Context, storeID string, testers []invite.Tester) map[string]time.Time {
+	if b.d.Ends == nil || len(testers) == 0 {
+		return nil
+	}
+	ids := make([]string, len(testers))
+	for i, t := range testers {
+		ids[i] = t.User.ID
+	}
+	ends, err := b.d.Ends.AccessEnds(ctx, storeID, ids)
+	if err != nil {
+		b.log.Warn("could not read when access ends", "error", err.Error())
+	}
+	return ends
+}
+
+// listText answers `list`: each tester with their details and, when it ends, their access's end.
+func listText(l *invite.Listing, filter string, ends map[string]time.Time) string {
 	if len(l.Testers) == 0 {
 		if filter != "" {
 			return fmt.Sprintf("No tester of this channel's apps has an email containing %s.", code(filter))
@@ -48,10 +66,14 @@ func listText(l *invite.Listing, filter string) string {
 	b.WriteString("\n")
 	for _, t := range l.Testers {
 		u := t.User
-		fmt.Fprintf(&b, "• *%s* · %s\n", esc(u.Email), userDetails(t.App.Name, &u, false))
+		fmt.Fprintf(&b, "• *%s* · %s", esc(u.Email), userDetails(t.App.Name, &u, false))
+		if end, ok := ends[u.ID]; ok {
+			b.WriteString(" · access ends " + slackDate(end))
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "Showing %d of %d.", len(l.Testers), l.Total)
-	return truncate(b.String(), 39000)
+	return cutMrkdwn(b.String(), 39000)
 }
 
 // channelHistory answers `/invite-tester history` with the channel's last 20 attempts.

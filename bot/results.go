@@ -38,7 +38,8 @@ func (b *Bot) startInvite(ctx context.Context, w who, req invite.Request) {
 // resumed after a restart has no asker: the person is then reached by user and channel.
 type resultsThread struct {
 	b     *Bot
-	asker who // the person who asked, with their response_url, while it is still valid
+	asker who                       // the person who asked, with their response_url, while it is still valid
+	begun func(ctx context.Context) // called once the parent message is posted, when set
 }
 
 func (t *resultsThread) who(r invite.Report) who {
@@ -65,6 +66,9 @@ func (t *resultsThread) Begin(ctx context.Context, r invite.Report, reply invite
 		t.b.cannotPost(ctx, t.who(r), reply.Channel, err)
 		return "", err
 	}
+	if t.begun != nil {
+		t.begun(ctx)
+	}
 	return ts, nil
 }
 
@@ -82,6 +86,7 @@ func (t *resultsThread) Deliver(ctx context.Context, r invite.Report, parent str
 		if err := t.post(ctx, r, parent, groupMessage(r.Request, group)); err != nil {
 			return shown, err
 		}
+		t.tellTesters(ctx, r, group)
 		shown += len(group)
 	}
 	return shown, nil

@@ -24,6 +24,7 @@ type SlackAPI interface {
 	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
+	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
 }
 
 // RateLimitRetries makes a *slack.Client wait out Slack's 429s (Retry-After) and try again,

@@ -1,0 +1,40 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// Access that ends: when the time comes the expiry package removes the tester, and this file
+// says so in the original invite's thread.
+
+// endsThread tells people in the original invite's thread that a tester's access ended; it is
+// the expiry package's Reporter.
+type endsThread struct{ b *Bot }
+
+// Ended says in the thread that access ended.
+func (t endsThread) Ended(ctx context.Context, e expiry.End) error {
+	text := fmt.Sprintf(":hourglass: Access for *%s* to *%s* ended as planned %s: I removed them from Applivery (OTP user %s).",
+		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), code(e.OTPUserID))
+	if e.State == expiry.Gone {
+		text = fmt.Sprintf(":hourglass: Access for *%s* to *%s* ended as planned %s; they had already been removed from Applivery.",
+			esc(e.Email), esc(e.AppName), slackDate(e.EndsAt))
+	}
+	return t.post(ctx, e, text)
+}
+
+// Failed says in the thread that access could not be ended, so that someone removes the tester.
+func (t endsThread) Failed(ctx context.Context, e expiry.End, p invite.Problem) error {
+	return t.post(ctx, e, fmt.Sprintf(":warning: Access for *%s* to *%s* was to end %s, but Applivery kept failing. %s Remove them with `%s remove %s` in <#%s>.",
+		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), problemText(p), t.b.d.Command, esc(e.Email), e.ChannelID))
+}
+
+func (t endsThread) post(ctx context.Context, e expiry.End, text string) error {
+	_, err := t.b.slack.post(ctx, e.ReplyChannel, slack.MsgOptionTS(e.ReplyThread), slack.MsgOptionText(text, false))
+	return err
+}

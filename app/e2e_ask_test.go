@@ -88,6 +88,30 @@ func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
 	assert.Contains(t, history, "invited *alice@example.com*")
 }
 
+// The message shortcut and the form ask too, with the reason shown to the leads.
+func TestTheFormAsksTheLeadsWithAReason(t *testing.T) {
+	h := askHarness(t)
+	h.slack.Interaction(messageShortcut(stranger, iosChan, "1600000000.000200", "", "please add carol@example.com"))
+	view := h.openedView(stranger)
+	form := readable(view.JSON)
+	assert.Contains(t, form, "Ask for testers")
+	assert.Contains(t, form, `"initial_value":"carol@example.com"`)
+	assert.NotContains(t, form, "downloads", "the mapping's downloads apply to a request")
+
+	h.slack.SubmitView(view.ID, stranger, map[string]map[string]slack.BlockAction{
+		"emails": {"emails": {Value: "carol@example.com"}},
+		"reason": {"reason": {Value: "she runs the <beta> cohort"}},
+	})
+	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+		return m.Ephemeral && m.User == stranger && strings.Contains(m.Text, "I asked them to invite 1 address")
+	})
+	require.NoError(t, err, "the asker is told privately; logs:\n%s", h.logs)
+	ask := readable(h.askMessage(iosChan).Blocks)
+	assert.Contains(t, ask, "carol@example.com")
+	assert.Contains(t, ask, "*Why:* she runs the &lt;beta&gt; cohort", "the reason, escaped")
+	assert.Empty(t, h.applivery.Requests())
+}
+
 // A process that recorded a lead's approval and stopped before saving the invite loses
 // nothing: the next process starts the invite, in the request's thread, once.
 func TestAnApprovalWhoseProcessStoppedIsInvitedByTheNextOne(t *testing.T) {

@@ -2,7 +2,8 @@ package approval
 
 import (
 	"context"
-	"time"
+
+	"github.com/testerbot/testerbot/internal/wait"
 )
 
 // Handler shows people what became of asks, and starts the invites approvals allow.
@@ -29,7 +30,7 @@ func (s *Service) Supervise(ctx context.Context, h Handler) {
 	for {
 		s.expireAndReport(ctx, h)
 		s.startUnstarted(ctx, h)
-		if sleep(ctx, s.opts.ScanInterval) != nil {
+		if wait.Sleep(ctx, s.opts.ScanInterval) != nil {
 			return
 		}
 	}
@@ -57,16 +58,5 @@ func (s *Service) startUnstarted(ctx context.Context, h Handler) {
 		if err := h.Approved(ctx, a); err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("could not start the invite of an approval", "ask_id", a.ID, "error", err.Error())
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

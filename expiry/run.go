@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/wait"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -23,7 +24,7 @@ const batch = 10
 func (s *Service) Supervise(ctx, work context.Context, rep Reporter) {
 	for {
 		s.scan(ctx, work, rep)
-		if sleep(ctx, s.opts.ScanInterval) != nil {
+		if wait.Sleep(ctx, s.opts.ScanInterval) != nil {
 			return
 		}
 	}
@@ -90,7 +91,7 @@ func (s *Service) remove(ctx context.Context, e *End) bool {
 		e.State = Failed
 	}
 	e.EndedAt = now
-	err = afterTheFact(ctx, func(ctx context.Context) error { return s.store.FinishEnd(ctx, *e, s.owner) })
+	err = wait.Record(ctx, func(ctx context.Context) error { return s.store.FinishEnd(ctx, *e, s.owner) })
 	if err != nil {
 		// The end is another process's now; or the store failed, the lease will expire, and the
 		// next DELETE finds the tester gone.
@@ -143,7 +144,7 @@ func (s *Service) tell(ctx context.Context, e End, rep Reporter) {
 		s.opts.Logger.Error("gave up telling people that a tester's access ended; the audit log has it",
 			append(attrs(e), "error", err.Error())...)
 	}
-	s.logStoreError(afterTheFact(ctx, func(ctx context.Context) error { return s.store.MarkPosted(ctx, e.Key, s.owner) }), e)
+	s.logStoreError(wait.Record(ctx, func(ctx context.Context) error { return s.store.MarkPosted(ctx, e.Key, s.owner) }), e)
 }
 
 // report calls the reporter within a third of the lease.
@@ -195,26 +196,5 @@ func attrs(e End) []any {
 		slog.String("request_id", e.RequestID), slog.String("store", e.StoreID), slog.String("app", e.AppID),
 		slog.String("otp_user_id", e.OTPUserID), slog.String("email", e.Email), slog.Time("ends_at", e.EndsAt),
 		slog.String("state", string(e.State)),
-	}
-}
-
-// afterTheFact is the context for recording something that has already happened (a tester
-// removed, people told): the record must be written even when the work is being stopped, or the
-// next process would do it again.
-func afterTheFact(ctx context.Context, write func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	return write(ctx)
-}
-
-// sleep waits for d unless ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

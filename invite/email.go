@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/wait"
 )
 
 // inviteOne takes one email from its claim to a created (or found) tester. ok is false when the
@@ -61,7 +62,7 @@ func (r *runner) claim(ctx context.Context, key ClaimKey) (waitedFor string, err
 				"other_request_id", holder.RequestID, "email_key", key.EmailKey)
 		}
 		waitedFor = holder.UserID
-		if err := sleep(ctx, r.s.opts.ClaimPoll); err != nil {
+		if err := wait.Sleep(ctx, r.s.opts.ClaimPoll); err != nil {
 			return "", err
 		}
 	}
@@ -123,7 +124,7 @@ func (r *runner) afterUnknownCreate(ctx context.Context, e EmailState, sentAt ti
 // lookAfter looks an address up once a create sent at sentAt can no longer land: Applivery
 // may still commit a create whose answer was lost until the client's timeout has passed.
 func (r *runner) lookAfter(ctx context.Context, email string, sentAt time.Time) (*applivery.OTPUser, error) {
-	if err := sleep(ctx, sentAt.Add(r.s.opts.CreateTimeout).Sub(r.s.opts.Now())); err != nil {
+	if err := wait.Sleep(ctx, sentAt.Add(r.s.opts.CreateTimeout).Sub(r.s.opts.Now())); err != nil {
 		return nil, err
 	}
 	return r.s.api.FindOTPUser(ctx, r.rec.StoreID, r.rec.AppID, email)

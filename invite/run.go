@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/wait"
 )
 
 // run continues a request until it is done or abandoned, or until ctx ends or another process
@@ -129,7 +130,7 @@ func (r *runner) execute(ctx context.Context) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		if len(r.pending()) > 0 && sleep(ctx, retryPause) != nil {
+		if len(r.pending()) > 0 && wait.Sleep(ctx, retryPause) != nil {
 			return false
 		}
 	}
@@ -147,7 +148,7 @@ func (r *runner) begin(ctx context.Context) bool {
 		}
 		return false
 	}
-	err = afterTheFact(ctx, func(ctx context.Context) error { return r.s.store.SetParent(ctx, id, owner, ref) })
+	err = wait.Record(ctx, func(ctx context.Context) error { return r.s.store.SetParent(ctx, id, owner, ref) })
 	if err != nil {
 		r.s.logStoreError(err, id)
 		return false
@@ -263,7 +264,7 @@ func (r *runner) finish(ctx context.Context) bool {
 func (r *runner) record(ctx context.Context, pos int, res Result) {
 	res.FinishedAt = r.s.opts.Now()
 	res.AccessEnds = r.rec.AccessEnd(res)
-	err := afterTheFact(ctx, func(ctx context.Context) error { return r.s.store.Finish(ctx, r.rec.ID, r.s.owner, pos, res) })
+	err := wait.Record(ctx, func(ctx context.Context) error { return r.s.store.Finish(ctx, r.rec.ID, r.s.owner, pos, res) })
 	if err != nil {
 		r.s.logStoreError(err, r.rec.ID)
 		return
@@ -282,7 +283,7 @@ func (r *runner) setDelivered(ctx context.Context, n int) {
 	r.mu.Lock()
 	r.rec.Delivered = n
 	r.mu.Unlock()
-	r.s.logStoreError(afterTheFact(ctx, func(ctx context.Context) error {
+	r.s.logStoreError(wait.Record(ctx, func(ctx context.Context) error {
 		return r.s.store.SetDelivered(ctx, r.rec.ID, r.s.owner, n)
 	}), r.rec.ID)
 }
@@ -355,29 +356,5 @@ func (s *Service) observed(req Request, res Result) {
 func (s *Service) logStoreError(err error, id string) {
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrLeaseLost) {
 		s.opts.Logger.Error("store write failed", "request_id", id, "error", err.Error())
-	}
-}
-
-// afterTheFact is the context for recording something that has already happened (a tester
-// created, a message posted): the record must be written even when the run is being stopped,
-// or the next process would do it again.
-func afterTheFact(ctx context.Context, write func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	return write(ctx)
-}
-
-// sleep waits for d unless ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

@@ -2,6 +2,8 @@ package invite
 
 import (
 	"context"
+
+	"github.com/testerbot/testerbot/internal/wait"
 )
 
 // takeOverBatch bounds how many requests one scan takes over, so one process does not grab a
@@ -17,7 +19,7 @@ func (s *Service) Supervise(ctx, work context.Context, rep Reporter) {
 	for {
 		s.takeOver(ctx, work, rep, atStartUp)
 		atStartUp = false
-		if sleep(ctx, s.opts.ScanInterval) != nil {
+		if wait.Sleep(ctx, s.opts.ScanInterval) != nil {
 			return
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/testerbot/testerbot/app"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/testlog"
 )
 
 // BenchmarkAckLatencyBurst fires a burst of 200 /invite-tester commands at once, end to end over
@@ -153,7 +154,7 @@ func startBenchBot(b *testing.B) benchFakes {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	exited := make(chan int, 1)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	go func() { exited <- app.Main(ctx, nil, lookup, logs, logs) }()
 	b.Cleanup(func() {
 		cancel()

@@ -469,7 +469,7 @@ func (h *harness) pollUntil(within time.Duration, msg string, cond func() bool) 
 
 func (h *harness) waitUntilLogged(text string, within time.Duration) {
 	h.t.Helper()
-	h.pollUntil(within, "never logged "+text, func() bool { return strings.Contains(h.logs.String(), text) })
+	require.NoError(h.t, h.logs.WaitFor(opsContext(h.t, within), text), "never logged %s; logs:\n%s", text, h.logs)
 }
 
 // get fetches a path from the bot's health server.

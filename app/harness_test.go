@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/testerbot/testerbot/app"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/testlog"
 )
 
 // The mapping every end-to-end test starts from: an iOS channel with one app, a channel with
@@ -57,7 +56,7 @@ type harness struct {
 	t         *testing.T
 	slack     *slackfake.Server
 	applivery *appliverytest.Server
-	logs      *syncBuffer
+	logs      *testlog.Buffer
 	env       map[string]string
 	dir       string
 	stop      context.CancelFunc
@@ -75,7 +74,7 @@ func withEnv(key, value string) harnessOption { return func(h *harness) { h.env[
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, slack: slackfake.New(t, slackfake.WithPingInterval(200*time.Millisecond)),
-		applivery: appliverytest.New(t), logs: &syncBuffer{}, dir: t.TempDir(), exit: make(chan int, 1)}
+		applivery: appliverytest.New(t), logs: &testlog.Buffer{}, dir: t.TempDir(), exit: make(chan int, 1)}
 	h.applivery.AddStore(store, "Acme beta", appliverytest.StoreCustomDomain("beta.acme.com"))
 	h.applivery.AddPublishedApp(store, iosApp, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
 	h.applivery.AddPublishedApp(store, androidApp, "Acme Android beta", "")
@@ -139,7 +138,7 @@ func (h *harness) restart() {
 // replica is another process of the bot on the same database, Slack app and Applivery, as a
 // second replica of a Deployment would be.
 type replica struct {
-	logs *syncBuffer
+	logs *testlog.Buffer
 	stop context.CancelFunc
 	exit chan int
 }
@@ -148,7 +147,7 @@ type replica struct {
 // each process started so far.
 func (h *harness) startReplica(running int) *replica {
 	h.t.Helper()
-	r := &replica{logs: &syncBuffer{}, exit: make(chan int, 1)}
+	r := &replica{logs: &testlog.Buffer{}, exit: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	go func() { r.exit <- app.Main(ctx, nil, h.lookup, r.logs, r.logs) }()
@@ -249,24 +248,6 @@ func (h *harness) healthURL() string {
 	m := regexp.MustCompile(`"http_addr":"([^"]+)"`).FindStringSubmatch(h.logs.String())
 	require.NotNil(h.t, m, "no http_addr in logs:\n%s", h.logs)
 	return "http://" + m[1]
-}
-
-// syncBuffer collects the bot's logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func emails(n int, domain string) []string {

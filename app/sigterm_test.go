@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/testlog"
 )
 
 // TestSIGTERMFinishesInFlightInvitesAndExitsZero runs the real binary, as a container runtime
@@ -37,7 +36,7 @@ func TestSIGTERMFinishesInFlightInvitesAndExitsZero(t *testing.T) {
 	create.waitArrived(t)
 
 	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, proc.logs.waitFor(opsContext(t, 10*time.Second), "shutting down"))
+	require.NoError(t, proc.logs.WaitFor(opsContext(t, 10*time.Second), "shutting down"))
 	_, ack := h.command(lead, iosChan, "late@example.com")
 	assert.Contains(t, ackText(ack), "restarting", "a command during the drain is turned away")
 
@@ -73,7 +72,7 @@ func buildBinary(t *testing.T) string {
 // process is the running binary.
 type botProcess struct {
 	cmd  *exec.Cmd
-	logs *watchedLog
+	logs *testlog.Buffer
 	done chan struct{} // closed once the process has exited
 	err  error         // how it exited (nil: status 0); read after done
 }
@@ -82,7 +81,7 @@ type botProcess struct {
 // ends first.
 func startProcess(t *testing.T, bin string, env map[string]string) *botProcess {
 	t.Helper()
-	p := &botProcess{cmd: exec.Command(bin), logs: newWatchedLog(), done: make(chan struct{})}
+	p := &botProcess{cmd: exec.Command(bin), logs: &testlog.Buffer{}, done: make(chan struct{})}
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)
 	}
@@ -136,46 +135,6 @@ func (g *createGate) waitArrived(t *testing.T) {
 
 func (g *createGate) release() { g.openOnce.Do(func() { close(g.open) }) }
 
-// watchedLog collects a process's output and wakes waiters on every write.
-type watchedLog struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newWatchedLog() *watchedLog { return &watchedLog{changed: make(chan struct{})} }
-
-func (w *watchedLog) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	close(w.changed)
-	w.changed = make(chan struct{})
-	return w.buf.Write(p)
-}
-
-func (w *watchedLog) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// waitFor blocks until the output contains text.
-func (w *watchedLog) waitFor(ctx context.Context, text string) error {
-	for {
-		w.mu.Lock()
-		found, changed := strings.Contains(w.buf.String(), text), w.changed
-		w.mu.Unlock()
-		if found {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
 // TestSIGHUPReloadsTheMappingFile sends the real binary SIGHUP, as `kill -HUP` or an
 // orchestrator would: the mapping file is read again at once, even unchanged.
 func TestSIGHUPReloadsTheMappingFile(t *testing.T) {
@@ -188,7 +147,7 @@ func TestSIGHUPReloadsTheMappingFile(t *testing.T) {
 	require.NoError(t, h.slack.WaitConnected(opsContext(t, 15*time.Second)), "logs:\n%s", proc.logs)
 
 	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGHUP))
-	require.NoError(t, proc.logs.waitFor(opsContext(t, 10*time.Second), "mapping file reloaded"), "logs:\n%s", proc.logs)
+	require.NoError(t, proc.logs.WaitFor(opsContext(t, 10*time.Second), "mapping file reloaded"), "logs:\n%s", proc.logs)
 	require.NoError(t, proc.cmd.Process.Signal(syscall.SIGTERM))
 	<-proc.done
 	assert.NoError(t, proc.err, "SIGHUP did not stop it")

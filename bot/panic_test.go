@@ -1,14 +1,12 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/testlog"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
@@ -76,7 +75,7 @@ func liveMapping(t *testing.T, yaml string) *mapping.Live {
 // dependency so that handling an invite panics.
 type panickyBot struct {
 	fake *slackfake.Server
-	logs *lockedBuffer
+	logs *testlog.Buffer
 }
 
 func startPanickyBot(t *testing.T, d Deps) *panickyBot {
@@ -84,7 +83,7 @@ func startPanickyBot(t *testing.T, d Deps) *panickyBot {
 	fake := slackfake.New(t)
 	fake.AddChannel(betaIOS.ID, "beta-ios")
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	d.Socket, d.Slack = socketmode.New(api), api
 	d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
@@ -150,22 +149,4 @@ func (pb *panickyBot) assertStillServing(t *testing.T) {
 	ack, err := pb.fake.WaitAck(pb.ctx(t), id)
 	require.NoError(t, err, "the bot survived the panic")
 	assert.Contains(t, string(ack.Payload), "/invite-tester")
-}
-
-// lockedBuffer collects logs written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -45,7 +45,7 @@ func (s *Server) suggestionLocked(viewID, userID, actionID, value string) (map[s
 		minLength, _ = n.Int64()
 	}
 	if int64(utf8.RuneCountInString(value)) < minLength {
-		return nil, fmt.Errorf("Slack asks for suggestions from %d characters on, not for %q", minLength, value)
+		return nil, fmt.Errorf("slack asks for suggestions from %d characters on, not for %q", minLength, value)
 	}
 	// Slack gives no trigger_id here: suggestions cannot open views.
 	payload := s.interactionBaseLocked(string(slack.InteractionTypeBlockSuggestion), userID, "")

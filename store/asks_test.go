@@ -345,7 +345,7 @@ func TestAsksByAreARequestersAsksNewestFirstInAnyState(t *testing.T) {
 // and both learn the same outcome.
 func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
-		stores := []*store.Store{store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)}
+		stores := replicas(t, cfg, 2)
 		const asks = 10
 		for i := range asks {
 			createAsk(t, stores[0], newAsk(fmt.Sprintf("a-%d", i), t0, fmt.Sprintf("tester-%d@example.com", i)))
@@ -396,7 +396,7 @@ func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 // address ends up in exactly one ask, and each ask says which of its addresses it left out.
 func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
 	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
-		stores := []*store.Store{store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)}
+		stores := replicas(t, cfg, 2)
 		emails := [][]string{
 			{"ann@example.com", "ben@example.com", "carol@example.com"},
 			{"carol@example.com", "Ben@Example.com", "ann@example.com"},

@@ -8,7 +8,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -156,43 +155,20 @@ func TestAReinviteReplacesTheEnd(t *testing.T) {
 func TestConcurrentTakesShareTheDueEndsOut(t *testing.T) {
 	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
-		const replicas, due = 4, 20
-		stores := make([]*store.Store, replicas)
-		for i := range stores {
-			stores[i] = store.OpenForTest(t, cfg)
-		}
+		const due = 20
+		stores := replicas(t, cfg, 4)
 		for i := range due {
 			invitedFor(t, stores[0], fmt.Sprintf("r-%02d", i), fmt.Sprintf("t%02d@example.com", i), time.Hour, t0.Add(time.Duration(i)*time.Second))
 		}
 		invitedFor(t, stores[0], "r-later", "later@example.com", 2*time.Hour, t0)
 
 		now := t0.Add(time.Hour + time.Minute)
-		start := make(chan struct{})
-		taken := make([][]expiry.End, replicas)
-		errs := make([]error, replicas)
-		var wg sync.WaitGroup
-		for i, s := range stores {
-			wg.Go(func() {
-				<-start
-				for { // small batches, until a scan finds nothing left
-					batch, err := s.TakeDue(ctx, fmt.Sprintf("p-%d", i), now, now.Add(time.Minute), 3)
-					if err != nil || len(batch) == 0 {
-						errs[i] = err
-						return
-					}
-					taken[i] = append(taken[i], batch...)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-
+		taken := scanTogether(t, stores, func(s *store.Store, owner string) ([]expiry.End, error) {
+			return s.TakeDue(ctx, owner, now, now.Add(time.Minute), 3)
+		})
 		times := map[string]int{}
-		for i := range replicas {
-			require.NoError(t, errs[i])
-			for _, e := range taken[i] {
-				times[e.Email]++
-			}
+		for _, e := range taken {
+			times[e.Email]++
 		}
 		want := map[string]int{}
 		for i := range due {

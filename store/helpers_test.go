@@ -1,7 +1,12 @@
 package store_test
 
 import (
+	"fmt"
+	"sync"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
@@ -29,4 +34,45 @@ func sample(requestID string) store.Entry {
 // at returns a distinct, increasing instant for ordering tests.
 func at(minute int) time.Time {
 	return time.Date(2025, 1, 1, 12, minute, 0, 0, time.UTC)
+}
+
+// replicas opens n processes' stores on one database.
+func replicas(t *testing.T, cfg store.Config, n int) []*store.Store {
+	stores := make([]*store.Store, n)
+	for i := range stores {
+		stores[i] = store.OpenForTest(t, cfg)
+	}
+	return stores
+}
+
+// scanTogether has every store scan at the same moment, as replicas do, each taking small
+// batches under its own owner name ("p-0", "p-1", …) until a scan finds nothing left. It
+// returns everything taken, whoever took it.
+func scanTogether[T any](t *testing.T, stores []*store.Store, take func(s *store.Store, owner string) ([]T, error)) []T {
+	t.Helper()
+	start := make(chan struct{})
+	taken := make([][]T, len(stores))
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() {
+			<-start
+			for {
+				batch, err := take(s, fmt.Sprintf("p-%d", i))
+				if err != nil || len(batch) == 0 {
+					errs[i] = err
+					return
+				}
+				taken[i] = append(taken[i], batch...)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	var all []T
+	for i := range stores {
+		require.NoError(t, errs[i])
+		all = append(all, taken[i]...)
+	}
+	return all
 }

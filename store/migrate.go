@@ -4,36 +4,59 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// step is one schema version, written for each database: the same tables,
-// columns and indexes under the same names, in each one's DDL.
+// step is one schema version. Its DDL is written once for both databases, with a placeholder
+// where their words differ (see ddlWords); what only one of them needs goes in sqliteOnly or
+// postgresOnly, run after it.
 type step struct {
-	sqlite, postgres string
+	ddl                      string
+	sqliteOnly, postgresOnly string
 }
 
-func (st step) ddl(d dialect) string {
+// ddlWords fills in the placeholders of a step's DDL for each database.
+var ddlWords = map[dialect]*strings.Replacer{
+	sqliteDialect: strings.NewReplacer(
+		"{millis}", "INTEGER", // unix milliseconds (see toMillis); SQLite's INTEGER is 64-bit
+		"{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT", // AUTOINCREMENT: ids are never reused, even after pruning
+		"{strict}", "STRICT", // SQLite checks column types in STRICT tables only
+		"{bytewise}", "", // TEXT compares byte by byte already (BINARY)
+	),
+	postgresDialect: strings.NewReplacer(
+		"{millis}", "BIGINT",
+		"{serial}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", // a sequence: ids are never reused
+		"{strict}", "",
+		"{bytewise}", `COLLATE "C"`, // byte order, so text order is time order whatever the server's locale
+	),
+}
+
+// sql is the step's DDL for the database d.
+func (st step) sql(d dialect) string {
+	only := st.sqliteOnly
 	if d == postgresDialect {
-		return st.postgres
+		only = st.postgresOnly
 	}
-	return st.sqlite
+	return ddlWords[d].Replace(st.ddl) + "\n" + only
 }
 
 // migrations is the ordered schema history: step i brings the database to
-// version i+1. Append new steps; never edit or reorder shipped ones, because
-// databases in the field have already recorded them as applied.
+// version i+1. Append new steps; never change what a shipped one creates or
+// reorder them, because databases in the field have already recorded them as
+// applied.
 //
-// Instants in new tables are BIGINT unix milliseconds (see toMillis); the
-// audit log's "at" predates that rule and stays fixed-width UTC text.
+// Instants in new tables are {millis} (see toMillis); the audit log's "at"
+// predates that rule and stays fixed-width UTC text.
 var migrations = []step{
 	// v1: the log itself plus one index per history query, each ending in
 	// (at, id) so "ORDER BY at DESC, id DESC" is a backwards index scan with
-	// no sort step (SQLite appends the rowid, which is id, implicitly).
+	// no sort step. SQLite appends the rowid, which is id, to every index
+	// implicitly; PostgreSQL is told.
 	{
-		sqlite: `CREATE TABLE invite_audit (
-			id          INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: ids are never reused, even after pruning
-			at          TEXT    NOT NULL,
+		ddl: `CREATE TABLE invite_audit (
+			id          {serial},
+			at          TEXT    {bytewise} NOT NULL,
 			request_id  TEXT    NOT NULL,
 			user_id     TEXT    NOT NULL,
 			channel_id  TEXT    NOT NULL,
@@ -46,27 +69,11 @@ var migrations = []step{
 			otp_user_id TEXT    NOT NULL,
 			error_code  INTEGER NOT NULL,
 			detail      TEXT    NOT NULL
-		) STRICT;
-		CREATE INDEX invite_audit_at ON invite_audit (at);
+		) {strict};`,
+		sqliteOnly: `CREATE INDEX invite_audit_at ON invite_audit (at);
 		CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at);
 		CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at);`,
-		postgres: `CREATE TABLE invite_audit (
-			id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY, -- a sequence: ids are never reused
-			at          TEXT    COLLATE "C" NOT NULL, -- byte order, so text order is time order whatever the server's locale
-			request_id  TEXT    NOT NULL,
-			user_id     TEXT    NOT NULL,
-			channel_id  TEXT    NOT NULL,
-			surface     TEXT    NOT NULL,
-			store_id    TEXT    NOT NULL,
-			app_id      TEXT    NOT NULL,
-			app_name    TEXT    NOT NULL,
-			email       TEXT    NOT NULL,
-			outcome     TEXT    NOT NULL,
-			otp_user_id TEXT    NOT NULL,
-			error_code  INTEGER NOT NULL,
-			detail      TEXT    NOT NULL
-		);
-		CREATE INDEX invite_audit_at ON invite_audit (at, id);
+		postgresOnly: `CREATE INDEX invite_audit_at ON invite_audit (at, id);
 		CREATE INDEX invite_audit_channel_at ON invite_audit (channel_id, at, id);
 		CREATE INDEX invite_audit_user_at ON invite_audit (user_id, at, id);`,
 	},
@@ -75,157 +82,83 @@ var migrations = []step{
 	// requests from inviting one address at once; envelopes handled by any replica are noted
 	// so a redelivery to another replica is handled once.
 	{
-		sqlite: `CREATE TABLE invite_requests (
-			id            TEXT    PRIMARY KEY,
-			created_at    INTEGER NOT NULL,
-			user_id       TEXT    NOT NULL,
-			channel_id    TEXT    NOT NULL,
-			origin        TEXT    NOT NULL,
-			store_id      TEXT    NOT NULL,
-			app_id        TEXT    NOT NULL,
-			app_name      TEXT    NOT NULL,
-			downloads     INTEGER NOT NULL,
-			domains       TEXT    NOT NULL, -- comma-separated
-			reply_channel TEXT    NOT NULL,
-			reply_thread  TEXT    NOT NULL,
-			reply_note    TEXT    NOT NULL,
-			state         TEXT    NOT NULL, -- running, done or abandoned
-			parent_ref    TEXT    NOT NULL,
-			delivered     INTEGER NOT NULL,
-			lease_owner   TEXT    NOT NULL,
-			lease_until   INTEGER NOT NULL
-		) STRICT;
+		ddl: `CREATE TABLE invite_requests (
+			id            TEXT     PRIMARY KEY,
+			created_at    {millis} NOT NULL,
+			user_id       TEXT     NOT NULL,
+			channel_id    TEXT     NOT NULL,
+			origin        TEXT     NOT NULL,
+			store_id      TEXT     NOT NULL,
+			app_id        TEXT     NOT NULL,
+			app_name      TEXT     NOT NULL,
+			downloads     INTEGER  NOT NULL,
+			domains       TEXT     NOT NULL, -- comma-separated
+			reply_channel TEXT     NOT NULL,
+			reply_thread  TEXT     NOT NULL,
+			reply_note    TEXT     NOT NULL,
+			state         TEXT     NOT NULL, -- running, done or abandoned
+			parent_ref    TEXT     NOT NULL,
+			delivered     INTEGER  NOT NULL,
+			lease_owner   TEXT     NOT NULL,
+			lease_until   {millis} NOT NULL
+		) {strict};
 		CREATE INDEX invite_requests_unfinished ON invite_requests (state, lease_until);
 		CREATE TABLE invite_emails (
-			request_id     TEXT    NOT NULL REFERENCES invite_requests (id),
-			position       INTEGER NOT NULL,
-			email          TEXT    NOT NULL,
-			email_key      TEXT    NOT NULL,
-			outcome        TEXT    NOT NULL, -- empty until decided
-			tester         TEXT    NOT NULL, -- the OTP user as JSON, empty when none
-			problem_kind   TEXT    NOT NULL,
-			problem_detail TEXT    NOT NULL,
-			error_code     INTEGER NOT NULL,
-			recovered      INTEGER NOT NULL,
-			invited_by     TEXT    NOT NULL,
-			sent_at        INTEGER NOT NULL, -- the last create's, 0 when none was sent
-			attempts       INTEGER NOT NULL,
-			finished_at    INTEGER NOT NULL,
+			request_id     TEXT     NOT NULL REFERENCES invite_requests (id),
+			position       INTEGER  NOT NULL,
+			email          TEXT     NOT NULL,
+			email_key      TEXT     NOT NULL,
+			outcome        TEXT     NOT NULL, -- empty until decided
+			tester         TEXT     NOT NULL, -- the OTP user as JSON, empty when none
+			problem_kind   TEXT     NOT NULL,
+			problem_detail TEXT     NOT NULL,
+			error_code     INTEGER  NOT NULL,
+			recovered      INTEGER  NOT NULL,
+			invited_by     TEXT     NOT NULL,
+			sent_at        {millis} NOT NULL, -- the last create's, 0 when none was sent
+			attempts       INTEGER  NOT NULL,
+			finished_at    {millis} NOT NULL,
 			PRIMARY KEY (request_id, position)
-		) STRICT;
+		) {strict};
 		CREATE INDEX invite_emails_key ON invite_emails (email_key, finished_at);
 		CREATE TABLE invite_claims (
-			store_id   TEXT    NOT NULL,
-			app_id     TEXT    NOT NULL,
-			email_key  TEXT    NOT NULL,
-			request_id TEXT    NOT NULL,
-			user_id    TEXT    NOT NULL,
-			claimed_at INTEGER NOT NULL,
+			store_id   TEXT     NOT NULL,
+			app_id     TEXT     NOT NULL,
+			email_key  TEXT     NOT NULL,
+			request_id TEXT     NOT NULL,
+			user_id    TEXT     NOT NULL,
+			claimed_at {millis} NOT NULL,
 			PRIMARY KEY (store_id, app_id, email_key)
-		) STRICT;
+		) {strict};
 		CREATE INDEX invite_claims_request ON invite_claims (request_id);
 		CREATE TABLE handled_envelopes (
-			id TEXT    PRIMARY KEY,
-			at INTEGER NOT NULL
-		) STRICT;
-		CREATE INDEX handled_envelopes_at ON handled_envelopes (at);`,
-		postgres: `CREATE TABLE invite_requests (
-			id            TEXT    PRIMARY KEY,
-			created_at    BIGINT  NOT NULL,
-			user_id       TEXT    NOT NULL,
-			channel_id    TEXT    NOT NULL,
-			origin        TEXT    NOT NULL,
-			store_id      TEXT    NOT NULL,
-			app_id        TEXT    NOT NULL,
-			app_name      TEXT    NOT NULL,
-			downloads     INTEGER NOT NULL,
-			domains       TEXT    NOT NULL,
-			reply_channel TEXT    NOT NULL,
-			reply_thread  TEXT    NOT NULL,
-			reply_note    TEXT    NOT NULL,
-			state         TEXT    NOT NULL,
-			parent_ref    TEXT    NOT NULL,
-			delivered     INTEGER NOT NULL,
-			lease_owner   TEXT    NOT NULL,
-			lease_until   BIGINT  NOT NULL
-		);
-		CREATE INDEX invite_requests_unfinished ON invite_requests (state, lease_until);
-		CREATE TABLE invite_emails (
-			request_id     TEXT    NOT NULL REFERENCES invite_requests (id),
-			position       INTEGER NOT NULL,
-			email          TEXT    NOT NULL,
-			email_key      TEXT    NOT NULL,
-			outcome        TEXT    NOT NULL,
-			tester         TEXT    NOT NULL,
-			problem_kind   TEXT    NOT NULL,
-			problem_detail TEXT    NOT NULL,
-			error_code     INTEGER NOT NULL,
-			recovered      INTEGER NOT NULL,
-			invited_by     TEXT    NOT NULL,
-			sent_at        BIGINT  NOT NULL,
-			attempts       INTEGER NOT NULL,
-			finished_at    BIGINT  NOT NULL,
-			PRIMARY KEY (request_id, position)
-		);
-		CREATE INDEX invite_emails_key ON invite_emails (email_key, finished_at);
-		CREATE TABLE invite_claims (
-			store_id   TEXT   NOT NULL,
-			app_id     TEXT   NOT NULL,
-			email_key  TEXT   NOT NULL,
-			request_id TEXT   NOT NULL,
-			user_id    TEXT   NOT NULL,
-			claimed_at BIGINT NOT NULL,
-			PRIMARY KEY (store_id, app_id, email_key)
-		);
-		CREATE INDEX invite_claims_request ON invite_claims (request_id);
-		CREATE TABLE handled_envelopes (
-			id TEXT   PRIMARY KEY,
-			at BIGINT NOT NULL
-		);
+			id TEXT     PRIMARY KEY,
+			at {millis} NOT NULL
+		) {strict};
 		CREATE INDEX handled_envelopes_at ON handled_envelopes (at);`,
 	},
 	// v3: channels linked to a store and app from Slack (/invite-tester setup), and the audit
 	// of every change to them: who, when, before and after (JSON of the link, "" for none).
 	{
-		sqlite: `CREATE TABLE channel_links (
-			channel_id TEXT    PRIMARY KEY,
-			store_id   TEXT    NOT NULL,
-			app_id     TEXT    NOT NULL,
-			app_name   TEXT    NOT NULL,
-			downloads  INTEGER NOT NULL,
-			domains    TEXT    NOT NULL, -- comma-separated
-			linked_by  TEXT    NOT NULL,
-			linked_at  INTEGER NOT NULL
-		) STRICT;
+		ddl: `CREATE TABLE channel_links (
+			channel_id TEXT     PRIMARY KEY,
+			store_id   TEXT     NOT NULL,
+			app_id     TEXT     NOT NULL,
+			app_name   TEXT     NOT NULL,
+			downloads  INTEGER  NOT NULL,
+			domains    TEXT     NOT NULL, -- comma-separated
+			linked_by  TEXT     NOT NULL,
+			linked_at  {millis} NOT NULL
+		) {strict};
 		CREATE TABLE link_audit (
-			id         INTEGER PRIMARY KEY AUTOINCREMENT,
-			at         INTEGER NOT NULL,
-			user_id    TEXT    NOT NULL,
-			channel_id TEXT    NOT NULL,
-			action     TEXT    NOT NULL, -- linked, changed or unlinked
-			before     TEXT    NOT NULL,
-			after      TEXT    NOT NULL
-		) STRICT;
-		CREATE INDEX link_audit_channel_at ON link_audit (channel_id, at);`,
-		postgres: `CREATE TABLE channel_links (
-			channel_id TEXT    PRIMARY KEY,
-			store_id   TEXT    NOT NULL,
-			app_id     TEXT    NOT NULL,
-			app_name   TEXT    NOT NULL,
-			downloads  INTEGER NOT NULL,
-			domains    TEXT    NOT NULL,
-			linked_by  TEXT    NOT NULL,
-			linked_at  BIGINT  NOT NULL
-		);
-		CREATE TABLE link_audit (
-			id         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-			at         BIGINT  NOT NULL,
-			user_id    TEXT    NOT NULL,
-			channel_id TEXT    NOT NULL,
-			action     TEXT    NOT NULL,
-			before     TEXT    NOT NULL,
-			after      TEXT    NOT NULL
-		);
+			id         {serial},
+			at         {millis} NOT NULL,
+			user_id    TEXT     NOT NULL,
+			channel_id TEXT     NOT NULL,
+			action     TEXT     NOT NULL, -- linked, changed or unlinked
+			before     TEXT     NOT NULL,
+			after      TEXT     NOT NULL
+		) {strict};
 		CREATE INDEX link_audit_channel_at ON link_audit (channel_id, at);`,
 	},
 	// v4: access that ends (issue 12). A request says how long its testers' access lasts and, when
@@ -234,55 +167,30 @@ var migrations = []step{
 	// invite's outcome and worked like a small request: leased by the process removing the
 	// tester, finished fenced by that lease, and "posted" once people were told.
 	{
-		sqlite: `ALTER TABLE invite_requests ADD COLUMN access_ms INTEGER NOT NULL DEFAULT 0; -- 0: access does not end
+		ddl: `ALTER TABLE invite_requests ADD COLUMN access_ms {millis} NOT NULL DEFAULT 0; -- 0: access does not end
 		ALTER TABLE invite_requests ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 		ALTER TABLE channel_links ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 1;
 		CREATE TABLE access_ends (
-			store_id      TEXT    NOT NULL,
-			app_id        TEXT    NOT NULL,
-			otp_user_id   TEXT    NOT NULL,
-			email         TEXT    NOT NULL,
-			ends_at       INTEGER NOT NULL,
-			request_id    TEXT    NOT NULL, -- the invite that gave the access (the latest, after a re-invite)
-			channel_id    TEXT    NOT NULL,
-			reply_channel TEXT    NOT NULL, -- where that invite's results are
-			reply_thread  TEXT    NOT NULL,
-			state         TEXT    NOT NULL, -- scheduled, ended, gone or failed
-			lease_owner   TEXT    NOT NULL,
-			lease_until   INTEGER NOT NULL, -- also "not before" while a failed removal waits to be retried
-			attempts      INTEGER NOT NULL, -- removals that failed
-			ended_at      INTEGER NOT NULL,
-			problem_kind  TEXT    NOT NULL, -- the last failure
-			detail        TEXT    NOT NULL,
-			posted        INTEGER NOT NULL, -- people were told (or the bot gave up telling them)
-			post_attempts INTEGER NOT NULL,
+			store_id      TEXT     NOT NULL,
+			app_id        TEXT     NOT NULL,
+			otp_user_id   TEXT     NOT NULL,
+			email         TEXT     NOT NULL,
+			ends_at       {millis} NOT NULL,
+			request_id    TEXT     NOT NULL, -- the invite that gave the access (the latest, after a re-invite)
+			channel_id    TEXT     NOT NULL,
+			reply_channel TEXT     NOT NULL, -- where that invite's results are
+			reply_thread  TEXT     NOT NULL,
+			state         TEXT     NOT NULL, -- scheduled, ended, gone or failed
+			lease_owner   TEXT     NOT NULL,
+			lease_until   {millis} NOT NULL, -- also "not before" while a failed removal waits to be retried
+			attempts      INTEGER  NOT NULL, -- removals that failed
+			ended_at      {millis} NOT NULL,
+			problem_kind  TEXT     NOT NULL, -- the last failure
+			detail        TEXT     NOT NULL,
+			posted        INTEGER  NOT NULL, -- people were told (or the bot gave up telling them)
+			post_attempts INTEGER  NOT NULL,
 			PRIMARY KEY (store_id, app_id, otp_user_id)
-		) STRICT;
-		CREATE INDEX access_ends_due ON access_ends (state, ends_at);`,
-		postgres: `ALTER TABLE invite_requests ADD COLUMN access_ms BIGINT NOT NULL DEFAULT 0;
-		ALTER TABLE invite_requests ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
-		ALTER TABLE channel_links ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 1;
-		CREATE TABLE access_ends (
-			store_id      TEXT    NOT NULL,
-			app_id        TEXT    NOT NULL,
-			otp_user_id   TEXT    NOT NULL,
-			email         TEXT    NOT NULL,
-			ends_at       BIGINT  NOT NULL,
-			request_id    TEXT    NOT NULL,
-			channel_id    TEXT    NOT NULL,
-			reply_channel TEXT    NOT NULL,
-			reply_thread  TEXT    NOT NULL,
-			state         TEXT    NOT NULL,
-			lease_owner   TEXT    NOT NULL,
-			lease_until   BIGINT  NOT NULL,
-			attempts      INTEGER NOT NULL,
-			ended_at      BIGINT  NOT NULL,
-			problem_kind  TEXT    NOT NULL,
-			detail        TEXT    NOT NULL,
-			posted        INTEGER NOT NULL,
-			post_attempts INTEGER NOT NULL,
-			PRIMARY KEY (store_id, app_id, otp_user_id)
-		);
+		) {strict};
 		CREATE INDEX access_ends_due ON access_ends (state, ends_at);`,
 	},
 	// v5: asks for testers put to the QA leads (issue 12), kept forever with who asked, who
@@ -290,27 +198,27 @@ var migrations = []step{
 	// so two asks never wait on one tester: its key is taken with INSERT … ON CONFLICT, and the
 	// row goes when the ask is decided or expires.
 	{
-		sqlite: `CREATE TABLE asks (
-			id              TEXT    PRIMARY KEY,
-			created_at      INTEGER NOT NULL,
-			expires_at      INTEGER NOT NULL,
-			requester_id    TEXT    NOT NULL,
-			channel_id      TEXT    NOT NULL,
-			store_id        TEXT    NOT NULL,
-			app_id          TEXT    NOT NULL,
-			app_name        TEXT    NOT NULL,
-			emails          TEXT    NOT NULL, -- a JSON array, in the ask's order
-			downloads       INTEGER NOT NULL,
-			access_for      INTEGER NOT NULL, -- milliseconds, 0 for access that does not end
-			reason          TEXT    NOT NULL,
-			state           TEXT    NOT NULL, -- pending, approved, denied or expired
-			message_channel TEXT    NOT NULL,
-			message_ts      TEXT    NOT NULL,
-			decided_by      TEXT    NOT NULL,
-			decided_at      INTEGER NOT NULL, -- 0 while pending
-			deny_reason     TEXT    NOT NULL,
-			request_id      TEXT    NOT NULL  -- the invite request started on approval
-		) STRICT;
+		ddl: `CREATE TABLE asks (
+			id              TEXT     PRIMARY KEY,
+			created_at      {millis} NOT NULL,
+			expires_at      {millis} NOT NULL,
+			requester_id    TEXT     NOT NULL,
+			channel_id      TEXT     NOT NULL,
+			store_id        TEXT     NOT NULL,
+			app_id          TEXT     NOT NULL,
+			app_name        TEXT     NOT NULL,
+			emails          TEXT     NOT NULL, -- a JSON array, in the ask's order
+			downloads       INTEGER  NOT NULL,
+			access_for      {millis} NOT NULL, -- milliseconds, 0 for access that does not end
+			reason          TEXT     NOT NULL,
+			state           TEXT     NOT NULL, -- pending, approved, denied or expired
+			message_channel TEXT     NOT NULL,
+			message_ts      TEXT     NOT NULL,
+			decided_by      TEXT     NOT NULL,
+			decided_at      {millis} NOT NULL, -- 0 while pending
+			deny_reason     TEXT     NOT NULL,
+			request_id      TEXT     NOT NULL  -- the invite request started on approval
+		) {strict};
 		CREATE INDEX asks_state_expires ON asks (state, expires_at);
 		CREATE INDEX asks_requester_created ON asks (requester_id, created_at);
 		CREATE TABLE ask_pending (
@@ -319,52 +227,15 @@ var migrations = []step{
 			email_key TEXT NOT NULL, -- the address lower-cased
 			ask_id    TEXT NOT NULL,
 			PRIMARY KEY (store_id, app_id, email_key)
-		) STRICT;
-		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
-		postgres: `CREATE TABLE asks (
-			id              TEXT    PRIMARY KEY,
-			created_at      BIGINT  NOT NULL,
-			expires_at      BIGINT  NOT NULL,
-			requester_id    TEXT    NOT NULL,
-			channel_id      TEXT    NOT NULL,
-			store_id        TEXT    NOT NULL,
-			app_id          TEXT    NOT NULL,
-			app_name        TEXT    NOT NULL,
-			emails          TEXT    NOT NULL,
-			downloads       INTEGER NOT NULL,
-			access_for      BIGINT  NOT NULL,
-			reason          TEXT    NOT NULL,
-			state           TEXT    NOT NULL,
-			message_channel TEXT    NOT NULL,
-			message_ts      TEXT    NOT NULL,
-			decided_by      TEXT    NOT NULL,
-			decided_at      BIGINT  NOT NULL,
-			deny_reason     TEXT    NOT NULL,
-			request_id      TEXT    NOT NULL
-		);
-		CREATE INDEX asks_state_expires ON asks (state, expires_at);
-		CREATE INDEX asks_requester_created ON asks (requester_id, created_at);
-		CREATE TABLE ask_pending (
-			store_id  TEXT NOT NULL,
-			app_id    TEXT NOT NULL,
-			email_key TEXT NOT NULL,
-			ask_id    TEXT NOT NULL,
-			PRIMARY KEY (store_id, app_id, email_key)
-		);
+		) {strict};
 		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
 	},
 }
 
-var createSchemaMigrations = step{
-	sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at TEXT NOT NULL
-	) STRICT`,
-	postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at TEXT NOT NULL
-	)`,
-}
+	) {strict}`}
 
 // migrate brings the database up to len(steps), applying each missing step
 // in its own transaction together with its schema_migrations row, so a
@@ -373,14 +244,14 @@ var createSchemaMigrations = step{
 // (replicas starting together) apply each step exactly once.
 func (s *Store) migrate(ctx context.Context, steps []step) error {
 	err := s.inMigrationTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, createSchemaMigrations.ddl(s.dialect))
+		_, err := tx.ExecContext(ctx, createSchemaMigrations.sql(s.dialect))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for i, st := range steps {
-		if err := s.applyStep(ctx, i+1, st.ddl(s.dialect)); err != nil {
+		if err := s.applyStep(ctx, i+1, st.sql(s.dialect)); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}

@@ -504,11 +504,8 @@ func TestRenewAndReleaseMoveTheLeaseEnd(t *testing.T) {
 func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
 	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
-		const replicas, expired = 4, 20
-		stores := make([]*store.Store, replicas)
-		for i := range stores {
-			stores[i] = store.OpenForTest(t, cfg)
-		}
+		const expired = 20
+		stores := replicas(t, cfg, 4)
 		for i := range expired {
 			create(t, stores[0], newRecord(fmt.Sprintf("r-%02d", i), t0.Add(time.Duration(i)*time.Second)), "p-dead", t0.Add(time.Minute))
 		}
@@ -517,33 +514,13 @@ func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
 		require.NoError(t, stores[0].CloseRequest(ctx, "r-done", "p-dead", invite.Done))
 
 		now := t0.Add(2 * time.Minute)
-		start := make(chan struct{})
-		taken := make([][]invite.TakenOver, replicas)
-		errs := make([]error, replicas)
-		var wg sync.WaitGroup
-		for i, s := range stores {
-			wg.Go(func() {
-				<-start
-				for { // small batches, until a scan finds nothing left
-					batch, err := s.TakeOver(ctx, fmt.Sprintf("p-%d", i), now, now.Add(time.Minute), 3)
-					if err != nil || len(batch) == 0 {
-						errs[i] = err
-						return
-					}
-					taken[i] = append(taken[i], batch...)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-
+		taken := scanTogether(t, stores, func(s *store.Store, owner string) ([]invite.TakenOver, error) {
+			return s.TakeOver(ctx, owner, now, now.Add(time.Minute), 3)
+		})
 		times := map[string]int{}
-		for i := range replicas {
-			require.NoError(t, errs[i])
-			for _, tk := range taken[i] {
-				require.Equal(t, "p-dead", tk.PrevOwner)
-				times[tk.ID]++
-			}
+		for _, tk := range taken {
+			require.Equal(t, "p-dead", tk.PrevOwner)
+			times[tk.ID]++
 		}
 		want := map[string]int{}
 		for i := range expired {
@@ -557,7 +534,7 @@ func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
 func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
 	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
-		stores := []*store.Store{store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)}
+		stores := replicas(t, cfg, 2)
 		type answer struct {
 			first bool
 			err   error

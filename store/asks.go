@@ -69,16 +69,12 @@ func (s *Store) holdAddresses(ctx context.Context, tx *sql.Tx, a approval.Ask) (
 		keys[i] = strings.ToLower(email)
 	}
 	for _, key := range slices.Sorted(slices.Values(keys)) {
-		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ask_pending (store_id, app_id, email_key, ask_id)
-			VALUES (?, ?, ?, ?) ON CONFLICT (store_id, app_id, email_key) DO NOTHING`), a.StoreID, a.AppID, key, a.ID)
+		held, err := s.changedOne(ctx, tx, `INSERT INTO ask_pending (store_id, app_id, email_key, ask_id)
+			VALUES (?, ?, ?, ?) ON CONFLICT (store_id, app_id, email_key) DO NOTHING`, a.StoreID, a.AppID, key, a.ID)
 		if err != nil {
 			return nil, nil, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, nil, err
-		}
-		taken[key] = n == 1
+		taken[key] = held
 	}
 	for i, email := range a.Emails {
 		if taken[keys[i]] {
@@ -122,7 +118,7 @@ func (s *Store) ask(ctx context.Context, q querier, id string) (*approval.Ask, e
 	return &a, nil
 }
 
-func scanAsk(scan func(dest ...any) error) (approval.Ask, error) {
+func scanAsk(scan rowScanner) (approval.Ask, error) {
 	var a approval.Ask
 	var created, expires, accessFor, decided int64
 	var emails, state string
@@ -154,12 +150,8 @@ func (s *Store) SetAskRequest(ctx context.Context, id, requestID string) error {
 // updateAsk runs an update of one ask, turning an update that changed nothing into
 // approval.ErrNotFound.
 func (s *Store) updateAsk(ctx context.Context, what, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, s.rebind(query), args...)
-	if err != nil {
-		return s.wrap(what, err)
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
+	changed, err := s.changedOne(ctx, s.db, query, args...)
+	if err == nil && !changed {
 		err = approval.ErrNotFound
 	}
 	return s.wrap(what, err)
@@ -167,8 +159,7 @@ func (s *Store) updateAsk(ctx context.Context, what, query string, args ...any) 
 
 // DecideAsk moves a pending ask to d.State — unless it is due to expire at d.At, or for
 // Expired unless it is due — and, with it, releases its addresses and writes the decision's
-// audit rows: one per address for Denied and Expired, none for Approved (the invite it starts
-// audits itself). It returns the ask as it then stands and whether this call moved it.
+// audit rows, one per address. It returns the ask as it then stands and whether this call moved it.
 func (s *Store) DecideAsk(ctx context.Context, id string, d approval.Decision) (*approval.Ask, bool, error) {
 	due := `expires_at > ?`
 	if d.State == approval.Expired {
@@ -177,16 +168,12 @@ func (s *Store) DecideAsk(ctx context.Context, id string, d approval.Decision) (
 	var a *approval.Ask
 	var decided bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE asks SET state = ?, decided_by = ?, decided_at = ?, deny_reason = ?
-			WHERE id = ? AND state = 'pending' AND `+due), string(d.State), d.By, toMillis(d.At), d.Reason, id, toMillis(d.At))
+		moved, err := s.changedOne(ctx, tx, `UPDATE asks SET state = ?, decided_by = ?, decided_at = ?, deny_reason = ?
+			WHERE id = ? AND state = 'pending' AND `+due, string(d.State), d.By, toMillis(d.At), d.Reason, id, toMillis(d.At))
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if a, err = s.ask(ctx, tx, id); err != nil || n == 0 {
+		if a, err = s.ask(ctx, tx, id); err != nil || !moved {
 			return err
 		}
 		decided = true
@@ -267,18 +254,5 @@ func (s *Store) AsksBy(ctx context.Context, requesterID string, limit int) ([]ap
 
 // asks returns the asks that selectAsks followed by rest selects.
 func (s *Store) asks(ctx context.Context, what, rest string, args ...any) ([]approval.Ask, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(selectAsks+rest), args...)
-	if err != nil {
-		return nil, s.wrap(what, err)
-	}
-	defer rows.Close()
-	var out []approval.Ask
-	for rows.Next() {
-		a, err := scanAsk(rows.Scan)
-		if err != nil {
-			return nil, s.wrap(what, err)
-		}
-		out = append(out, a)
-	}
-	return out, s.wrap(what, rows.Err())
+	return queryAll(ctx, s, what, selectAsks+rest, args, scanAsk)
 }

@@ -51,7 +51,7 @@ const (
 	endsJoin = `access_ends a JOIN invite_requests r ON r.id = a.request_id`
 )
 
-func scanEnd(scan func(dest ...any) error, extra ...any) (expiry.End, error) {
+func scanEnd(scan rowScanner, extra ...any) (expiry.End, error) {
 	var e expiry.End
 	var endsAt, endedAt int64
 	var state, kind string
@@ -68,44 +68,32 @@ func scanEnd(scan func(dest ...any) error, extra ...any) (expiry.End, error) {
 // conditional update, so of several processes taking at once exactly one gets each end; an end
 // that changed since it was read (invited again) is left for the next scan.
 func (s *Store) TakeDue(ctx context.Context, owner string, now, until time.Time, limit int) ([]expiry.End, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+endColumns+`, a.lease_owner FROM `+endsJoin+`
-		WHERE ((a.state = 'scheduled' AND a.ends_at <= ?) OR (a.state <> 'scheduled' AND a.posted = 0))
-		AND a.lease_until < ? ORDER BY a.ends_at LIMIT ?`), toMillis(now), toMillis(now), limit)
-	if err != nil {
-		return nil, s.wrap("take due ends", err)
-	}
 	type candidate struct {
 		expiry.End
 		prevOwner string
 	}
-	var candidates []candidate
-	for rows.Next() {
-		var c candidate
-		if c.End, err = scanEnd(rows.Scan, &c.prevOwner); err != nil {
-			rows.Close()
-			return nil, s.wrap("take due ends", err)
-		}
-		candidates = append(candidates, c)
+	candidates, err := queryAll(ctx, s, "take due ends", `SELECT `+endColumns+`, a.lease_owner FROM `+endsJoin+`
+		WHERE ((a.state = 'scheduled' AND a.ends_at <= ?) OR (a.state <> 'scheduled' AND a.posted = 0))
+		AND a.lease_until < ? ORDER BY a.ends_at LIMIT ?`, []any{toMillis(now), toMillis(now), limit},
+		func(scan rowScanner) (c candidate, err error) {
+			c.End, err = scanEnd(scan, &c.prevOwner)
+			return c, err
+		})
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("take due ends", err)
-	}
-	var taken []expiry.End
-	for _, c := range candidates {
-		res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE access_ends SET lease_owner = ?, lease_until = ?
+	taken, err := takeEach(candidates, func(c candidate) (bool, error) {
+		return s.changedOne(ctx, s.db, `UPDATE access_ends SET lease_owner = ?, lease_until = ?
 			WHERE store_id = ? AND app_id = ? AND otp_user_id = ? AND lease_owner = ? AND lease_until < ?
-			AND state = ? AND ends_at = ? AND request_id = ? AND posted = 0`),
+			AND state = ? AND ends_at = ? AND request_id = ? AND posted = 0`,
 			owner, toMillis(until), c.StoreID, c.AppID, c.OTPUserID, c.prevOwner, toMillis(now),
 			string(c.State), toMillis(c.EndsAt), c.RequestID)
-		if err != nil {
-			return taken, s.wrap("take due ends", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			taken = append(taken, c.End)
-		}
+	})
+	ends := make([]expiry.End, len(taken))
+	for i, c := range taken {
+		ends[i] = c.End
 	}
-	return taken, nil
+	return ends, s.wrap("take due ends", err)
 }
 
 // endHeld is the condition, on access_ends, that the caller holds the lease of the end named
@@ -154,23 +142,18 @@ func (s *Store) AccessEnds(ctx context.Context, storeID string, otpUserIDs []str
 	out := map[string]time.Time{}
 	for chunk := range slices.Chunk(otpUserIDs, endsChunk) {
 		args := append([]any{storeID}, anys(chunk)...)
-		rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT otp_user_id, ends_at FROM access_ends
-			WHERE store_id = ? AND state = 'scheduled' AND otp_user_id IN (`+placeholders(len(chunk))+`)`), args...)
+		type end struct {
+			otpUserID string
+			at        int64
+		}
+		ends, err := queryAll(ctx, s, "access ends", `SELECT otp_user_id, ends_at FROM access_ends
+			WHERE store_id = ? AND state = 'scheduled' AND otp_user_id IN (`+placeholders(len(chunk))+`)`, args,
+			func(scan rowScanner) (e end, err error) { return e, scan(&e.otpUserID, &e.at) })
 		if err != nil {
-			return nil, s.wrap("access ends", err)
+			return nil, err
 		}
-		for rows.Next() {
-			var id string
-			var endsAt int64
-			if err := rows.Scan(&id, &endsAt); err != nil {
-				rows.Close()
-				return nil, s.wrap("access ends", err)
-			}
-			out[id] = fromMillis(endsAt)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.wrap("access ends", err)
+		for _, e := range ends {
+			out[e.otpUserID] = fromMillis(e.at)
 		}
 	}
 	return out, nil
@@ -183,22 +166,10 @@ func (s *Store) UpcomingEnds(ctx context.Context, channelIDs []string, limit int
 		return nil, nil
 	}
 	args := append(anys(channelIDs), limit)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+endColumns+` FROM `+endsJoin+`
+	return queryAll(ctx, s, "upcoming ends", `SELECT `+endColumns+` FROM `+endsJoin+`
 		WHERE a.state = 'scheduled' AND a.channel_id IN (`+placeholders(len(channelIDs))+`)
-		ORDER BY a.ends_at, a.otp_user_id LIMIT ?`), args...)
-	if err != nil {
-		return nil, s.wrap("upcoming ends", err)
-	}
-	defer rows.Close()
-	var out []expiry.End
-	for rows.Next() {
-		e, err := scanEnd(rows.Scan)
-		if err != nil {
-			return nil, s.wrap("upcoming ends", err)
-		}
-		out = append(out, e)
-	}
-	return out, s.wrap("upcoming ends", rows.Err())
+		ORDER BY a.ends_at, a.otp_user_id LIMIT ?`, args,
+		func(scan rowScanner) (expiry.End, error) { return scanEnd(scan) })
 }
 
 // placeholders returns n comma-separated placeholders, for IN lists.

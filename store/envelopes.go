@@ -15,12 +15,8 @@ const handledFor = 24 * time.Hour
 // forgotten on the way.
 func (s *Store) FirstToHandle(ctx context.Context, id string) (bool, error) {
 	now := time.Now()
-	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO handled_envelopes (id, at) VALUES (?, ?)
-		ON CONFLICT (id) DO NOTHING`), id, toMillis(now))
-	if err != nil {
-		return false, s.wrap("handled envelopes", err)
-	}
-	n, err := res.RowsAffected()
+	first, err := s.changedOne(ctx, s.db, `INSERT INTO handled_envelopes (id, at) VALUES (?, ?)
+		ON CONFLICT (id) DO NOTHING`, id, toMillis(now))
 	if err != nil {
 		return false, s.wrap("handled envelopes", err)
 	}
@@ -28,5 +24,5 @@ func (s *Store) FirstToHandle(ctx context.Context, id string) (bool, error) {
 		toMillis(now.Add(-handledFor))); err != nil {
 		return false, s.wrap("handled envelopes", err)
 	}
-	return n == 1, nil
+	return first, nil
 }

@@ -76,3 +76,12 @@ func scanTogether[T any](t *testing.T, stores []*store.Store, take func(s *store
 	}
 	return all
 }
+
+// numbered returns n keys made with format from 0, 1, … n-1.
+func numbered(format string, n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf(format, i)
+	}
+	return keys
+}

@@ -20,20 +20,7 @@ const selectLinks = `SELECT channel_id, store_id, app_id, app_name, downloads, d
 
 // Links returns every channel linked from Slack.
 func (s *Store) Links(ctx context.Context) ([]mapping.Link, error) {
-	rows, err := s.db.QueryContext(ctx, selectLinks+` ORDER BY channel_id`)
-	if err != nil {
-		return nil, s.wrap("links", err)
-	}
-	defer rows.Close()
-	var out []mapping.Link
-	for rows.Next() {
-		l, err := scanLink(rows.Scan)
-		if err != nil {
-			return nil, s.wrap("links", err)
-		}
-		out = append(out, l)
-	}
-	return out, s.wrap("links", rows.Err())
+	return queryAll(ctx, s, "links", selectLinks+` ORDER BY channel_id`, nil, scanLink)
 }
 
 // Link returns a channel's link, nil when it has none.
@@ -57,7 +44,7 @@ func (s *Store) link(ctx context.Context, q querier, channelID string) (*mapping
 	return &l, nil
 }
 
-func scanLink(scan func(dest ...any) error) (mapping.Link, error) {
+func scanLink(scan rowScanner) (mapping.Link, error) {
 	var l mapping.Link
 	var domains string
 	var at int64
@@ -135,30 +122,24 @@ func (s *Store) auditLink(ctx context.Context, tx *sql.Tx, by, channelID, action
 
 // LinkChanges returns a channel's link changes, newest first.
 func (s *Store) LinkChanges(ctx context.Context, channelID string) ([]mapping.Change, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT at, user_id, channel_id, action, before, after
-		FROM link_audit WHERE channel_id = ? ORDER BY at DESC, id DESC`), channelID)
+	return queryAll(ctx, s, "link changes", `SELECT at, user_id, action, before, after
+		FROM link_audit WHERE channel_id = ? ORDER BY at DESC, id DESC`, []any{channelID}, scanChange)
+}
+
+func scanChange(scan rowScanner) (mapping.Change, error) {
+	var c mapping.Change
+	var at int64
+	var before, after string
+	err := scan(&at, &c.UserID, &c.Action, &before, &after)
 	if err != nil {
-		return nil, s.wrap("link changes", err)
+		return c, err
 	}
-	defer rows.Close()
-	var out []mapping.Change
-	for rows.Next() {
-		var c mapping.Change
-		var at int64
-		var channel, before, after string
-		if err := rows.Scan(&at, &c.UserID, &channel, &c.Action, &before, &after); err != nil {
-			return nil, s.wrap("link changes", err)
-		}
-		c.At = fromMillis(at)
-		if c.Before, err = parseLink(before); err != nil {
-			return nil, s.wrap("link changes", err)
-		}
-		if c.After, err = parseLink(after); err != nil {
-			return nil, s.wrap("link changes", err)
-		}
-		out = append(out, c)
+	c.At = fromMillis(at)
+	if c.Before, err = parseLink(before); err != nil {
+		return c, err
 	}
-	return out, s.wrap("link changes", rows.Err())
+	c.After, err = parseLink(after)
+	return c, err
 }
 
 func linkJSON(l *mapping.Link) (string, error) {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -66,30 +65,13 @@ const selectEntries = `SELECT id, at, request_id, user_id, channel_id, surface,
 func (s *Store) Recent(ctx context.Context, q Query) ([]Entry, error) {
 	where, args := q.sqlWhere()
 	query := selectEntries + where + " ORDER BY at DESC, id DESC LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, s.rebind(query), append(args, q.limit())...)
-	if err != nil {
-		return nil, fmt.Errorf("store: recent: %w", err)
-	}
-	defer rows.Close()
-
-	var entries []Entry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: recent: %w", err)
-		}
-		entries = append(entries, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: recent: %w", err)
-	}
-	return entries, nil
+	return queryAll(ctx, s, "recent", query, append(args, q.limit()), scanEntry)
 }
 
-func scanEntry(rows *sql.Rows) (Entry, error) {
+func scanEntry(scan rowScanner) (Entry, error) {
 	var e Entry
 	var at string
-	err := rows.Scan(&e.ID, &at, &e.RequestID, &e.UserID, &e.ChannelID, &e.Origin,
+	err := scan(&e.ID, &at, &e.RequestID, &e.UserID, &e.ChannelID, &e.Origin,
 		&e.StoreID, &e.AppID, &e.AppName, &e.Email, &e.Outcome, &e.OTPUserID,
 		&e.ErrorCode, &e.Detail)
 	if err != nil {

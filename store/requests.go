@@ -30,21 +30,19 @@ const leaseHeld = `state = 'running' AND lease_owner = ?`
 func (s *Store) CreateRequest(ctx context.Context, rec *invite.Record, owner string, leaseUntil time.Time) error {
 	return s.wrap("create request", s.inTx(ctx, func(tx *sql.Tx) error {
 		r := rec.Request
-		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO invite_requests (
+		created, err := s.changedOne(ctx, tx, `INSERT INTO invite_requests (
 			id, created_at, user_id, channel_id, origin, store_id, app_id, app_name, downloads, domains,
 			reply_channel, reply_thread, reply_note, state, parent_ref, delivered, lease_owner, lease_until,
 			access_ms, requested_by
 		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`),
+		ON CONFLICT (id) DO NOTHING`,
 			r.ID, toMillis(rec.CreatedAt), r.UserID, r.ChannelID, r.Origin, r.StoreID, r.AppID, r.AppName,
 			r.Downloads, strings.Join(r.Domains, ","), r.Reply.Channel, r.Reply.Thread, r.Reply.Note,
 			owner, toMillis(leaseUntil), r.AccessFor.Milliseconds(), r.RequestedBy)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if !created {
 			return invite.ErrRequestExists
 		}
 		for _, e := range rec.EmailStates {
@@ -96,7 +94,7 @@ func (s *Store) LoadRequest(ctx context.Context, id string) (*invite.Record, err
 		r.Domains = strings.Split(domains, ",")
 	}
 	if rec.EmailStates, err = s.loadEmails(ctx, id); err != nil {
-		return nil, s.wrap("load request "+id, err)
+		return nil, err
 	}
 	for i, e := range rec.EmailStates {
 		r.Emails = append(r.Emails, e.Email)
@@ -106,31 +104,27 @@ func (s *Store) LoadRequest(ctx context.Context, id string) (*invite.Record, err
 }
 
 func (s *Store) loadEmails(ctx context.Context, id string) ([]invite.EmailState, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT position, email, outcome, tester, problem_kind,
+	return queryAll(ctx, s, "load request "+id, `SELECT position, email, outcome, tester, problem_kind,
 		problem_detail, error_code, recovered, invited_by, sent_at, attempts, finished_at
-		FROM invite_emails WHERE request_id = ? ORDER BY position`), id)
+		FROM invite_emails WHERE request_id = ? ORDER BY position`, []any{id}, scanEmail)
+}
+
+func scanEmail(scan rowScanner) (invite.EmailState, error) {
+	var e invite.EmailState
+	var outcome, tester, kind string
+	var recovered int
+	var sent, finished int64
+	err := scan(&e.Position, &e.Email, &outcome, &tester, &kind, &e.Problem.Detail, &e.ErrorCode,
+		&recovered, &e.InvitedBy, &sent, &e.Attempts, &finished)
 	if err != nil {
-		return nil, err
+		return e, err
 	}
-	defer rows.Close()
-	var out []invite.EmailState
-	for rows.Next() {
-		var e invite.EmailState
-		var outcome, tester, kind string
-		var recovered int
-		var sent, finished int64
-		if err := rows.Scan(&e.Position, &e.Email, &outcome, &tester, &kind, &e.Problem.Detail, &e.ErrorCode,
-			&recovered, &e.InvitedBy, &sent, &e.Attempts, &finished); err != nil {
-			return nil, err
-		}
-		e.Outcome, e.Problem.Kind, e.Recovered = invite.Outcome(outcome), invite.ProblemKind(kind), recovered != 0
-		e.SentAt, e.FinishedAt = timeOrZero(sent), timeOrZero(finished)
-		if e.Tester, err = parseTester(tester); err != nil {
-			return nil, fmt.Errorf("email %d: %w", e.Position, err)
-		}
-		out = append(out, e)
+	e.Outcome, e.Problem.Kind, e.Recovered = invite.Outcome(outcome), invite.ProblemKind(kind), recovered != 0
+	e.SentAt, e.FinishedAt = timeOrZero(sent), timeOrZero(finished)
+	if e.Tester, err = parseTester(tester); err != nil {
+		return e, fmt.Errorf("email %d: %w", e.Position, err)
 	}
-	return out, rows.Err()
+	return e, nil
 }
 
 // SetParent records where the request's progress is shown.
@@ -277,37 +271,18 @@ func (s *Store) ReleaseLease(ctx context.Context, id, owner string) error {
 // first. Each is taken with a conditional update, so of several processes scanning at once
 // exactly one gets each request.
 func (s *Store) TakeOver(ctx context.Context, owner string, now, until time.Time, limit int) ([]invite.TakenOver, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, lease_owner FROM invite_requests
-		WHERE state = 'running' AND lease_until < ? ORDER BY created_at LIMIT ?`), toMillis(now), limit)
+	candidates, err := queryAll(ctx, s, "take over", `SELECT id, lease_owner FROM invite_requests
+		WHERE state = 'running' AND lease_until < ? ORDER BY created_at LIMIT ?`, []any{toMillis(now), limit},
+		func(scan rowScanner) (c invite.TakenOver, err error) { return c, scan(&c.ID, &c.PrevOwner) })
 	if err != nil {
-		return nil, s.wrap("take over", err)
+		return nil, err
 	}
-	var candidates []invite.TakenOver
-	for rows.Next() {
-		var c invite.TakenOver
-		if err := rows.Scan(&c.ID, &c.PrevOwner); err != nil {
-			rows.Close()
-			return nil, s.wrap("take over", err)
-		}
-		candidates = append(candidates, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("take over", err)
-	}
-	var taken []invite.TakenOver
-	for _, c := range candidates {
-		res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE invite_requests SET lease_owner = ?, lease_until = ?
-			WHERE id = ? AND state = 'running' AND lease_owner = ? AND lease_until < ?`),
+	taken, err := takeEach(candidates, func(c invite.TakenOver) (bool, error) {
+		return s.changedOne(ctx, s.db, `UPDATE invite_requests SET lease_owner = ?, lease_until = ?
+			WHERE id = ? AND state = 'running' AND lease_owner = ? AND lease_until < ?`,
 			owner, toMillis(until), c.ID, c.PrevOwner, toMillis(now))
-		if err != nil {
-			return taken, s.wrap("take over", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			taken = append(taken, c)
-		}
-	}
-	return taken, nil
+	})
+	return taken, s.wrap("take over", err)
 }
 
 // holdLease fails with ErrLeaseLost unless owner holds the request's lease, and keeps it held
@@ -323,27 +298,17 @@ func (s *Store) holdLease(ctx context.Context, tx *sql.Tx, id, owner string) err
 
 // fenced runs one fenced update outside a transaction.
 func (s *Store) fenced(ctx context.Context, what, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, s.rebind(query), args...)
-	return s.wrap(what, leaseResult(res, err))
+	return s.wrap(what, s.fencedTx(ctx, s.db, query, args...))
 }
 
-func (s *Store) fencedTx(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, s.rebind(query), args...)
-	return leaseResult(res, err)
-}
-
-// leaseResult turns an update that changed nothing into ErrLeaseLost: the row was there only
-// for the lease holder.
-func leaseResult(res sql.Result, err error) error {
-	if err != nil {
-		return err
+// fencedTx runs one fenced update on ex, turning an update that changed nothing into
+// ErrLeaseLost: the row was there only for the lease holder.
+func (s *Store) fencedTx(ctx context.Context, ex execer, query string, args ...any) error {
+	changed, err := s.changedOne(ctx, ex, query, args...)
+	if err == nil && !changed {
+		err = invite.ErrLeaseLost
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return invite.ErrLeaseLost
-	}
-	return nil
+	return err
 }
 
 func (s *Store) wrap(what string, err error) error {
@@ -412,20 +377,10 @@ func parseTester(s string) (*applivery.OTPUser, error) {
 	return &u, nil
 }
 
-// storedTester is an OTP user with its fields under their Go names: applivery.OTPUser reads
-// Applivery's wire format, which is not this database's.
-type storedTester struct {
-	ID                     string
-	Email                  string
-	AllowedDownloadsNum    int
-	PublishedApplicationID string
-	OrganizationID         string
-	StoreID                string
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	LastLoginAt            *time.Time
-	LastDownloadAt         *time.Time
-}
+// storedTester is an OTP user kept under its Go field names: a type of its own, it drops the
+// JSON methods with which applivery.OTPUser reads Applivery's wire format, which is not this
+// database's.
+type storedTester applivery.OTPUser
 
 func boolInt(b bool) int {
 	if b {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -277,12 +278,13 @@ func TestConcurrentDecisionsLetOneLeadWin(t *testing.T) {
 
 	var approved, denied *approval.Ask
 	var approveErr, denyErr error
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() { <-start; approved, approveErr = f.service.Approve(context.Background(), saved.ID, "U0LEAD1") })
-	wg.Go(func() { <-start; denied, denyErr = other.Deny(context.Background(), saved.ID, "U0LEAD2", "") })
-	close(start)
-	wg.Wait()
+	together.Run(2, func(i int) {
+		if i == 0 {
+			approved, approveErr = f.service.Approve(context.Background(), saved.ID, "U0LEAD1")
+		} else {
+			denied, denyErr = other.Deny(context.Background(), saved.ID, "U0LEAD2", "")
+		}
+	})
 
 	got, err := f.service.Get(context.Background(), saved.ID)
 	require.NoError(t, err)
@@ -363,13 +365,8 @@ func TestExpireDueExpiresEachAskOnceAcrossProcesses(t *testing.T) {
 	now := t0.Add(week + 30*time.Minute)
 	results := make([][]approval.Ask, 2)
 	errs := make([]error, 2)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, s := range []*approval.Service{f.service, other} {
-		wg.Go(func() { <-start; results[i], errs[i] = s.ExpireDue(ctx, now) })
-	}
-	close(start)
-	wg.Wait()
+	services := []*approval.Service{f.service, other}
+	together.Run(len(services), func(i int) { results[i], errs[i] = services[i].ExpireDue(ctx, now) })
 
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])

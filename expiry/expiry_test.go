@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/internal/pgtest"
+	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -136,16 +136,7 @@ func TestTwoServicesOnOneDatabaseRemoveEachTesterOnce(t *testing.T) {
 			rep := &reporter{}
 			f.clock.Set(t0.Add(time.Hour))
 
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			for _, svc := range services {
-				wg.Go(func() {
-					<-start
-					svc.ScanOnce(context.Background(), rep)
-				})
-			}
-			close(start)
-			wg.Wait()
+			together.Run(len(services), func(i int) { services[i].ScanOnce(context.Background(), rep) })
 
 			for _, id := range ids {
 				assert.Equal(t, 1, f.deletes(id), "one DELETE for %s", id)

@@ -8,13 +8,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -362,17 +362,10 @@ func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 				err     error
 			}
 			answers := make([]answer, len(decisions))
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			for j, d := range decisions {
-				wg.Go(func() {
-					<-start
-					a, decided, err := stores[j].DecideAsk(context.Background(), id, d)
-					answers[j] = answer{a, decided, err}
-				})
-			}
-			close(start)
-			wg.Wait()
+			together.Run(len(decisions), func(j int) {
+				a, decided, err := stores[j].DecideAsk(context.Background(), id, decisions[j])
+				answers[j] = answer{a, decided, err}
+			})
 
 			winners := 0
 			for _, a := range answers {
@@ -409,17 +402,10 @@ func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
 			err     error
 		}
 		answers := make([]answer, len(emails))
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i, e := range emails {
-			wg.Go(func() {
-				<-start
-				saved, pending, err := stores[i%2].CreateAsk(context.Background(), newAsk(fmt.Sprintf("a-%d", i), t0, e...))
-				answers[i] = answer{saved, pending, err}
-			})
-		}
-		close(start)
-		wg.Wait()
+		together.Run(len(emails), func(i int) {
+			saved, pending, err := stores[i%2].CreateAsk(context.Background(), newAsk(fmt.Sprintf("a-%d", i), t0, emails[i]...))
+			answers[i] = answer{saved, pending, err}
+		})
 
 		holders := map[string]int{}
 		for i, a := range answers {

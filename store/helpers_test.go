@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -50,25 +50,18 @@ func replicas(t *testing.T, cfg store.Config, n int) []*store.Store {
 // returns everything taken, whoever took it.
 func scanTogether[T any](t *testing.T, stores []*store.Store, take func(s *store.Store, owner string) ([]T, error)) []T {
 	t.Helper()
-	start := make(chan struct{})
 	taken := make([][]T, len(stores))
 	errs := make([]error, len(stores))
-	var wg sync.WaitGroup
-	for i, s := range stores {
-		wg.Go(func() {
-			<-start
-			for {
-				batch, err := take(s, fmt.Sprintf("p-%d", i))
-				if err != nil || len(batch) == 0 {
-					errs[i] = err
-					return
-				}
-				taken[i] = append(taken[i], batch...)
+	together.Run(len(stores), func(i int) {
+		for {
+			batch, err := take(stores[i], fmt.Sprintf("p-%d", i))
+			if err != nil || len(batch) == 0 {
+				errs[i] = err
+				return
 			}
-		})
-	}
-	close(start)
-	wg.Wait()
+			taken[i] = append(taken[i], batch...)
+		}
+	})
 	var all []T
 	for i := range stores {
 		require.NoError(t, errs[i])

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
 )
@@ -535,19 +535,13 @@ func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
 			first bool
 			err   error
 		}
-		const tries = 8
-		answers := make(chan answer, tries)
-		var wg sync.WaitGroup
-		for i := range tries {
-			wg.Go(func() {
-				first, err := stores[i%2].FirstToHandle(ctx, "env-1")
-				answers <- answer{first, err}
-			})
-		}
-		wg.Wait()
-		close(answers)
+		answers := make([]answer, 8)
+		together.Run(len(answers), func(i int) {
+			first, err := stores[i%2].FirstToHandle(ctx, "env-1")
+			answers[i] = answer{first, err}
+		})
 		firsts := 0
-		for a := range answers {
+		for _, a := range answers {
 			require.NoError(t, a.err)
 			if a.first {
 				firsts++

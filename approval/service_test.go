@@ -13,9 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/testclock"
 	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 const week = 7 * 24 * time.Hour
@@ -23,36 +25,18 @@ const week = 7 * 24 * time.Hour
 // t0 is when the first ask of a test is created.
 var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-// clock is a Now that tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // fixture is a Service on a real SQLite database, at t0 until its clock is moved.
 type fixture struct {
 	t       *testing.T
 	path    string
-	clock   *clock
+	clock   *testclock.Clock
 	db      *store.Store
 	service *approval.Service
 }
 
 func newFixture(t *testing.T, opts approval.Options) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "invites.db"), clock: &clock{now: t0}}
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "invites.db"), clock: testclock.New(t0)}
 	f.db, f.service = f.replica(opts)
 	return f
 }
@@ -60,9 +44,7 @@ func newFixture(t *testing.T, opts approval.Options) *fixture {
 // replica is another process on the same database, with the same clock.
 func (f *fixture) replica(opts approval.Options) (*store.Store, *approval.Service) {
 	f.t.Helper()
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: f.path})
-	require.NoError(f.t, err)
-	f.t.Cleanup(func() { db.Close() })
+	db := storetest.Open(f.t, store.Config{SQLitePath: f.path})
 	opts.Now = f.clock.Now
 	return db, approval.NewService(db, opts)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,10 +12,10 @@ import (
 
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/expiry"
-	"github.com/testerbot/testerbot/internal/pgtest"
 	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 func TestADueEndRemovesTheTesterOnceAndReportsOnce(t *testing.T) {
@@ -117,35 +116,27 @@ func TestSuperviseActsAtStartUp(t *testing.T) {
 // Replicas scan the same database at the same moment: each tester is removed once and people
 // are told once.
 func TestTwoServicesOnOneDatabaseRemoveEachTesterOnce(t *testing.T) {
-	for name, cfg := range map[string]func(t *testing.T) store.Config{
-		"sqlite": func(t *testing.T) store.Config {
-			return store.Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")}
-		},
-		"postgres": func(t *testing.T) store.Config { return store.Config{PostgresURL: pgtest.NewDatabase(t)} },
-	} {
-		t.Run(name, func(t *testing.T) {
-			f := newFixture(t)
-			c := cfg(t)
-			f.db = openStore(t, c)
-			const testers = 25 // more than one batch
-			var ids []string
-			for i := range testers {
-				ids = append(ids, f.invited(fmt.Sprintf("r-%02d", i), fmt.Sprintf("t%02d@example.com", i), time.Hour).ID)
-			}
-			services := []*expiry.Service{f.serviceOn(f.db, expiry.Options{}), f.serviceOn(openStore(t, c), expiry.Options{})}
-			rep := &reporter{}
-			f.clock.Set(t0.Add(time.Hour))
+	storetest.ForEachConfig(t, func(t *testing.T, c store.Config) {
+		f := newFixture(t)
+		f.db = storetest.Open(t, c)
+		const testers = 25 // more than one batch
+		var ids []string
+		for i := range testers {
+			ids = append(ids, f.invited(fmt.Sprintf("r-%02d", i), fmt.Sprintf("t%02d@example.com", i), time.Hour).ID)
+		}
+		services := []*expiry.Service{f.serviceOn(f.db, expiry.Options{}), f.serviceOn(storetest.Open(t, c), expiry.Options{})}
+		rep := &reporter{}
+		f.clock.Set(t0.Add(time.Hour))
 
-			together.Run(len(services), func(i int) { services[i].ScanOnce(context.Background(), rep) })
+		together.Run(len(services), func(i int) { services[i].ScanOnce(context.Background(), rep) })
 
-			for _, id := range ids {
-				assert.Equal(t, 1, f.deletes(id), "one DELETE for %s", id)
-			}
-			assert.Empty(t, f.fake.OTPUsers(storeID))
-			assert.ElementsMatch(t, emails(testers), rep.endedEmails(), "each told once")
-			assert.Len(t, f.endAudit(), testers)
-		})
-	}
+		for _, id := range ids {
+			assert.Equal(t, 1, f.deletes(id), "one DELETE for %s", id)
+		}
+		assert.Empty(t, f.fake.OTPUsers(storeID))
+		assert.ElementsMatch(t, emails(testers), rep.endedEmails(), "each told once")
+		assert.Len(t, f.endAudit(), testers)
+	})
 }
 
 func emails(n int) []string {

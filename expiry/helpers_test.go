@@ -3,7 +3,6 @@ package expiry_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +12,10 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/testclock"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 const (
@@ -25,30 +26,12 @@ const (
 // t0 is when the testers are invited; instants are whole milliseconds, as stored.
 var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 
-// clock is the time every Service of a test reads; tests move it instead of waiting.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // fixture is package expiry against the fake Applivery over real HTTP and a real database.
 type fixture struct {
 	t     *testing.T
 	fake  *appliverytest.Server
 	db    *store.Store
-	clock *clock
+	clock *testclock.Clock // the time every Service of a test reads; tests move it instead of waiting
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -56,16 +39,7 @@ func newFixture(t *testing.T) *fixture {
 	fake := appliverytest.New(t)
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
-	return &fixture{t: t, fake: fake, db: openStore(t, store.Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")}),
-		clock: &clock{now: t0}}
-}
-
-func openStore(t *testing.T, cfg store.Config) *store.Store {
-	t.Helper()
-	db, err := store.Open(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
+	return &fixture{t: t, fake: fake, db: storetest.Open(t, storetest.SQLite(t)), clock: testclock.New(t0)}
 }
 
 // service is a Service on the fixture's clock whose client makes one attempt per call, so that

@@ -3,13 +3,12 @@ package invite_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // BenchmarkBulkInvite invites 200 new testers into a publication that has a few, against the
@@ -30,11 +29,7 @@ func BenchmarkBulkInvite(b *testing.B) {
 	fake := appliverytest.New(b)
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(b.TempDir(), "bench.db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(b, storetest.SQLite(b))
 	service := invite.NewService(fake.Client(b), db, invite.Options{Concurrency: concurrency, MaxEmails: emails, ProgressInterval: time.Second})
 	bulk(b, service, []string{"warm-up@example.com"}) // the link is fetched once per app, not per invite
 	fake.SetLatency(latency)

@@ -20,9 +20,9 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
-	"github.com/testerbot/testerbot/internal/pgtest"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 func emails(n int, prefix string) []string {
@@ -173,29 +173,15 @@ func TestTwoRequestsForTheSameAddressesCreateEachOnce(t *testing.T) {
 }
 
 func TestTwoReplicasForTheSameAddressesCreateEachOnce(t *testing.T) {
-	for name, cfg := range map[string]func() store.Config{
-		"sqlite":   func() store.Config { return store.Config{SQLitePath: t.TempDir() + "/shared.db"} },
-		"postgres": func() store.Config { return store.Config{PostgresURL: pgtest.NewDatabase(t)} },
-	} {
-		t.Run(name, func(t *testing.T) {
-			fake := appliverytest.New(t)
-			fake.AddStore(storeID, "Acme beta")
-			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
-			c := cfg()
-			a, b := openStore(t, c), openStore(t, c) // two processes, one database
-			one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
-			two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
-			assertEachCreatedOnce(t, fake, sameAddressesAtOnce(t, fake, one, two))
-		})
-	}
-}
-
-func openStore(t *testing.T, cfg store.Config) *store.Store {
-	t.Helper()
-	db, err := store.Open(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
+	storetest.ForEachConfig(t, func(t *testing.T, c store.Config) {
+		fake := appliverytest.New(t)
+		fake.AddStore(storeID, "Acme beta")
+		fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+		a, b := storetest.Open(t, c), storetest.Open(t, c) // two processes, one database
+		one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
+		two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
+		assertEachCreatedOnce(t, fake, sameAddressesAtOnce(t, fake, one, two))
+	})
 }
 
 // A process stops (SIGTERM past its grace period) with creates in flight that Applivery commits

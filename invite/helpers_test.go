@@ -2,7 +2,6 @@ package invite_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 const (
@@ -47,9 +47,7 @@ func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Optio
 	fake := appliverytest.New(t)
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "invites.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.SQLite(t))
 	return &fixture{t: t, fake: fake, db: db, service: invite.NewService(fake.Client(t, clientOpts...), db, quick(opts))}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 const (
@@ -34,10 +35,7 @@ func newLive(t *testing.T, yaml string) (*mapping.Live, string) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "channels.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(dir, "bot.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	live, err := mapping.New(context.Background(), path, db)
+	live, err := mapping.New(context.Background(), path, storetest.Open(t, storetest.SQLite(t)))
 	require.NoError(t, err)
 	return live, path
 }
@@ -83,10 +81,7 @@ func TestAnotherProcessSeesALinkThroughLookupAtOnce(t *testing.T) {
 	path := filepath.Join(dir, "channels.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(fileWith("C0FILE0001")), 0o600))
 	open := func() *mapping.Live {
-		db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(dir, "bot.db")})
-		require.NoError(t, err)
-		t.Cleanup(func() { db.Close() })
-		live, err := mapping.New(context.Background(), path, db)
+		live, err := mapping.New(context.Background(), path, storetest.Open(t, store.Config{SQLitePath: filepath.Join(dir, "bot.db")}))
 		require.NoError(t, err)
 		return live
 	}

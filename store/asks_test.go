@@ -17,6 +17,7 @@ import (
 	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // week is how long the sample asks wait for a decision.
@@ -80,7 +81,7 @@ func askRow(askID string, at time.Time, user, email string, outcome invite.Outco
 }
 
 func TestAnAskRoundTripsEveryField(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a := newAsk("a-1", t0, "Tester@Example.com", "carol@example.com")
 		saved, pending := createAsk(t, s, a)
@@ -104,7 +105,7 @@ func TestAnAskRoundTripsEveryField(t *testing.T) {
 }
 
 func TestAnUnknownAskIsNotFound(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		_, err := s.LoadAsk(ctx, "a-nope")
 		require.ErrorIs(t, err, approval.ErrNotFound)
@@ -116,7 +117,7 @@ func TestAnUnknownAskIsNotFound(t *testing.T) {
 }
 
 func TestAnAskLeavesOutTheAddressesPendingInAnotherAskOfTheApp(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com", "ben@example.com"))
 
@@ -162,7 +163,7 @@ func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
 		approval.Expired: {approval.Decision{State: approval.Expired, At: t0.Add(week),
 			Detail: "no QA lead decided within 7 days"}, "U0ALICE", invite.AskExpired},
 	}
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		for state, tc := range cases {
 			t.Run(string(state), func(t *testing.T) {
 				id := "a-" + string(state)
@@ -199,7 +200,7 @@ func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
 // A decided ask takes no other decision: not a second lead's, not an expiry. Nothing changes,
 // nothing more is audited, and the caller learns how it was decided.
 func TestOnlyAPendingAskIsDecided(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com"))
 		first, decided := decideAsk(t, s, "a-1", approval.Decision{State: approval.Denied, By: "U0LEAD", At: t0.Add(time.Hour), Detail: "denied"})
 		require.True(t, decided)
@@ -224,7 +225,7 @@ func TestOnlyAPendingAskIsDecided(t *testing.T) {
 
 // From ExpiresAt on, an ask can only expire; before it, it cannot.
 func TestExpiresAtSeparatesDecisionsFromExpiry(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com"))
 		due := t0.Add(week)
 
@@ -247,7 +248,7 @@ func TestExpiresAtSeparatesDecisionsFromExpiry(t *testing.T) {
 }
 
 func TestDueAsksArePendingAsksPastExpiresAtSoonestFirst(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		now := t0.Add(week + time.Hour)
 		for _, a := range []struct {
 			id      string
@@ -273,7 +274,7 @@ func TestDueAsksArePendingAsksPastExpiresAtSoonestFirst(t *testing.T) {
 }
 
 func TestPendingAsksAreTheUndecidedOnesOldestFirst(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(week + 30*time.Minute)
 		for _, a := range []struct {
@@ -315,7 +316,7 @@ func TestPendingAsksAreTheUndecidedOnesOldestFirst(t *testing.T) {
 }
 
 func TestAsksByAreARequestersAsksNewestFirstInAnyState(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for i, id := range []string{"a-old", "a-denied", "a-new", "a-expired"} {
 			createAsk(t, s, newAsk(id, t0.Add(time.Duration(i)*time.Hour), id+"@example.com"))
@@ -344,7 +345,7 @@ func TestAsksByAreARequestersAsksNewestFirstInAnyState(t *testing.T) {
 // Two leads click at once, on two replicas: exactly one decision lands, with its audit rows,
 // and both learn the same outcome.
 func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		stores := replicas(t, cfg, 2)
 		const asks = 10
 		for i := range asks {
@@ -388,7 +389,7 @@ func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 // Two people ask at once, on two replicas, for overlapping testers, in different orders: each
 // address ends up in exactly one ask, and each ask says which of its addresses it left out.
 func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		stores := replicas(t, cfg, 2)
 		emails := [][]string{
 			{"ann@example.com", "ben@example.com", "carol@example.com"},

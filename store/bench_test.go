@@ -5,17 +5,18 @@ import (
 	"testing"
 
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // BenchmarkRecord measures one durable single-entry transaction, the cost a
 // single invite adds to a request, on each database.
 func BenchmarkRecord(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchmarkRecord(b, store.SQLiteConfig(b)) })
-	b.Run("postgres", func(b *testing.B) { benchmarkRecord(b, store.PostgresConfig(b)) })
+	b.Run("sqlite", func(b *testing.B) { benchmarkRecord(b, storetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchmarkRecord(b, storetest.Postgres(b)) })
 }
 
 func benchmarkRecord(b *testing.B, cfg store.Config) {
-	s := store.OpenForTest(b, cfg)
+	s := storetest.Open(b, cfg)
 	ctx := context.Background()
 	e := sample("bench")
 	for b.Loop() {

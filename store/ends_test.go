@@ -16,6 +16,7 @@ import (
 	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 const day = 24 * time.Hour
@@ -52,7 +53,7 @@ func upcoming(t *testing.T, s *store.Store, channels ...string) []expiry.End {
 }
 
 func TestFinishSchedulesTheEndOfTheAccessItGave(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		want := invitedFor(t, s, "r-1", "tester@example.com", 14*day, t0.Add(time.Second))
 
@@ -69,7 +70,7 @@ func TestFinishSchedulesTheEndOfTheAccessItGave(t *testing.T) {
 // Results posted in a thread of their own go under the request's parent message; the end is
 // posted there too.
 func TestTheEndIsPostedInTheThreadOfTheResults(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "tester@example.com")
 		rec.Reply.Thread, rec.AccessFor = "", time.Hour
@@ -88,7 +89,7 @@ func TestTheEndIsPostedInTheThreadOfTheResults(t *testing.T) {
 // Only an outcome that leaves a tester in, of a request whose access ends, schedules an end;
 // and an outcome that is not written schedules nothing.
 func TestOnlyAnInviteWhoseAccessEndsSchedulesOne(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		invitedFor(t, s, "r-forever", "forever@example.com", 0, t0)
 		failing := newRecord("r-failed", t0, "failed@example.com")
@@ -114,7 +115,7 @@ func TestOnlyAnInviteWhoseAccessEndsSchedulesOne(t *testing.T) {
 // Inviting a tester again replaces their end: the new time, the new invite's thread, tried
 // afresh; a process removing them at that moment still records what it did.
 func TestAReinviteReplacesTheEnd(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		email := "tester@example.com"
 		first := invitedFor(t, s, "r-1", email, time.Hour, t0)
@@ -153,7 +154,7 @@ func TestAReinviteReplacesTheEnd(t *testing.T) {
 
 // Replicas scan at the same moment; each due end must go to exactly one.
 func TestConcurrentTakesShareTheDueEndsOut(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		const due = 20
 		stores := replicas(t, cfg, 4)
@@ -189,7 +190,7 @@ func TestEndWritesAreFencedByTheLease(t *testing.T) {
 	for name, write := range writes {
 		for _, takenOver := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s taken over %t", name, takenOver), func(t *testing.T) {
-				store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+				storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 					ctx := context.Background()
 					e := invitedFor(t, s, "r-1", "tester@example.com", time.Hour, t0)
 					require.Len(t, takeDue(t, s, ownerA, e.EndsAt), 1)
@@ -213,7 +214,7 @@ func TestEndWritesAreFencedByTheLease(t *testing.T) {
 // A finished end is audited once and offered, to whoever holds it, until people were told; then
 // never again. Its owner may tell them at once: finishing keeps the lease.
 func TestAFinishedEndIsOfferedUntilPostedThenNeverAgain(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for _, state := range []expiry.State{expiry.Ended, expiry.Gone, expiry.Failed} {
 			t.Run(string(state), func(t *testing.T) {
@@ -256,7 +257,7 @@ func TestAFinishedEndIsOfferedUntilPostedThenNeverAgain(t *testing.T) {
 // A failed removal or post waits until the time it was released for, with its attempts and
 // problem kept; a released end is anyone's from then on.
 func TestAReleasedEndWaitsUntilItsTime(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := invitedFor(t, s, "r-1", "tester@example.com", time.Hour, t0)
 		require.Len(t, takeDue(t, s, ownerA, e.EndsAt), 1)
@@ -278,7 +279,7 @@ func TestAReleasedEndWaitsUntilItsTime(t *testing.T) {
 
 // Listings show the scheduled ends of their testers and channels only.
 func TestAccessEndsAndUpcomingEndsShowScheduledEnds(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		soon := invitedFor(t, s, "r-soon", "soon@example.com", time.Hour, t0)
 		later := invitedFor(t, s, "r-later", "later@example.com", day, t0)

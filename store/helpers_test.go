@@ -10,6 +10,7 @@ import (
 	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // sample returns a fully populated entry, so round trips cover every field.
@@ -40,7 +41,7 @@ func at(minute int) time.Time {
 func replicas(t *testing.T, cfg store.Config, n int) []*store.Store {
 	stores := make([]*store.Store, n)
 	for i := range stores {
-		stores[i] = store.OpenForTest(t, cfg)
+		stores[i] = storetest.Open(t, cfg)
 	}
 	return stores
 }

@@ -8,11 +8,12 @@ import (
 
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // Whether invited workspace members get a DM is kept with the link and in its audit.
 func TestALinkKeepsWhetherTestersAreNotified(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		link := func(channel string, notify bool) mapping.Link {
 			return mapping.Link{ChannelID: channel, StoreID: "store-1", AppID: "app-42", AppName: "Acme iOS",

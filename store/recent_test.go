@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 func requestIDs(entries []store.Entry) []string {
@@ -34,7 +35,7 @@ func seed(t *testing.T, s *store.Store, rows ...[4]string) {
 }
 
 func TestRecentFiltersAndOrdersNewestFirst(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seed(t, s,
 			[4]string{"r3", "U1", "C1", "3"},
@@ -66,7 +67,7 @@ func TestRecentFiltersAndOrdersNewestFirst(t *testing.T) {
 }
 
 func TestRecentBreaksTimeTiesByInsertionOrder(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		first, second := sample("first"), sample("second")
 		require.NoError(t, s.Record(ctx, first, second)) // same At
@@ -78,7 +79,7 @@ func TestRecentBreaksTimeTiesByInsertionOrder(t *testing.T) {
 }
 
 func TestRecentLimitDefaultsAndCap(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		batch := make([]store.Entry, store.MaxLimit+10)
 		for i := range batch {

@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 func TestRecordRoundTripsEveryField(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		want := sample("req-1")
 		want.At = time.Date(2025, 3, 14, 16, 9, 26, 535897932, time.FixedZone("CET", 3600))
@@ -33,7 +34,7 @@ func TestRecordRoundTripsEveryField(t *testing.T) {
 }
 
 func TestRecordStampsZeroAtWithOneTimeForTheCall(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		first, second := sample("req-1"), sample("req-1")
 		first.At, second.At = time.Time{}, time.Time{}
@@ -52,7 +53,7 @@ func TestRecordStampsZeroAtWithOneTimeForTheCall(t *testing.T) {
 }
 
 func TestRecordRejectsUndeclaredValuesAndStoresNothing(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		badOutcome, noOrigin := sample("req-1"), sample("req-1")
 		badOutcome.Outcome = "maybe"
@@ -69,13 +70,13 @@ func TestRecordRejectsUndeclaredValuesAndStoresNothing(t *testing.T) {
 }
 
 func TestRecordNothingIsANoOp(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		require.NoError(t, s.Record(context.Background()))
 	})
 }
 
 func TestRecordCapsDetailLength(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := sample("req-1")
 		e.Detail = strings.Repeat("é", 2000)
@@ -88,7 +89,7 @@ func TestRecordCapsDetailLength(t *testing.T) {
 }
 
 func TestRecordHonoursCancelledContext(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		require.ErrorIs(t, s.Record(ctx, sample("req-1")), context.Canceled)
@@ -97,7 +98,7 @@ func TestRecordHonoursCancelledContext(t *testing.T) {
 
 // Parallel invites write at the same time; none may fail or be lost.
 func TestRecordFromManyGoroutines(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		const workers, perWorker = 8, 50
 

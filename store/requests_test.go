@@ -20,6 +20,7 @@ import (
 	"github.com/testerbot/testerbot/internal/together"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // Lease owners, as processes name themselves.
@@ -102,7 +103,7 @@ func takeOver(t *testing.T, s *store.Store, owner string, now time.Time) []invit
 }
 
 func TestARequestRoundTripsEveryField(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "Tester@Example.com", "not-an-email", "carol@example.com", "dave@example.com")
 		refused := invite.Result{Email: "not-an-email", Outcome: invite.Refused,
@@ -142,7 +143,7 @@ func TestARequestRoundTripsEveryField(t *testing.T) {
 }
 
 func TestLoadRequestFailsForAnUnknownID(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		_, err := s.LoadRequest(context.Background(), "r-nope")
 		require.Error(t, err)
 	})
@@ -151,7 +152,7 @@ func TestLoadRequestFailsForAnUnknownID(t *testing.T) {
 // A request id chosen by the caller (one per approved ask) is saved once: a second save, from
 // any process, changes nothing and says so.
 func TestARequestIDIsSavedOnce(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		first := newRecord("r-1", t0, "tester@example.com")
 		create(t, s, first, ownerA, t0.Add(time.Minute))
 
@@ -168,7 +169,7 @@ func TestARequestIDIsSavedOnce(t *testing.T) {
 
 // The audit log shows a refusal as soon as the request is saved, before anything is sent.
 func TestCreateRequestAuditsTheEmailsAlreadyFinalOnly(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		rec := newRecord("r-1", t0, "tester@example.com", "not-an-email")
 		rec.EmailStates[1].Result = invite.Result{Email: "not-an-email", Outcome: invite.Refused,
 			Problem: invite.Problem{Kind: invite.BadAddress, Detail: "no @ sign"}, FinishedAt: t0}
@@ -209,7 +210,7 @@ func TestFinishAuditsTheOutcomeAndReleasesTheClaimAtOnce(t *testing.T) {
 			store.Entry{Outcome: invite.Failed, ErrorCode: 5004, Detail: "rejected: email not valid"},
 		},
 	}
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
@@ -265,7 +266,7 @@ func TestFencedWritesFailWithLeaseLostAndChangeNothing(t *testing.T) {
 			return s.CloseRequest(ctx, id, owner, invite.Done)
 		},
 	}
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for name, write := range writes {
 			for _, takenOver := range []bool{false, true} {
@@ -307,7 +308,7 @@ func TestFencedWritesFailWithLeaseLostAndChangeNothing(t *testing.T) {
 }
 
 func TestSetDeliveredNeverGoesBack(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		create(t, s, newRecord("r-1", t0, "a@example.com", "b@example.com", "c@example.com"), ownerA, t0.Add(time.Minute))
 		require.NoError(t, s.SetDelivered(ctx, "r-1", ownerA, 2))
@@ -321,7 +322,7 @@ func TestSetDeliveredNeverGoesBack(t *testing.T) {
 // An outcome is written once: a second Finish (a stale run, say) neither overwrites it nor
 // audits it again, and no create is marked as sent for it.
 func TestAFinalEmailTakesNoMoreWrites(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		create(t, s, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
 		first := invite.Result{Email: "tester@example.com", Outcome: invite.Invited, Tester: tester("tester@example.com"), FinishedAt: t0.Add(time.Second)}
@@ -339,7 +340,7 @@ func TestAFinalEmailTakesNoMoreWrites(t *testing.T) {
 }
 
 func TestClosingARequestReleasesItsClaimsAndEndsItForGood(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for _, state := range []invite.RequestState{invite.Done, invite.Abandoned} {
 			t.Run(string(state), func(t *testing.T) {
@@ -372,7 +373,7 @@ func TestClosingARequestReleasesItsClaimsAndEndsItForGood(t *testing.T) {
 }
 
 func TestClaimGoesToTheFirstRequestAndBackToIt(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		key := keyOf("tester@example.com")
 		alice := invite.Claim{ClaimKey: key, RequestID: "r-alice", UserID: "U0ALICE"}
 		bob := invite.Claim{ClaimKey: key, RequestID: "r-bob", UserID: "U0BOB"}
@@ -403,7 +404,7 @@ func TestClaimGoesToTheFirstRequestAndBackToIt(t *testing.T) {
 }
 
 func TestLatestInviteIsTheNewestInviteOfTheAddressInTheApp(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		finished := func(id, userID string, key invite.ClaimKey, res invite.Result) {
 			rec := newRecord(id, t0, res.Email)
@@ -453,7 +454,7 @@ func TestLatestInviteIsTheNewestInviteOfTheAddressInTheApp(t *testing.T) {
 }
 
 func TestTakeOverTakesExpiredLeasesOldestFirst(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(time.Hour)
 		for _, r := range []struct {
@@ -485,7 +486,7 @@ func TestTakeOverTakesExpiredLeasesOldestFirst(t *testing.T) {
 }
 
 func TestRenewAndReleaseMoveTheLeaseEnd(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(time.Hour)
 		create(t, s, newRecord("r-late", t0), ownerA, now.Add(-time.Second))
@@ -502,7 +503,7 @@ func TestRenewAndReleaseMoveTheLeaseEnd(t *testing.T) {
 
 // Replicas scan for expired leases at the same moment; each request must go to exactly one.
 func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		const expired = 20
 		stores := replicas(t, cfg, 4)
@@ -528,7 +529,7 @@ func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
 
 // Slack may deliver one envelope twice, to two replicas at once; exactly one handles it.
 func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		stores := replicas(t, cfg, 2)
 		type answer struct {
@@ -561,7 +562,7 @@ func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
 }
 
 func TestRecordRemovalWritesARemovedAuditRow(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		r := invite.Removal{
 			RequestID: "r-rm", UserID: "U0LEAD", ChannelID: "C0QA", Origin: "button",
 			StoreID: "store-1", AppID: "app-42", AppName: "Acme iOS",
@@ -609,8 +610,8 @@ func TestAWriteStalledByATakeOverLandsBeforeItOrNotAtAll(t *testing.T) {
 	for name, w := range writes {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := store.PostgresConfig(t)
-			old, taker := store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)
+			cfg := storetest.Postgres(t)
+			old, taker := storetest.Open(t, cfg), storetest.Open(t, cfg)
 			other, err := sql.Open("pgx", cfg.PostgresURL)
 			require.NoError(t, err)
 			t.Cleanup(func() { other.Close() })
@@ -676,7 +677,7 @@ func waitForLockWaiters(t *testing.T, db *sql.DB, n int) {
 // How long access lasts and for whom a lead invited come back with the request; each email's
 // access end is loaded back with its outcome, and the audit log says both.
 func TestAccessAndRequesterRoundTripAndAreAudited(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "tester@example.com", "carol@example.com", "dave@example.com")
 		rec.AccessFor, rec.RequestedBy = 14*24*time.Hour, "U0ASKER"
@@ -713,7 +714,7 @@ func TestAccessAndRequesterRoundTripAndAreAudited(t *testing.T) {
 
 // An older request, or one whose access does not end, loads with no end and no requester.
 func TestARequestWithoutAnEndHasNone(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		create(t, s, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
 		require.NoError(t, s.Finish(context.Background(), "r-1", ownerA, 0, invite.Result{Email: "tester@example.com",
 			Outcome: invite.Invited, Tester: tester("tester@example.com"), FinishedAt: t0.Add(time.Second)}))

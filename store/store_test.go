@@ -12,10 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 func TestOpenIsReady(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, s *store.Store) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		require.NoError(t, s.Ping(context.Background()))
 		got, err := s.Recent(context.Background(), store.Query{})
 		require.NoError(t, err)
@@ -26,8 +27,8 @@ func TestOpenIsReady(t *testing.T) {
 // The file holds testers' addresses: the database and the -wal and -shm files
 // SQLite creates beside it must be private to the bot's user.
 func TestSQLiteFilesAreCreatedPrivate(t *testing.T) {
-	cfg := store.SQLiteConfig(t)
-	s := store.OpenForTest(t, cfg)
+	cfg := storetest.SQLite(t)
+	s := storetest.Open(t, cfg)
 	require.NoError(t, s.Record(context.Background(), sample("req-1")))
 
 	for _, path := range []string{cfg.SQLitePath, cfg.SQLitePath + "-wal", cfg.SQLitePath + "-shm"} {
@@ -38,10 +39,10 @@ func TestSQLiteFilesAreCreatedPrivate(t *testing.T) {
 }
 
 func TestSQLiteKeepsTheModeOfAnExistingFile(t *testing.T) {
-	cfg := store.SQLiteConfig(t)
+	cfg := storetest.SQLite(t)
 	require.NoError(t, os.WriteFile(cfg.SQLitePath, nil, 0o640))
 	require.NoError(t, os.Chmod(cfg.SQLitePath, 0o640)) // whatever the umask
-	s := store.OpenForTest(t, cfg)
+	s := storetest.Open(t, cfg)
 	require.NoError(t, s.Record(context.Background(), sample("req-1")))
 
 	info, err := os.Stat(cfg.SQLitePath)
@@ -50,14 +51,14 @@ func TestSQLiteKeepsTheModeOfAnExistingFile(t *testing.T) {
 }
 
 func TestRowsSurviveCloseAndReopen(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		s, err := store.Open(ctx, cfg)
 		require.NoError(t, err)
 		require.NoError(t, s.Record(ctx, sample("req-1"), sample("req-2")))
 		require.NoError(t, s.Close())
 
-		reopened := store.OpenForTest(t, cfg) // reopening must not re-run migrations
+		reopened := storetest.Open(t, cfg) // reopening must not re-run migrations
 		got, err := reopened.Recent(ctx, store.Query{})
 		require.NoError(t, err)
 		require.Len(t, got, 2)
@@ -71,7 +72,7 @@ func TestRowsSurviveCloseAndReopen(t *testing.T) {
 }
 
 func TestPingFailsOnClosedStore(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		s, err := store.Open(context.Background(), cfg)
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
@@ -98,7 +99,7 @@ func TestOpenHandlesURISpecialCharactersInPath(t *testing.T) {
 	require.NoError(t, os.Mkdir(dir, 0o700))
 	path := filepath.Join(dir, "invites.db")
 
-	s := store.OpenForTest(t, store.Config{SQLitePath: path})
+	s := storetest.Open(t, store.Config{SQLitePath: path})
 	require.NoError(t, s.Record(context.Background(), sample("req-1")))
 	require.FileExists(t, path, "the file lands exactly at path, not at a truncated name")
 }
@@ -107,9 +108,9 @@ func TestOpenHandlesURISpecialCharactersInPath(t *testing.T) {
 // several replicas) write at the same time; with SQLite they contend for the
 // file's write lock, and busy_timeout must make them wait, not fail.
 func TestTwoStoresOnOneDatabaseWriteConcurrently(t *testing.T) {
-	store.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
-		first, second := store.OpenForTest(t, cfg), store.OpenForTest(t, cfg)
+		first, second := storetest.Open(t, cfg), storetest.Open(t, cfg)
 
 		const perStore = 50
 		errs := make(chan error, 2*perStore)

@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/internal/testclock"
 )
 
 func TestTriggerIDsAreSingleUseAndExpire(t *testing.T) {
-	clock := NewManualClock(time.Unix(1_700_000_000, 0))
+	clock := testclock.New(time.Unix(1_700_000_000, 0))
 	fake := New(t, WithClock(clock.Now))
 	api := newAPI(fake)
 	view := modal("invite", "", emailInput())

@@ -167,17 +167,7 @@ func (s *Service) release(e End, notBefore time.Time) {
 // Wait blocks until the ends Supervise is working on are done, or ctx ends; it reports whether
 // they all were.
 func (s *Service) Wait(ctx context.Context) bool {
-	done := make(chan struct{})
-	go func() {
-		s.runs.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return wait.Group(ctx, &s.runs)
 }
 
 func (s *Service) logStoreError(err error, e End) {

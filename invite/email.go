@@ -93,14 +93,8 @@ func (r *runner) create(ctx context.Context, e EmailState) (Result, bool) {
 		lastErr = err
 		r.s.opts.Logger.Warn("create outcome unknown; will look the address up before trying again",
 			"request_id", r.rec.ID, "email", e.Email, "attempt", attempt+1, "error", err.Error())
-		found, err := r.lookAfter(ctx, e.Email, sentAt)
-		switch {
-		case ctx.Err() != nil:
-			return Result{}, false
-		case err != nil:
-			return Result{Email: e.Email, Outcome: Failed, Problem: Problem{Kind: Undetermined, Detail: err.Error()}}, true
-		case found != nil:
-			return Result{Email: e.Email, Outcome: Invited, Tester: found, Recovered: true}, true
+		if res, ok := r.settleUnknown(ctx, e.Email, sentAt); !ok || res.Final() {
+			return res, ok
 		}
 	}
 	return failure(e.Email, lastErr), true
@@ -109,16 +103,27 @@ func (r *runner) create(ctx context.Context, e EmailState) (Result, bool) {
 // afterUnknownCreate resolves a create sent by an earlier run: once it can no longer land, the
 // address is looked up; only when Applivery has no such tester is it created again.
 func (r *runner) afterUnknownCreate(ctx context.Context, e EmailState, sentAt time.Time) (Result, bool) {
-	found, err := r.lookAfter(ctx, e.Email, sentAt)
+	if res, ok := r.settleUnknown(ctx, e.Email, sentAt); !ok || res.Final() {
+		return res, ok
+	}
+	return r.create(ctx, e)
+}
+
+// settleUnknown settles a create whose outcome is unknown by looking the address up once it
+// can no longer land: invited (recovered) when Applivery has the tester, failed when the
+// look-up fails, and still Pending when Applivery has no such tester, so the caller creates it
+// again. It returns false when ctx ended first.
+func (r *runner) settleUnknown(ctx context.Context, email string, sentAt time.Time) (Result, bool) {
+	found, err := r.lookAfter(ctx, email, sentAt)
 	switch {
 	case ctx.Err() != nil:
 		return Result{}, false
 	case err != nil:
-		return Result{Email: e.Email, Outcome: Failed, Problem: Problem{Kind: Undetermined, Detail: err.Error()}}, true
+		return Result{Email: email, Outcome: Failed, Problem: Problem{Kind: Undetermined, Detail: err.Error()}}, true
 	case found != nil:
-		return Result{Email: e.Email, Outcome: Invited, Tester: found, Recovered: true}, true
+		return Result{Email: email, Outcome: Invited, Tester: found, Recovered: true}, true
 	}
-	return r.create(ctx, e)
+	return Result{Email: email}, true
 }
 
 // lookAfter looks an address up once a create sent at sentAt can no longer land: Applivery

@@ -362,23 +362,29 @@ func Classify(err error) (Problem, int) {
 	if apiErr, ok := errors.AsType[*applivery.ErrorResponse](err); ok {
 		p.Detail, code = apiErr.Message, apiErr.Code // Applivery's own words, the token redacted
 	}
-	switch {
-	case errors.Is(err, applivery.ErrUnauthorized):
-		p.Kind = Unauthorized
-	case errors.Is(err, applivery.ErrNotFound):
-		p.Kind = NotFound
-	case errors.Is(err, applivery.ErrValidation):
-		p.Kind = Rejected
-	case errors.Is(err, applivery.ErrLimitExceeded):
-		p.Kind = LimitReached
-	case errors.Is(err, applivery.ErrRateLimited):
-		p.Kind = RateLimited
-	case errors.Is(err, applivery.ErrFilterTooLong):
-		p.Kind = FilterTooLong
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		p.Kind = Stopped
+	for _, k := range problemKinds {
+		if errors.Is(err, k.err) {
+			p.Kind = k.kind
+			break
+		}
 	}
 	return p, code
+}
+
+// problemKinds maps the errors Classify recognises to their kind, first match wins; any other
+// error means Applivery could not be reached.
+var problemKinds = []struct {
+	err  error
+	kind ProblemKind
+}{
+	{applivery.ErrUnauthorized, Unauthorized},
+	{applivery.ErrNotFound, NotFound},
+	{applivery.ErrValidation, Rejected},
+	{applivery.ErrLimitExceeded, LimitReached},
+	{applivery.ErrRateLimited, RateLimited},
+	{applivery.ErrFilterTooLong, FilterTooLong},
+	{context.Canceled, Stopped},
+	{context.DeadlineExceeded, Stopped},
 }
 
 type noObserver struct{}

@@ -48,15 +48,5 @@ func (s *Service) takeOver(ctx, work context.Context, rep Reporter, atStartUp bo
 // Wait blocks until the runs Supervise started have ended, or ctx ends; it reports whether they
 // all ended.
 func (s *Service) Wait(ctx context.Context) bool {
-	done := make(chan struct{})
-	go func() {
-		s.runs.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return wait.Group(ctx, &s.runs)
 }

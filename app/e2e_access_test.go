@@ -79,12 +79,9 @@ func TestHistoryAndTesterAddressesStayWithThoseWhoManageTheChannel(t *testing.T)
 
 func TestEverySubmissionAndClickIsCheckedAgain(t *testing.T) {
 	h := newHarness(t).start()
-	h.command(lead, iosChan, "alice@example.com")
-	summary := h.waitSummary(iosChan)
-	h.threadText(iosChan, summary.TS, 1)
+	_, reply := h.invitedInThread("alice@example.com")
 
 	// Someone who may not manage the channel clicks Revoke under Alice: nothing happens to her.
-	reply := h.slack.Thread(iosChan, summary.TS)[0]
 	h.slack.ClickButton(stranger, "revoke", "", slackfake.InMessage(iosChan, reply.TS))
 	h.waitPrivateAnswer("Only members of <#C0IOSBETA1>")
 	require.Len(t, h.applivery.OTPUsers(store), 1)

@@ -171,10 +171,7 @@ func TestRemoveFoundAndNotFound(t *testing.T) {
 
 func TestRevokeButtonInTheThread(t *testing.T) {
 	h := newHarness(t).start()
-	h.command(lead, iosChan, "alice@example.com")
-	summary := h.waitSummary(iosChan)
-	h.threadText(iosChan, summary.TS, 1)
-	reply := h.slack.Thread(iosChan, summary.TS)[0]
+	summary, reply := h.invitedInThread("alice@example.com")
 
 	var blocks []struct {
 		Accessory struct {

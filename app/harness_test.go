@@ -210,6 +210,16 @@ func (h *harness) waitSummary(channel string) slackfake.Message {
 }
 
 // threadText waits until the thread under ts has n replies and returns their text and blocks.
+// invitedInThread has the lead invite one address in the iOS channel and returns the summary
+// and the tester's reply in its thread (the one with the Revoke button).
+func (h *harness) invitedInThread(email string) (summary, reply slackfake.Message) {
+	h.t.Helper()
+	h.command(lead, iosChan, email)
+	summary = h.waitSummary(iosChan)
+	h.threadText(iosChan, summary.TS, 1)
+	return summary, h.slack.Thread(iosChan, summary.TS)[0]
+}
+
 func (h *harness) threadText(channel, ts string, n int) string {
 	h.t.Helper()
 	_, err := h.slack.WaitMessage(h.ctx(), channel, func(slackfake.Message) bool {

@@ -166,11 +166,5 @@ func (s *Server) WaitAck(ctx context.Context, envelopeID string) (Ack, error) {
 func (s *Server) Acks(envelopeID string) []Ack {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var acks []Ack
-	for _, ack := range s.state.acks {
-		if ack.EnvelopeID == envelopeID {
-			acks = append(acks, ack)
-		}
-	}
-	return acks
+	return matching(s.state.acks, func(ack Ack) bool { return ack.EnvelopeID == envelopeID })
 }

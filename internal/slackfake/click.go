@@ -31,11 +31,24 @@ func InMessage(channel, ts string) Surface { return Surface{channel: channel, ms
 // envelope ID, or "" (failing the test) if there is no such element.
 func (s *Server) ClickButton(userID, actionID, value string, where Surface) string {
 	s.t.Helper()
+	return s.sendInteraction(fmt.Sprintf("ClickButton(%q)", actionID), func() (map[string]any, error) {
+		return s.blockActionsLocked(userID, actionID, value, where)
+	})
+}
+
+// sendInteraction builds an interaction payload under the lock and delivers it. A payload that
+// cannot be built fails the test, naming the call, and returns ""; so does a nil one, for an
+// action Slack sends nothing for.
+func (s *Server) sendInteraction(call string, buildLocked func() (map[string]any, error)) string {
+	s.t.Helper()
 	s.mu.Lock()
-	payload, err := s.blockActionsLocked(userID, actionID, value, where)
+	payload, err := buildLocked()
 	s.mu.Unlock()
 	if err != nil {
-		s.t.Errorf("slackfake: ClickButton(%q): %v", actionID, err)
+		s.t.Errorf("slackfake: %s: %v", call, err)
+		return ""
+	}
+	if payload == nil {
 		return ""
 	}
 	return s.send(kindInteractive, mustJSON(payload))

@@ -199,9 +199,5 @@ func (s *Server) SetChannelMembers(channelID string, userIDs ...string) {
 func (s *Server) FailChannelMembers(channelID, slackError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if slackError == "" {
-		delete(s.state.memberErrors, channelID)
-		return
-	}
-	s.state.memberErrors[channelID] = slackError
+	setOrClear(s.state.memberErrors, channelID, slackError)
 }

@@ -35,11 +35,16 @@ func (s *Server) takeRateLimitLocked(method string) (time.Duration, bool) {
 func (s *Server) SetChannelError(channel, slackError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	setOrClear(s.state.channelErrors, channel, slackError)
+}
+
+// setOrClear sets an injected error, or clears it when slackError is "".
+func setOrClear(errs map[string]string, key, slackError string) {
 	if slackError == "" {
-		delete(s.state.channelErrors, channel)
+		delete(errs, key)
 		return
 	}
-	s.state.channelErrors[channel] = slackError
+	errs[key] = slackError
 }
 
 // FailNext makes the next `times` calls to method fail with the given Slack error (for example

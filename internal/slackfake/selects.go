@@ -22,14 +22,9 @@ const defaultMinQueryLength = 3
 // Read the bot's answer with WaitSuggestedOptions.
 func (s *Server) Suggest(viewID, userID, actionID, value string) string {
 	s.t.Helper()
-	s.mu.Lock()
-	payload, err := s.suggestionLocked(viewID, userID, actionID, value)
-	s.mu.Unlock()
-	if err != nil {
-		s.t.Errorf("slackfake: Suggest(%q): %v", actionID, err)
-		return ""
-	}
-	return s.send(kindInteractive, mustJSON(payload))
+	return s.sendInteraction(fmt.Sprintf("Suggest(%q)", actionID), func() (map[string]any, error) {
+		return s.suggestionLocked(viewID, userID, actionID, value)
+	})
 }
 
 func (s *Server) suggestionLocked(viewID, userID, actionID, value string) (map[string]any, error) {
@@ -85,17 +80,9 @@ func (s *Server) WaitSuggestedOptions(ctx context.Context, envelopeID string) ([
 // dispatch_action: Slack sends nothing for those, and it returns "".
 func (s *Server) SelectOption(viewID, userID, actionID, value string) string {
 	s.t.Helper()
-	s.mu.Lock()
-	payload, err := s.selectLocked(viewID, userID, actionID, value)
-	s.mu.Unlock()
-	if err != nil {
-		s.t.Errorf("slackfake: SelectOption(%q, %q): %v", actionID, value, err)
-		return ""
-	}
-	if payload == nil {
-		return ""
-	}
-	return s.send(kindInteractive, mustJSON(payload))
+	return s.sendInteraction(fmt.Sprintf("SelectOption(%q, %q)", actionID, value), func() (map[string]any, error) {
+		return s.selectLocked(viewID, userID, actionID, value)
+	})
 }
 
 // selectLocked records the choice and returns the block_actions payload, or

@@ -50,11 +50,8 @@ func selectsModal() slack.ModalViewRequest {
 }
 
 func TestExternalSelectSuggestionsAndChoiceReachTheSubmission(t *testing.T) {
-	fake := New(t)
-	client := startClient(t, fake)
+	fake, client, view := openSelectsModal(t)
 	ctx := testContext(t)
-	view, err := client.api.OpenView(fake.NewTriggerID(), selectsModal())
-	require.NoError(t, err)
 
 	id := fake.Suggest(view.ID, "U1", "tester", "ana")
 	ev := client.next(t, socketmode.EventTypeInteractive)
@@ -96,10 +93,7 @@ func TestExternalSelectSuggestionsAndChoiceReachTheSubmission(t *testing.T) {
 }
 
 func TestSuggestionsSlackCannotShowAreRefused(t *testing.T) {
-	fake := New(t)
-	client := startClient(t, fake)
-	view, err := client.api.OpenView(fake.NewTriggerID(), selectsModal())
-	require.NoError(t, err)
+	fake, client, view := openSelectsModal(t)
 
 	id := fake.Suggest(view.ID, "U1", "tester", "bea")
 	ev := client.next(t, socketmode.EventTypeInteractive)
@@ -109,7 +103,7 @@ func TestSuggestionsSlackCannotShowAreRefused(t *testing.T) {
 	}
 	require.NoError(t, client.sm.Ack(*ev.Request, slack.OptionsResponse{Options: tooMany}))
 
-	_, err = fake.WaitSuggestedOptions(testContext(t), id)
+	_, err := fake.WaitSuggestedOptions(testContext(t), id)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no more than 100 items allowed [json-pointer:/options]")
 	assert.Empty(t, fake.SelectOption(view.ID, "U1", "tester", "U0BEA"))
@@ -118,10 +112,7 @@ func TestSuggestionsSlackCannotShowAreRefused(t *testing.T) {
 }
 
 func TestStaticSelectChangeIsSentWithTheViewState(t *testing.T) {
-	fake := New(t)
-	client := startClient(t, fake)
-	view, err := client.api.OpenView(fake.NewTriggerID(), selectsModal())
-	require.NoError(t, err)
+	fake, client, view := openSelectsModal(t)
 
 	id := fake.SelectOption(view.ID, "U1", "platform", "android")
 	ev := client.next(t, socketmode.EventTypeInteractive)
@@ -163,4 +154,14 @@ func selectedText(t *testing.T, view View, blockID, actionID string) string {
 	option := fields.State.Values[blockID][actionID].SelectedOption
 	require.NotNil(t, option.Text)
 	return option.Text.Text
+}
+
+// openSelectsModal opens selectsModal from a connected client.
+func openSelectsModal(t *testing.T) (*Server, *botClient, *slack.ViewResponse) {
+	t.Helper()
+	fake := New(t)
+	client := startClient(t, fake)
+	view, err := client.api.OpenView(fake.NewTriggerID(), selectsModal())
+	require.NoError(t, err)
+	return fake, client, view
 }

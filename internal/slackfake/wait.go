@@ -38,6 +38,17 @@ func waitFor[T any](ctx context.Context, s *Server, what string, find func() (T,
 }
 
 // first returns the first item satisfying match; a nil match accepts any.
+// matching returns the items match accepts, in order.
+func matching[T any](items []T, match func(T) bool) []T {
+	var out []T
+	for _, item := range items {
+		if match(item) {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 func first[T any](items []T, match func(T) bool) (T, bool) {
 	for _, item := range items {
 		if match == nil || match(item) {

@@ -79,18 +79,28 @@ func (r *reader) document(data []byte) *yaml.Node {
 // wrong: which value counts cannot be told. A null (or absent) n gives nil
 // fields.
 func (r *reader) mapping(n *yaml.Node, l level) (f fields, ok bool) {
+	m, ok := r.ofKind(n, yaml.MappingNode, l.shape())
+	if m == nil {
+		return nil, ok
+	}
+	f = fields{}
+	return f, r.collect(m, l, f, map[*yaml.Node]bool{})
+}
+
+// ofKind follows n's alias and returns it when it is of kind; want says what belongs there,
+// for the problem when it is something else (then ok is false). A null or absent n gives nil.
+func (r *reader) ofKind(n *yaml.Node, kind yaml.Kind, want string) (_ *yaml.Node, ok bool) {
 	if n == nil {
 		return nil, true
 	}
-	switch m := resolve(n); {
-	case isNull(m):
+	switch target := resolve(n); {
+	case isNull(target):
 		return nil, true
-	case m.Kind != yaml.MappingNode:
-		r.wrongShape(n, l.shape())
+	case target.Kind != kind:
+		r.wrongShape(n, want)
 		return nil, false
 	default:
-		f = fields{}
-		return f, r.collect(m, l, f, map[*yaml.Node]bool{})
+		return target, true
 	}
 }
 
@@ -167,18 +177,11 @@ func (r *reader) distinctKeys(m *yaml.Node) bool {
 // list reads n as a list; want says what belongs there, for the problem when
 // it is something else. A null (or absent) n is an empty list.
 func (r *reader) list(n *yaml.Node, want string) ([]*yaml.Node, bool) {
-	if n == nil {
-		return nil, true
+	list, ok := r.ofKind(n, yaml.SequenceNode, want)
+	if list == nil {
+		return nil, ok
 	}
-	switch list := resolve(n); {
-	case isNull(list):
-		return nil, true
-	case list.Kind != yaml.SequenceNode:
-		r.wrongShape(n, want)
-		return nil, false
-	default:
-		return list.Content, true
-	}
+	return list.Content, true
 }
 
 // wrongShape reports n, written where want belongs.

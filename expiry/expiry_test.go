@@ -159,10 +159,7 @@ func TestATesterAlreadyGoneCountsAsEnded(t *testing.T) {
 
 	require.Len(t, rep.ended, 1)
 	assert.Equal(t, expiry.Gone, rep.ended[0].State)
-	audit := f.endAudit()
-	require.Len(t, audit, 1)
-	assert.Equal(t, invite.Removed, audit[0].Outcome)
-	assert.Equal(t, "access ended as scheduled; the tester was already gone from Applivery", audit[0].Detail)
+	f.requireOneAuditRow(invite.Removed, "access ended as scheduled; the tester was already gone from Applivery")
 }
 
 func TestADeleteWhoseAnswerWasLostCountsAsEnded(t *testing.T) {
@@ -235,10 +232,7 @@ func TestAnEndThatKeepsFailingIsReportedAsFailedOnce(t *testing.T) {
 	assert.Equal(t, invite.Unreachable, rep.problems[0].Kind)
 	assert.Equal(t, "unavailable", rep.problems[0].Detail)
 
-	audit := f.endAudit()
-	require.Len(t, audit, 1)
-	assert.Equal(t, invite.Failed, audit[0].Outcome)
-	assert.Equal(t, "access could not be ended after 3 attempts: unreachable: unavailable", audit[0].Detail)
+	f.requireOneAuditRow(invite.Failed, "access could not be ended after 3 attempts: unreachable: unavailable")
 }
 
 // Slack refusing to post delays the telling, never repeats the removal, and tells once.

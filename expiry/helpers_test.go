@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
@@ -88,6 +89,15 @@ func (f *fixture) deletes(otpUserID string) int {
 }
 
 // endAudit returns the audit rows of ended access, newest first, with their ids cleared.
+// requireOneAuditRow checks that ending access wrote one audit row, with this outcome and detail.
+func (f *fixture) requireOneAuditRow(outcome invite.Outcome, detail string) {
+	f.t.Helper()
+	audit := f.endAudit()
+	require.Len(f.t, audit, 1)
+	assert.Equal(f.t, outcome, audit[0].Outcome)
+	assert.Equal(f.t, detail, audit[0].Detail)
+}
+
 func (f *fixture) endAudit() []store.Entry {
 	f.t.Helper()
 	rows, err := f.db.Recent(context.Background(), store.Query{Limit: store.MaxLimit})

@@ -1,0 +1,198 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// Deciding a request for testers: a QA lead's Approve starts the invite on the asker's behalf,
+// Deny asks for an optional reason first. Anyone else's click is refused privately and changes
+// nothing.
+
+func (b *Bot) askRoutes() []route {
+	return []route{
+		onInteraction(slack.InteractionTypeBlockActions, actionAskApprove, b.onAskApprove),
+		onInteraction(slack.InteractionTypeBlockActions, actionAskDeny, b.onAskDeny),
+		onInteraction(slack.InteractionTypeViewSubmission, callbackDenyModal, b.onDenySubmit),
+	}
+}
+
+// onAskApprove invites what the request asked for, as the approving lead. A request whose
+// channel no longer invites into its store stays pending, and the lead is told why.
+func (b *Bot) onAskApprove(cb slack.InteractionCallback) reply {
+	id := cb.ActionCallback.BlockActions[0].Value
+	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
+	return reply{after: func(ctx context.Context) {
+		if !b.mayDecide(ctx, w) {
+			return
+		}
+		pending, err := b.d.Asks.Get(ctx, id)
+		if err != nil {
+			b.tell(ctx, w, b.decisionProblem(ctx, id, err))
+			return
+		}
+		if _, problem := b.approvable(ctx, *pending); problem != "" {
+			b.tell(ctx, w, problem+" The request is still pending.")
+			return
+		}
+		a, err := b.d.Asks.Approve(ctx, id, w.userID)
+		if err != nil {
+			b.tell(ctx, w, b.decisionProblem(ctx, id, err))
+			return
+		}
+		b.showDecision(ctx, *a)
+		b.countAsk(*a, invite.Approved)
+		if err := b.startApproved(ctx, w, *a); err != nil {
+			b.tell(ctx, w, ":warning: Your approval is recorded, but my database did not answer, so the invite has not started yet. I'll start it within a few minutes.")
+		}
+	}}
+}
+
+// Approved starts the invite of an approval whose process stopped before the invite was
+// saved; it makes the bot the approval package's handler. ctx ends when the bot drains; the
+// invite, once started, runs as in-flight work that a graceful stop waits for.
+func (b *Bot) Approved(ctx context.Context, a approval.Ask) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.work.start()
+	defer b.work.done()
+	return b.startApproved(b.workCtx, who{userID: a.DecidedBy, channelID: a.Message.Channel}, a)
+}
+
+// approvable returns the channel an approved request invites from, or why it no longer can.
+func (b *Bot) approvable(ctx context.Context, a approval.Ask) (config.Channel, string) {
+	ch, ok, err := b.d.Mappings.Lookup(ctx, a.ChannelID)
+	if err != nil || !ok || ch.Store != a.StoreID {
+		return ch, fmt.Sprintf("<#%s> no longer invites into that store, so I invited nobody.", a.ChannelID)
+	}
+	if err := b.d.Invites.CheckSize(len(a.Emails)); err != nil {
+		return ch, fmt.Sprintf("The request names %d addresses, more than one request may invite now (%d), so I invited nobody.", len(a.Emails), b.d.Invites.MaxEmails())
+	}
+	return ch, ""
+}
+
+// approvalRequestID is the invite request of an approved ask: one id per ask, so the invite
+// starts once however many times starting it is tried.
+func approvalRequestID(askID string) string { return "r" + askID }
+
+// startApproved runs the invite an approval allows, as the approving lead, on the asker's
+// behalf, with the results in the request's thread; the asker is told once it begins. The
+// allowlist and address checks apply again, against today's mapping. An error means the
+// invite could not be saved: Supervise tries again later.
+func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
+	ch, problem := b.approvable(ctx, a)
+	if problem != "" {
+		b.tell(ctx, w, problem)
+		if err := b.d.Asks.SetRequest(ctx, a.ID, approval.NotInvited); err != nil {
+			b.log.Warn("could not note that an approval invited nobody", "ask", a.ID, "error", err.Error())
+		}
+		return nil
+	}
+	req := invite.Request{ID: approvalRequestID(a.ID), UserID: a.DecidedBy, RequestedBy: a.RequesterID,
+		ChannelID: a.ChannelID, Origin: originAsk, StoreID: a.StoreID, AppID: a.AppID, AppName: a.AppName,
+		Emails: a.Emails, Downloads: a.Downloads, Domains: ch.Domains, AccessFor: a.AccessFor,
+		Reply: invite.Reply{Channel: a.Message.Channel, Thread: a.Message.TS}}
+	begun := func(ctx context.Context) {
+		if err := b.d.Asks.SetRequest(ctx, a.ID, req.ID); err != nil {
+			b.log.Warn("could not note the invite an approval started", "ask", a.ID, "error", err.Error())
+		}
+		b.postToUser(ctx, a.RequesterID, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
+			a.DecidedBy, plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID))
+	}
+	err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w, begun: begun})
+	switch {
+	case errors.Is(err, invite.ErrRequestExists): // started before: by this click, or another replica
+		return b.d.Asks.SetRequest(ctx, a.ID, req.ID)
+	case err != nil:
+		b.log.Error("could not start the invite of an approval", "ask", a.ID, "error", err.Error())
+		return err
+	}
+	return nil
+}
+
+// onAskDeny asks the lead for an optional reason before denying.
+func (b *Bot) onAskDeny(cb slack.InteractionCallback) reply {
+	id := cb.ActionCallback.BlockActions[0].Value
+	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
+	return reply{after: func(ctx context.Context) {
+		b.openThenFill(ctx, w, cb.TriggerID, "Deny the request", func(ctx context.Context, _ string) slack.ModalViewRequest {
+			if notice := b.notDeciderNotice(ctx, w.userID); notice != nil {
+				return *notice
+			}
+			return denyModalView(id)
+		})
+	}}
+}
+
+// onDenySubmit denies the request, with the reason given.
+func (b *Bot) onDenySubmit(cb slack.InteractionCallback) reply {
+	id := cb.View.PrivateMetadata
+	reason := strings.TrimSpace(stateValue(cb.View.State, blockDenyReason).Value)
+	w := who{userID: cb.User.ID}
+	return reply{after: func(ctx context.Context) {
+		if !b.mayDecide(ctx, w) {
+			return
+		}
+		a, err := b.d.Asks.Deny(ctx, id, w.userID, reason)
+		if err != nil {
+			b.postToUser(ctx, w.userID, b.decisionProblem(ctx, id, err))
+			return
+		}
+		b.showDecision(ctx, *a)
+		b.countAsk(*a, invite.Denied)
+		text := fmt.Sprintf(":no_entry: <@%s> denied your request to invite %s into *%s*.", w.userID, plural(len(a.Emails), "address", "addresses"), esc(a.AppName))
+		if reason != "" {
+			text += " Their reason: " + esc(reason)
+		}
+		b.postToUser(ctx, a.RequesterID, text)
+	}}
+}
+
+// mayDecide reports whether the person is a QA lead; anyone else is told privately, and nothing
+// happens.
+func (b *Bot) mayDecide(ctx context.Context, w who) bool {
+	if notice := b.notDeciderNotice(ctx, w.userID); notice != nil {
+		b.tell(ctx, w, notice.Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text)
+		return false
+	}
+	return true
+}
+
+// notDeciderNotice is the notice for someone who may not decide requests, nil for a QA lead.
+func (b *Bot) notDeciderNotice(ctx context.Context, userID string) *slack.ModalViewRequest {
+	var text string
+	switch lead, err := b.d.Access.IsLead(ctx, userID); {
+	case err != nil:
+		text = b.accessUnknown(userID, err)
+	case !lead:
+		text = "Only QA leads can approve or deny requests for testers. " + leadsText(b.d.Access.Leads()) + " will decide."
+	default:
+		return nil
+	}
+	v := noticeModalView("Deny the request", text)
+	return &v
+}
+
+// decisionProblem explains a decision that could not be made, and brings the request's
+// message up to date (it may have just expired).
+func (b *Bot) decisionProblem(ctx context.Context, id string, err error) string {
+	var decided *approval.DecidedError
+	switch {
+	case errors.As(err, &decided):
+		b.showDecision(ctx, *decided.Ask)
+		return "That request " + stateWords(*decided.Ask) + ", so nothing more happened."
+	case errors.Is(err, approval.ErrNotFound):
+		return "I can't find that request any more."
+	}
+	b.log.Error("could not decide a request", "ask", id, "error", err.Error())
+	return ":x: I couldn't record the decision (my database did not answer). Please try again."
+}

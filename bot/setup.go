@@ -16,13 +16,8 @@ import (
 
 // /invite-tester setup: QA leads link a channel to an Applivery store and app from Slack, or
 // change or remove its link. The modal is fed live by Applivery; links are saved in the
-// database, so every replica uses them at once.
-
-// Catalog lists what Applivery has to link to; *applivery.Client has it.
-type Catalog interface {
-	ListStores(ctx context.Context) ([]applivery.Store, error)
-	ListPublishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error)
-}
+// database, so every replica uses them at once. What the modal offers comes from
+// setup_catalog.go; the modal itself is built in setup_view.go.
 
 func (b *Bot) setupRoutes() []route {
 	return []route{
@@ -95,33 +90,6 @@ func (b *Bot) notLeadNotice(ctx context.Context, userID string) *slack.ModalView
 	return &v
 }
 
-// fillCatalog puts Applivery's stores, and the chosen store's apps, in the modal; it returns a
-// sentence for people when Applivery could not say.
-func (b *Bot) fillCatalog(ctx context.Context, m *setupModal) string {
-	stores, err := b.stores(ctx)
-	if err != nil {
-		return ":x: I couldn't list your Applivery stores. " + explainError(err)
-	}
-	m.Stores = stores
-	if m.Store == "" {
-		return ""
-	}
-	if m.Apps, err = b.publishedApps(ctx, m.Store); err != nil {
-		return ":x: I couldn't list the store's apps. " + explainError(err)
-	}
-	return ""
-}
-
-func (b *Bot) stores(ctx context.Context) ([]applivery.Store, error) {
-	return b.storesCache.Get(ctx, "stores", b.d.Catalog.ListStores)
-}
-
-func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error) {
-	return b.appsCache.Get(ctx, storeID, func(ctx context.Context) ([]applivery.PublishedApp, error) {
-		return b.d.Catalog.ListPublishedApps(ctx, storeID)
-	})
-}
-
 // changeLines describes the channel's latest link changes.
 func (b *Bot) changeLines(ctx context.Context, channelID string) []string {
 	changes, err := b.d.Mappings.Changes(ctx, channelID)
@@ -137,16 +105,6 @@ func (b *Bot) changeLines(ctx context.Context, channelID string) []string {
 		lines = append(lines, fmt.Sprintf("• %s <@%s> %s", slackDate(c.At), c.UserID, changeWords(c)))
 	}
 	return lines
-}
-
-func changeWords(c mapping.Change) string {
-	switch {
-	case c.After == nil:
-		return "removed the link"
-	case c.Before == nil:
-		return "linked it to *" + esc(c.After.AppName) + "*"
-	}
-	return "changed it to *" + esc(c.After.AppName) + "*, " + downloadsText(c.After.Downloads)
 }
 
 // onSetupStoreChosen shows the chosen store's apps, keeping what was typed in the other fields.
@@ -175,36 +133,6 @@ func (b *Bot) updateSetup(ctx context.Context, viewID string, v slack.ModalViewR
 	if err := b.slack.updateView(ctx, viewID, v); err != nil {
 		b.log.Warn("could not update the setup modal", "error", slackErrorCode(err))
 	}
-}
-
-// Type-ahead, past a hundred stores or apps. The answers are acks, so they use what is cached:
-// the modal was filled from the same lists moments ago.
-
-func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
-	stores, _ := b.storesCache.Peek("stores")
-	var options []*slack.OptionBlockObject
-	for _, s := range stores {
-		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
-	}
-	return reply{ack: slack.OptionsResponse{Options: options}}
-}
-
-func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
-	apps, _ := b.appsCache.Peek(decodeSetupMeta(cb.View.PrivateMetadata).Store)
-	var options []*slack.OptionBlockObject
-	for _, a := range apps {
-		options = appendMatch(options, cb.Value, a.Name+" "+a.Slug+" "+a.ID, a.ID, appLabel(a))
-	}
-	return reply{ack: slack.OptionsResponse{Options: options}}
-}
-
-// appendMatch adds an option when what it is known by contains query, ignoring case, up to
-// Slack's hundred.
-func appendMatch(options []*slack.OptionBlockObject, query, knownBy, value, label string) []*slack.OptionBlockObject {
-	if len(options) == maxStaticOptions || !strings.Contains(strings.ToLower(knownBy), strings.ToLower(strings.TrimSpace(query))) {
-		return options
-	}
-	return append(options, slack.NewOptionBlockObject(value, plain(label), nil))
 }
 
 // setupChoice is a validated setup modal.
@@ -297,14 +225,6 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 		verb = "changed this channel's link to"
 	}
 	b.announce(ctx, w, fmt.Sprintf(":link: <@%s> %s *%s*. %s", w.userID, verb, esc(app.Name), linkDetails(link)))
-}
-
-func linkDetails(l mapping.Link) string {
-	text := "New testers get " + downloadsText(l.Downloads)
-	if len(l.Domains) > 0 {
-		text += "; only addresses at " + esc(strings.Join(l.Domains, ", ")) + " may be invited"
-	}
-	return text + ". Invite with `/invite-tester alice@example.com`."
 }
 
 // announce posts a change in the channel for everyone; when the bot is not in it, the person who

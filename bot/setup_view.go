@@ -198,3 +198,21 @@ func domainsValue(l *mapping.Link) string {
 	}
 	return strings.Join(l.Domains, ", ")
 }
+
+func changeWords(c mapping.Change) string {
+	switch {
+	case c.After == nil:
+		return "removed the link"
+	case c.Before == nil:
+		return "linked it to *" + esc(c.After.AppName) + "*"
+	}
+	return "changed it to *" + esc(c.After.AppName) + "*, " + downloadsText(c.After.Downloads)
+}
+
+func linkDetails(l mapping.Link) string {
+	text := "New testers get " + downloadsText(l.Downloads)
+	if len(l.Domains) > 0 {
+		text += "; only addresses at " + esc(strings.Join(l.Domains, ", ")) + " may be invited"
+	}
+	return text + ". Invite with `/invite-tester alice@example.com`."
+}

@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/applivery"
+)
+
+// What the setup modal offers: Applivery's stores and each store's published apps, cached
+// briefly, and type-ahead over them.
+
+// Catalog lists what Applivery has to link to; *applivery.Client has it.
+type Catalog interface {
+	ListStores(ctx context.Context) ([]applivery.Store, error)
+	ListPublishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error)
+}
+
+// fillCatalog puts Applivery's stores, and the chosen store's apps, in the modal; it returns a
+// sentence for people when Applivery could not say.
+func (b *Bot) fillCatalog(ctx context.Context, m *setupModal) string {
+	stores, err := b.stores(ctx)
+	if err != nil {
+		return ":x: I couldn't list your Applivery stores. " + explainError(err)
+	}
+	m.Stores = stores
+	if m.Store == "" {
+		return ""
+	}
+	if m.Apps, err = b.publishedApps(ctx, m.Store); err != nil {
+		return ":x: I couldn't list the store's apps. " + explainError(err)
+	}
+	return ""
+}
+
+func (b *Bot) stores(ctx context.Context) ([]applivery.Store, error) {
+	return b.storesCache.Get(ctx, "stores", b.d.Catalog.ListStores)
+}
+
+func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error) {
+	return b.appsCache.Get(ctx, storeID, func(ctx context.Context) ([]applivery.PublishedApp, error) {
+		return b.d.Catalog.ListPublishedApps(ctx, storeID)
+	})
+}
+
+// Type-ahead, past a hundred stores or apps. The answers are acks, so they use what is cached:
+// the modal was filled from the same lists moments ago.
+
+func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
+	stores, _ := b.storesCache.Peek("stores")
+	var options []*slack.OptionBlockObject
+	for _, s := range stores {
+		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
+	}
+	return reply{ack: slack.OptionsResponse{Options: options}}
+}
+
+func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
+	apps, _ := b.appsCache.Peek(decodeSetupMeta(cb.View.PrivateMetadata).Store)
+	var options []*slack.OptionBlockObject
+	for _, a := range apps {
+		options = appendMatch(options, cb.Value, a.Name+" "+a.Slug+" "+a.ID, a.ID, appLabel(a))
+	}
+	return reply{ack: slack.OptionsResponse{Options: options}}
+}
+
+// appendMatch adds an option when what it is known by contains query, ignoring case, up to
+// Slack's hundred.
+func appendMatch(options []*slack.OptionBlockObject, query, knownBy, value, label string) []*slack.OptionBlockObject {
+	if len(options) == maxStaticOptions || !strings.Contains(strings.ToLower(knownBy), strings.ToLower(strings.TrimSpace(query))) {
+		return options
+	}
+	return append(options, slack.NewOptionBlockObject(value, plain(label), nil))
+}

@@ -1,18 +1,22 @@
 // Package bot is the Slack side of the tester bot. It routes Socket Mode envelopes through one
-// route table to exactly one handler each, acks at once (with a modal's validation errors when
-// there are any), and does the slow work — Applivery calls, posting results — after the ack.
+// route table (router.go) to exactly one handler each, acks at once (with a modal's validation
+// errors when there are any), and does the slow work — Applivery calls, posting results — after
+// the ack (work.go).
 //
-// Each surface lives in one file with its view, handlers and routes: command.go, manage.go
-// (list, history, remove), invite_modal.go, shortcuts.go, home.go, find.go, revoke.go,
-// results.go (the results thread) and setup.go (linking a channel from Slack). Views are built by pure functions and golden-file tested. The
-// invite work itself lives in package invite, and who may do what in package access.
+// Each surface has its own file with its handlers and routes: command.go (/invite-tester),
+// manage.go (its list, history and remove), invite_modal.go, shortcuts.go, home.go (the App
+// Home), find.go, revoke.go, results.go (the results thread), testers.go (telling the testers),
+// ask.go and ask_decision.go (requests to the QA leads), ends.go (access that ends) and setup.go
+// (linking a channel from Slack). A surface too big for one file has its views in
+// <surface>_view.go. Views are built by pure functions, golden-file tested. The invite work
+// itself lives in package invite, who may do what in package access, requests in package
+// approval and access that ends in package expiry.
 package bot
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +72,15 @@ type Metrics interface {
 	Reconnect()
 	InFlight(delta int)
 }
+
+// noMetrics stands in when Deps has no Metrics.
+type noMetrics struct{}
+
+func (noMetrics) Outcome(invite.Outcome)           {}
+func (noMetrics) AckLatency(string, time.Duration) {}
+func (noMetrics) SlackError(string, string)        {}
+func (noMetrics) Reconnect()                       {}
+func (noMetrics) InFlight(int)                     {}
 
 // Deps are what the bot needs; package app builds them.
 type Deps struct {
@@ -238,50 +251,3 @@ func errString(data any) string {
 	}
 	return ""
 }
-
-// workTracker counts work running after acks. Unlike a sync.WaitGroup it may gain work while
-// someone waits for it to be idle: envelopes keep arriving during a graceful shutdown.
-type workTracker struct {
-	mu      sync.Mutex
-	n       int
-	waiters []chan struct{}
-}
-
-func (t *workTracker) start() {
-	t.mu.Lock()
-	t.n++
-	t.mu.Unlock()
-}
-
-func (t *workTracker) done() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.n--
-	if t.n == 0 {
-		for _, w := range t.waiters {
-			close(w)
-		}
-		t.waiters = nil
-	}
-}
-
-// idle is closed once no work is running.
-func (t *workTracker) idle() <-chan struct{} {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ch := make(chan struct{})
-	if t.n == 0 {
-		close(ch)
-	} else {
-		t.waiters = append(t.waiters, ch)
-	}
-	return ch
-}
-
-type noMetrics struct{}
-
-func (noMetrics) Outcome(invite.Outcome)           {}
-func (noMetrics) AckLatency(string, time.Duration) {}
-func (noMetrics) SlackError(string, string)        {}
-func (noMetrics) Reconnect()                       {}
-func (noMetrics) InFlight(int)                     {}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -166,45 +165,6 @@ func (b *Bot) ack(evt socketmode.Event, payload any, start time.Time) {
 	}
 }
 
-// goWork runs slow work on the bot's work context, counted so shutdown can wait for it. Work
-// that another process already did for the same envelope (Slack delivered it twice, to two
-// replicas) is skipped.
-func (b *Bot) goWork(evt socketmode.Event, work func(ctx context.Context)) {
-	b.work.start()
-	b.metrics.InFlight(1)
-	go func() {
-		defer b.work.done()
-		defer b.metrics.InFlight(-1)
-		if !b.firstToHandle(evt) {
-			b.log.Info("envelope already handled by another process", "envelope_id", evt.Request.EnvelopeID)
-			return
-		}
-		b.safely(evt, func() reply { work(b.workCtx); return reply{} })
-	}()
-}
-
-// firstToHandle asks the database whether any process handled this envelope (or its event)
-// already. When the database cannot say, the work goes ahead: losing a person's request is
-// worse than the rare double delivery, and invites are deduplicated by their claims anyway.
-func (b *Bot) firstToHandle(evt socketmode.Event) bool {
-	if b.d.Envelopes == nil {
-		return true
-	}
-	first := true
-	for _, id := range []string{evt.Request.EnvelopeID, eventID(evt)} {
-		if id == "" {
-			continue
-		}
-		ok, err := b.d.Envelopes.FirstToHandle(b.workCtx, id)
-		if err != nil {
-			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err.Error())
-			return true
-		}
-		first = first && ok
-	}
-	return first
-}
-
 // safely runs f, turning a panic into a log line with a reference id and a message to the
 // person, so one bad event never takes the bot down.
 func (b *Bot) safely(evt socketmode.Event, f func() reply) (r reply, ok bool) {
@@ -221,54 +181,8 @@ func (b *Bot) safely(evt socketmode.Event, f func() reply) (r reply, ok bool) {
 	return f(), true
 }
 
-func eventID(evt socketmode.Event) string {
-	if e, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
-		if cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent); ok {
-			return cb.EventID
-		}
-	}
-	return ""
-}
-
 func newRef() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// envelopeLog remembers recent envelope and event ids, so the same envelope delivered twice (a
-// retry after a slow ack, a reconnect) is handled once.
-type envelopeLog struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	seen  map[string]time.Time
-	order []string
-}
-
-func newEnvelopeLog(ttl time.Duration, max int) *envelopeLog {
-	return &envelopeLog{ttl: ttl, max: max, seen: map[string]time.Time{}}
-}
-
-func (l *envelopeLog) duplicate(ids ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	for len(l.order) > 0 && (len(l.order) > l.max || now.Sub(l.seen[l.order[0]]) > l.ttl) {
-		delete(l.seen, l.order[0])
-		l.order = l.order[1:]
-	}
-	dup := false
-	for _, id := range ids {
-		if id == "" {
-			continue
-		}
-		if _, ok := l.seen[id]; ok {
-			dup = true
-			continue
-		}
-		l.seen[id] = now
-		l.order = append(l.order, id)
-	}
-	return dup
 }

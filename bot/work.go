@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"context"
+	"sync"
+
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Slow work runs after the ack, and is counted so that a graceful stop (Drain, then Wait) can
+// wait for it.
+
+// goWork runs slow work on the bot's work context, counted so shutdown can wait for it. Work
+// that another process already did for the same envelope (Slack delivered it twice, to two
+// replicas) is skipped.
+func (b *Bot) goWork(evt socketmode.Event, work func(ctx context.Context)) {
+	b.work.start()
+	b.metrics.InFlight(1)
+	go func() {
+		defer b.work.done()
+		defer b.metrics.InFlight(-1)
+		if !b.firstToHandle(evt) {
+			b.log.Info("envelope already handled by another process", "envelope_id", evt.Request.EnvelopeID)
+			return
+		}
+		b.safely(evt, func() reply { work(b.workCtx); return reply{} })
+	}()
+}
+
+// workTracker counts work running after acks. Unlike a sync.WaitGroup it may gain work while
+// someone waits for it to be idle: envelopes keep arriving during a graceful shutdown.
+type workTracker struct {
+	mu      sync.Mutex
+	n       int
+	waiters []chan struct{}
+}
+
+func (t *workTracker) start() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *workTracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 {
+		for _, w := range t.waiters {
+			close(w)
+		}
+		t.waiters = nil
+	}
+}
+
+// idle is closed once no work is running.
+func (t *workTracker) idle() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ch := make(chan struct{})
+	if t.n == 0 {
+		close(ch)
+	} else {
+		t.waiters = append(t.waiters, ch)
+	}
+	return ch
+}

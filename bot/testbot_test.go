@@ -1,0 +1,172 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/access"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/mapping"
+)
+
+// Who is who in the handler tests. Without qa_leads, ana is a member of both mapped channels and
+// olga of neither; with qa_leads, ana is the one QA lead and olga may only ask.
+const (
+	ana  = "U0ANA0001"
+	olga = "U0OLGA001"
+)
+
+// membersMapping maps betaIOS and betaBoth (views_test.go); channel members manage testers.
+const membersMapping = `channels:
+  - channel: C0123ABCD
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps: [{id: 64a1b2c3d4e5f6a7b8c9d0e2, name: Acme iOS beta}]
+    downloads: 3
+  - channel: C0999WXYZ
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps: [{id: 64a1b2c3d4e5f6a7b8c9d0e2, name: Acme iOS beta}, {id: 64a1b2c3d4e5f6a7b8c9d0e3, name: "Acme Android <beta>"}]
+    downloads: -1
+    domains: [acme.com]
+`
+
+// leadsMapping is membersMapping with ana as the only QA lead.
+const leadsMapping = membersMapping + "qa_leads:\n  users: [U0ANA0001]\n"
+
+// responseURL is every command's and shortcut's response_url; the fake Slack answers it.
+const responseURL = "https://hooks.slack.com/commands/T0/1/secret"
+
+// testBot is a Bot on the fake Slack, with the real Slack-free parts behind it: the invite core
+// and the asks on a SQLite file, the live mapping and the access policy, and the fake Applivery
+// over real HTTP. Tests call handlers as dispatch would; run does the work after the ack on the
+// test's goroutine, so all it sent is recorded when run returns.
+type testBot struct {
+	*Bot
+	t         *testing.T
+	slack     *fakeSlack
+	applivery *appliverytest.Server
+}
+
+// testBotOptions change what newTestBot builds.
+type testBotOptions struct {
+	maxEmails int // largest request: invite.Options.MaxEmails
+}
+
+func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions)) *testBot {
+	t.Helper()
+	var o testBotOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db := openStore(t)
+	file := filepath.Join(t.TempDir(), "channels.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(mappingYAML), 0o600))
+	channels, err := mapping.New(context.Background(), file, db)
+	require.NoError(t, err)
+
+	fake := appliverytest.New(t)
+	fake.AddStore(betaIOS.Store, "Acme beta")
+	fake.AddPublishedApp(betaIOS.Store, iosApp.ID, iosApp.Name, "https://acme.applivery.io/acme-ios")
+	fake.AddPublishedApp(betaIOS.Store, androidApp.ID, androidApp.Name, "")
+	client := fake.Client(t)
+	sl := newFakeSlack()
+	dir := directory{betaIOS.ID: {ana}, betaBoth.ID: {ana}}
+	b := New(Deps{
+		Slack: sl, HTTPClient: sl.httpClient(), Mappings: channels, MappingFile: file,
+		Invites: invite.NewService(client, db, invite.Options{MaxEmails: o.maxEmails}),
+		Asks:    approval.NewService(db, approval.Options{}), Ends: db, Catalog: client, History: db,
+		Access: access.NewPolicy(channels.Leads, dir, time.Minute),
+	})
+	return &testBot{Bot: b, t: t, slack: sl, applivery: fake}
+}
+
+func withMaxEmails(n int) func(*testBotOptions) {
+	return func(o *testBotOptions) { o.maxEmails = n }
+}
+
+// directory is what the access policy asks Slack: each channel's members. Nobody is a guest and
+// there are no user groups.
+type directory map[string][]string
+
+func (d directory) ChannelMembers(_ context.Context, channelID string) ([]string, error) {
+	return d[channelID], nil
+}
+
+func (directory) GroupMembers(context.Context, string) ([]string, error) { return nil, nil }
+func (directory) IsGuest(context.Context, string) (bool, error)          { return false, nil }
+
+// run does what a reply leaves for after the ack, as dispatch would, and returns its ack.
+func (tb *testBot) run(r reply) any {
+	tb.t.Helper()
+	require.NotNil(tb.t, r.after, "the reply has work after the ack")
+	r.after(tb.t.Context())
+	return r.ack
+}
+
+// command is /invite-tester typed by user in channel.
+func (tb *testBot) command(user, channel, text string) reply {
+	return tb.onCommand(slack.SlashCommand{Command: "/invite-tester", UserID: user, ChannelID: channel, Text: text,
+		TriggerID: "T-command", ResponseURL: responseURL})
+}
+
+// click is user clicking the button actionID, whose value is value, on a message in channel.
+func click(user, channel, actionID, value string, msg sentMessage) slack.InteractionCallback {
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user},
+		Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
+		TriggerID: "T-click", ResponseURL: responseURL,
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: actionID, Value: value}}}}
+	cb.Message.Timestamp, cb.Message.ThreadTimestamp = msg.ts, msg.thread
+	return cb
+}
+
+// button finds the button actionID among a message's blocks.
+func button(t *testing.T, blocks []slack.Block, actionID string) *slack.ButtonBlockElement {
+	t.Helper()
+	for _, b := range blocks {
+		var elements []slack.BlockElement
+		switch b := b.(type) {
+		case *slack.ActionBlock:
+			elements = b.Elements.ElementSet
+		case *slack.SectionBlock:
+			if b.Accessory != nil && b.Accessory.ButtonElement != nil {
+				elements = []slack.BlockElement{b.Accessory.ButtonElement}
+			}
+		}
+		for _, e := range elements {
+			if btn, ok := e.(*slack.ButtonBlockElement); ok && btn.ActionID == actionID {
+				return btn
+			}
+		}
+	}
+	t.Fatalf("no %s button in %s", actionID, blocksJSON(t, blocks))
+	return nil
+}
+
+// blocksJSON shows blocks as Slack receives them, with <@U…> and &lt; left readable.
+func blocksJSON(t *testing.T, blocks []slack.Block) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(blocks))
+	return buf.String()
+}
+
+// submit is user submitting the modal callbackID with the given inputs, keyed by block id.
+func submit(user, callbackID, metadata string, inputs map[string]slack.BlockAction) slack.InteractionCallback {
+	values := map[string]map[string]slack.BlockAction{}
+	for block, v := range inputs {
+		values[block] = map[string]slack.BlockAction{block: v}
+	}
+	return slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: user},
+		View: slack.View{ID: "V-submitted", CallbackID: callbackID, PrivateMetadata: metadata, State: &slack.ViewState{Values: values}}}
+}

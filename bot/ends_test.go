@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/invite"
+)
+
+// Access that ends is told in the invite's thread.
+
+// anaInvitesFor14Days has ana invite alice for 14 days, and returns the invite's parent message
+// and alice's end as the expiry package will hand it over.
+func anaInvitesFor14Days(t *testing.T, tb *testBot) (sentMessage, expiry.End) {
+	t.Helper()
+	posts := anaInvites(t, tb, "alice@example.com for 14d")
+	require.NotEmpty(t, posts)
+	ends, err := tb.d.Ends.UpcomingEnds(t.Context(), []string{betaIOS.ID}, 10)
+	require.NoError(t, err)
+	require.Len(t, ends, 1)
+	return posts[0], ends[0]
+}
+
+func TestAnEndIsToldInTheInvitesThread(t *testing.T) {
+	tb := newTestBot(t, membersMapping)
+	parent, end := anaInvitesFor14Days(t, tb)
+	threads := endsThread{tb.Bot}
+
+	end.State = expiry.Ended
+	require.NoError(t, threads.Ended(t.Context(), end))
+	end.State = expiry.Gone
+	require.NoError(t, threads.Ended(t.Context(), end))
+	require.NoError(t, threads.Failed(t.Context(), end, invite.Problem{Kind: invite.RateLimited}))
+
+	told := tb.slack.posts(betaIOS.ID)[3:]
+	require.Len(t, told, 3)
+	for _, m := range told {
+		assert.Equal(t, parent.ts, m.thread, "in the invite's thread: %s", m.text)
+	}
+	when := slackDate(end.EndsAt)
+	assert.Equal(t, ":hourglass: Access for *alice@example.com* to *Acme iOS beta* ended as planned "+when+": I removed them from Applivery (OTP user `"+end.OTPUserID+"`).", told[0].text)
+	assert.Equal(t, ":hourglass: Access for *alice@example.com* to *Acme iOS beta* ended as planned "+when+"; they had already been removed from Applivery.", told[1].text)
+	assert.Equal(t, ":warning: Access for *alice@example.com* to *Acme iOS beta* was to end "+when+", but Applivery kept failing. "+
+		"Applivery is receiving too many requests: try again in a minute. Remove them with `/invite-tester remove alice@example.com` in <#C0123ABCD>.", told[2].text)
+}
+
+// An end nobody could be told of is an error, so that the expiry package tries again.
+func TestAnEndThatCannotBeToldIsAnError(t *testing.T) {
+	tb := newTestBot(t, membersMapping)
+	_, end := anaInvitesFor14Days(t, tb)
+	tb.slack.refuseWith(func(sentMessage) string { return "channel_not_found" })
+
+	end.State = expiry.Ended
+	assert.ErrorContains(t, endsThread{tb.Bot}.Ended(t.Context(), end), "channel_not_found")
+}

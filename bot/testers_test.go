@@ -1,0 +1,43 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery"
+)
+
+// Telling invited testers who are members of the workspace.
+
+func TestOnlyNewTestersInTheWorkspaceAreToldTheyWereInvited(t *testing.T) {
+	tb := newTestBot(t, membersMapping)
+	tb.slack.addMember("U0ALICE01", "alice@example.com")
+	tb.slack.addMember("U0CAROL01", "carol@example.com")
+	tb.applivery.AddOTPUser(betaIOS.Store, applivery.OTPUser{Email: "carol@example.com", PublishedApplicationID: iosApp.ID})
+
+	anaInvites(t, tb, "alice@example.com bob@example.com carol@example.com")
+
+	dms := tb.slack.posts("U0ALICE01")
+	require.Len(t, dms, 1)
+	assert.Equal(t, ":wave: <@U0ANA0001> invited you (alice@example.com) to test *Acme iOS beta*.\n"+
+		"Applivery is sending that address an email with a one-time password: open <https://acme.applivery.io/acme-ios>, "+
+		"sign in with your address and that password, and install the app. Can't find the email? Look in spam for a message from Applivery.", dms[0].text)
+	assert.Equal(t, []string{"alice@example.com", "bob@example.com"}, tb.slack.lookedUp(),
+		"bob is looked for but is not in the workspace; carol was a tester already")
+	assert.Empty(t, tb.slack.posts("U0CAROL01"))
+}
+
+func TestNoTesterIsToldWhenTheChannelSaysNotTo(t *testing.T) {
+	quiet := strings.Replace(membersMapping, "    downloads: 3\n", "    downloads: 3\n    notify_testers: false\n", 1)
+	tb := newTestBot(t, quiet)
+	tb.slack.addMember("U0ALICE01", "alice@example.com")
+
+	anaInvites(t, tb, "alice@example.com")
+
+	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 1, "invited")
+	assert.Empty(t, tb.slack.posts("U0ALICE01"), "but not told in Slack")
+	assert.Empty(t, tb.slack.lookedUp(), "nor looked for")
+}

@@ -21,7 +21,7 @@ import (
 	"github.com/testerbot/testerbot/internal/testlog"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // A panic while deciding the ack (here: the invite service is missing, so checking the size of
@@ -42,7 +42,7 @@ func TestPanicBeforeTheAckIsRecoveredAckedAndReported(t *testing.T) {
 // A panic in the slow work after the ack (here: the access policy is missing) is recovered the
 // same way: logged with a reference, and the person told.
 func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
-	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, openStore(t), invite.Options{})})
+	pb := startPanickyBot(t, Deps{Invites: invite.NewService(nil, storetest.Open(t, storetest.SQLite(t)), invite.Options{})})
 
 	id := pb.fake.SlashCommand(slackfake.SlashCommand{UserID: "U0LEAD0001", ChannelID: betaIOS.ID, Text: "alice@example.com"})
 
@@ -53,20 +53,12 @@ func TestPanicAfterTheAckIsRecoveredAndReported(t *testing.T) {
 	pb.assertStillServing(t)
 }
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	db, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(t.TempDir(), "bot.db")})
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // liveMapping is the mapping of a file with the given contents, and no links.
 func liveMapping(t *testing.T, yaml string) *mapping.Live {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "channels.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
-	m, err := mapping.New(context.Background(), path, openStore(t))
+	m, err := mapping.New(context.Background(), path, storetest.Open(t, storetest.SQLite(t)))
 	require.NoError(t, err)
 	return m
 }

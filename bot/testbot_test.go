@@ -17,6 +17,7 @@ import (
 	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
+	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // Who is who in the handler tests. Without qa_leads, ana is a member of both mapped channels and
@@ -67,7 +68,7 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db := openStore(t)
+	db := storetest.Open(t, storetest.SQLite(t))
 	file := filepath.Join(t.TempDir(), "channels.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(mappingYAML), 0o600))
 	channels, err := mapping.New(context.Background(), file, db)

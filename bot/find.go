@@ -110,15 +110,8 @@ func (b *Bot) findRoutes() []route {
 
 // openFindModal opens the modal with the targets the person may manage.
 func (b *Bot) openFindModal(ctx context.Context, w who, triggerID string) {
-	b.openThenFill(ctx, w, triggerID, "Find a tester", func(ctx context.Context, _ string) slack.ModalViewRequest {
-		channels, err := b.manageable(ctx, w.userID)
-		switch {
-		case err != nil:
-			return noticeModalView("Find a tester", b.accessUnknown(w.userID, err))
-		case len(channels) == 0:
-			return noticeModalView("Find a tester", b.refusalText(""))
-		}
-		return findModalView(findModal{Targets: b.namedTargets(ctx, channels)})
+	b.openWithTargets(ctx, w, triggerID, "Find a tester", func(targets []target) slack.ModalViewRequest {
+		return findModalView(findModal{Targets: targets})
 	})
 }
 

@@ -50,16 +50,8 @@ func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch 
 // openAnyTargetModal opens the invite modal for surfaces without a channel (the global
 // shortcut, the App Home): every mapping the person may manage, by name.
 func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, origin string) {
-	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
-		channels, err := b.manageable(ctx, w.userID)
-		switch {
-		case err != nil:
-			return noticeModalView("Invite testers", b.accessUnknown(w.userID, err))
-		case len(channels) == 0:
-			return noticeModalView("Invite testers", b.refusalText(""))
-		}
-		return inviteModalView(inviteModal{Targets: b.namedTargets(ctx, channels), Meta: modalMeta{Origin: origin},
-			MaxEmails: b.d.Invites.MaxEmails()})
+	b.openWithTargets(ctx, w, triggerID, "Invite testers", func(targets []target) slack.ModalViewRequest {
+		return inviteModalView(inviteModal{Targets: targets, Meta: modalMeta{Origin: origin}, MaxEmails: b.d.Invites.MaxEmails()})
 	})
 }
 

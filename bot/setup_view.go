@@ -107,45 +107,21 @@ func setupView(m setupModal) slack.ModalViewRequest {
 
 // storeSelect dispatches a block action as soon as a store is chosen, so the apps follow.
 func storeSelect(m setupModal) *slack.InputBlock {
-	var sel *slack.SelectBlockElement
-	if len(m.Stores) > maxStaticOptions {
-		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Type part of a domain or id…"), blockSetupStore)
-		minQuery := 0
-		sel.MinQueryLength = &minQuery
-	} else {
-		options := make([]*slack.OptionBlockObject, 0, len(m.Stores))
-		for _, s := range m.Stores {
-			options = append(options, slack.NewOptionBlockObject(s.ID, plain(storeLabel(s)), nil))
-		}
-		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a store…"), blockSetupStore, options...)
-	}
+	options := make([]*slack.OptionBlockObject, 0, len(m.Stores))
 	for _, s := range m.Stores {
-		if s.ID == m.Store {
-			sel.InitialOption = slack.NewOptionBlockObject(s.ID, plain(storeLabel(s)), nil)
-		}
+		options = append(options, slack.NewOptionBlockObject(s.ID, plain(storeLabel(s)), nil))
 	}
+	sel := choiceSelect(blockSetupStore, options, m.Store, "Choose a store…", "Type part of a domain or id…")
 	return slack.NewInputBlock(blockSetupStore, plain("Store"), nil, sel).WithDispatchAction(true)
 }
 
 // appSelect offers the chosen store's publications, by type-ahead when there are many.
 func appSelect(m setupModal) *slack.InputBlock {
-	var sel *slack.SelectBlockElement
-	if len(m.Apps) > maxStaticOptions {
-		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Type part of the app's name…"), blockSetupApp)
-		minQuery := 0
-		sel.MinQueryLength = &minQuery
-	} else {
-		options := make([]*slack.OptionBlockObject, 0, len(m.Apps))
-		for _, a := range m.Apps {
-			options = append(options, slack.NewOptionBlockObject(a.ID, plain(appLabel(a)), nil))
-		}
-		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose an app…"), blockSetupApp, options...)
-	}
+	options := make([]*slack.OptionBlockObject, 0, len(m.Apps))
 	for _, a := range m.Apps {
-		if a.ID == m.App {
-			sel.InitialOption = slack.NewOptionBlockObject(a.ID, plain(appLabel(a)), nil)
-		}
+		options = append(options, slack.NewOptionBlockObject(a.ID, plain(appLabel(a)), nil))
 	}
+	sel := choiceSelect(blockSetupApp, options, m.App, "Choose an app…", "Type part of the app's name…")
 	return slack.NewInputBlock(blockSetupApp, plain("App"), plain("The published app testers are invited to."), sel)
 }
 

@@ -63,6 +63,21 @@ func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []tar
 	return out
 }
 
+// openWithTargets opens a modal offering every target the person may manage, by name; someone
+// who may manage none gets a notice saying who can help instead.
+func (b *Bot) openWithTargets(ctx context.Context, w who, triggerID, title string, view func([]target) slack.ModalViewRequest) {
+	b.openThenFill(ctx, w, triggerID, title, func(ctx context.Context, _ string) slack.ModalViewRequest {
+		channels, err := b.manageable(ctx, w.userID)
+		switch {
+		case err != nil:
+			return noticeModalView(title, b.accessUnknown(w.userID, err))
+		case len(channels) == 0:
+			return noticeModalView(title, b.refusalText(""))
+		}
+		return view(b.namedTargets(ctx, channels))
+	})
+}
+
 // maxStaticOptions is Slack's limit on a static select's options. Past it, the select is an
 // external_select whose options come from type-ahead (block_suggestion), so every target stays
 // reachable.
@@ -76,29 +91,38 @@ func targetSelect(targets []target, selected string, appOnly bool) *slack.InputB
 	if appOnly {
 		label = "App"
 	}
-	var sel *slack.SelectBlockElement
-	if len(targets) > maxStaticOptions {
-		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Type a channel or app name…"), blockTarget)
-		minQuery := 0 // show the first matches as soon as the menu opens
-		sel.MinQueryLength = &minQuery
-		for _, t := range targets {
-			if t.key() == selected {
-				sel.InitialOption = targetOption(t, appOnly)
-			}
-		}
-		return slack.NewInputBlock(blockTarget, plain(label), plain("Type to search all "+plural(len(targets), "target", "targets")+"."), sel)
-	}
 	options := make([]*slack.OptionBlockObject, 0, len(targets))
 	for _, t := range targets {
 		options = append(options, targetOption(t, appOnly))
 	}
-	sel = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…"), blockTarget, options...)
-	for _, opt := range options {
-		if opt.Value == selected || (selected == "" && sel.InitialOption == nil) {
-			sel.InitialOption = opt
+	if len(options) > maxStaticOptions {
+		sel := choiceSelect(blockTarget, options, selected, "", "Type a channel or app name…")
+		return slack.NewInputBlock(blockTarget, plain(label), plain("Type to search all "+plural(len(targets), "target", "targets")+"."), sel)
+	}
+	if selected == "" && len(options) > 0 {
+		selected = options[0].Value // a short list starts on its first target
+	}
+	return slack.NewInputBlock(blockTarget, plain(label), nil, choiceSelect(blockTarget, options, selected, "Choose…", ""))
+}
+
+// choiceSelect is a static select of options or, when there are more than a static select
+// holds, an external select whose options come from type-ahead (block_suggestion), so every
+// option stays reachable. The option whose value is selected, if any, is preselected.
+func choiceSelect(actionID string, options []*slack.OptionBlockObject, selected, placeholder, typeAhead string) *slack.SelectBlockElement {
+	var sel *slack.SelectBlockElement
+	if len(options) > maxStaticOptions {
+		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain(typeAhead), actionID)
+		minQuery := 0 // show the first matches as soon as the menu opens
+		sel.MinQueryLength = &minQuery
+	} else {
+		sel = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(placeholder), actionID, options...)
+	}
+	for _, o := range options {
+		if o.Value == selected {
+			sel.InitialOption = o
 		}
 	}
-	return slack.NewInputBlock(blockTarget, plain(label), nil, sel)
+	return sel
 }
 
 func targetOption(t target, appOnly bool) *slack.OptionBlockObject {

@@ -1,11 +1,19 @@
 package applivery
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultBaseURL is the public Applivery API.
@@ -76,6 +84,136 @@ func parseBaseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// Option configures a Client.
+type Option func(*settings)
+
+// settings collects options before NewClient validates them.
+type settings struct {
+	baseURL    string
+	token      string
+	userAgent  string
+	httpClient *http.Client
+	timeout    time.Duration
+	retry      retryPolicy
+	sleep      SleepFunc
+	observe    Observer
+	gate       *Gate // nil: no limit shared with other clients
+}
+
+func defaultSettings() settings {
+	return settings{
+		baseURL:    DefaultBaseURL,
+		userAgent:  defaultUserAgent,
+		httpClient: http.DefaultClient,
+		timeout:    defaultTimeout,
+		retry: retryPolicy{
+			maxAttempts: defaultMaxAttempts,
+			baseDelay:   defaultBaseDelay,
+			maxDelay:    defaultMaxDelay,
+		},
+		sleep: sleepContext,
+	}
+}
+
+func (s settings) validate() error {
+	switch {
+	case s.httpClient == nil:
+		return errors.New("applivery: HTTP client must not be nil")
+	case s.timeout <= 0:
+		return errors.New("applivery: timeout must be positive")
+	case s.retry.maxAttempts < 1:
+		return errors.New("applivery: retry needs at least one attempt")
+	case s.retry.baseDelay < 0 || s.retry.maxDelay < s.retry.baseDelay:
+		return errors.New("applivery: retry delays must satisfy 0 <= base <= max")
+	case s.sleep == nil:
+		return errors.New("applivery: sleep function must not be nil")
+	}
+	return nil
+}
+
+// WithBaseURL points the client at another API host, such as a fake server
+// in tests. A path prefix is kept.
+func WithBaseURL(baseURL string) Option {
+	return func(s *settings) { s.baseURL = baseURL }
+}
+
+// WithHTTPClient replaces http.DefaultClient, e.g. to add a proxy.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) { s.httpClient = hc }
+}
+
+// WithToken sets the service-account token sent as a Bearer token.
+func WithToken(token string) Option {
+	return func(s *settings) { s.token = token }
+}
+
+// WithUserAgent overrides the User-Agent (default "testerbot").
+func WithUserAgent(userAgent string) Option {
+	return func(s *settings) { s.userAgent = userAgent }
+}
+
+// WithTimeout bounds each HTTP attempt (default 10s). The whole call is
+// bounded by the caller's context.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) { s.timeout = d }
+}
+
+// WithRetry sets how many attempts a call makes in total (1 disables
+// retries) and the bounds of the jittered exponential backoff between
+// them. maxDelay also caps how long a Retry-After is honoured.
+func WithRetry(maxAttempts int, baseDelay, maxDelay time.Duration) Option {
+	return func(s *settings) {
+		s.retry = retryPolicy{maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay}
+	}
+}
+
+// WithSleep replaces the wait between attempts, so tests can record the
+// delays instead of waiting them out.
+func WithSleep(sleep SleepFunc) Option {
+	return func(s *settings) { s.sleep = sleep }
+}
+
+// WithObserver registers a hook called once per HTTP attempt, for metrics.
+func WithObserver(observe Observer) Option {
+	return func(s *settings) { s.observe = observe }
+}
+
+// WithGate makes every HTTP attempt of the client pass through g, which
+// the process's other clients share: it bounds the attempts in flight, takes
+// turns between units of work (WithShare) and holds everything back after a
+// 429. The pause after a 429 lasts its Retry-After (1s when absent), capped
+// like any wait the server asks for by WithRetry's maxDelay.
+func WithGate(g *Gate) Option {
+	return func(s *settings) { s.gate = g }
+}
+
+// sleepContext waits for d unless ctx ends first.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// request describes one API call independently of its attempts.
+type request struct {
+	method string
+	route  string // low-cardinality name for the observer, e.g. "otp-users/{id}"
+	path   string // escaped URL path
+	query  url.Values
+	body   any // JSON-encoded when non-nil
+	// permission is what the token needs for this call, reported when the
+	// API refuses it for lack of permission.
+	permission string
+}
+
 // orgPath is the escaped path of a resource of the organization. Every
 // segment is escaped so an id can never reach another resource.
 func (c *Client) orgPath(segments ...string) string {
@@ -93,4 +231,413 @@ func (c *Client) orgPath(segments ...string) string {
 // under it.
 func (c *Client) storePath(storeID string, segments ...string) string {
 	return c.orgPath(append([]string{"stores", storeID}, segments...)...)
+}
+
+func encodeBody(body any) ([]byte, error) {
+	if body == nil {
+		return nil, nil
+	}
+	return json.Marshal(body)
+}
+
+func (c *Client) newHTTPRequest(ctx context.Context, req request, payload []byte) (*http.Request, error) {
+	target := c.baseURL + req.path
+	if len(req.query) > 0 {
+		target += "?" + req.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, req.method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		httpReq.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return httpReq, nil
+}
+
+// maxResponseBytes bounds how much of a response is read, so a broken
+// proxy cannot make the bot buffer an endless body.
+const maxResponseBytes = 8 << 20
+
+// do performs req, retrying as the retry policy allows, and decodes the
+// "data" member of the response into out (which may be nil).
+func (c *Client) do(ctx context.Context, req request, out any) error {
+	payload, err := encodeBody(req.body)
+	if err != nil {
+		return fmt.Errorf("applivery: %s %s: encoding body: %w", req.method, req.path, err)
+	}
+	var last *failure
+	uncertain := false // an earlier attempt may have been applied
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return interrupted(req, err, last)
+		}
+		release, err := c.gate.acquire(ctx)
+		if err != nil {
+			return interrupted(req, err, last)
+		}
+		f := c.attempt(ctx, req, payload, out)
+		release()
+		if f == nil {
+			return nil
+		}
+		if uncertain && req.method == http.MethodDelete && errors.Is(f.err, ErrNotFound) {
+			// The earlier attempt most likely did the deleting: the
+			// resource is gone, which is what the caller asked for.
+			return nil
+		}
+		uncertain = uncertain || f.mayHaveApplied
+		last = f
+		if !c.retry.shouldRetry(req.method, attempt, f) {
+			return finalError(req, f)
+		}
+		if err := c.sleep(ctx, c.retry.delay(attempt, f)); err != nil {
+			return interrupted(req, err, last)
+		}
+	}
+}
+
+// attempt makes one HTTP exchange; it returns nil on success.
+func (c *Client) attempt(ctx context.Context, req request, payload []byte, out any) *failure {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	httpReq, err := c.newHTTPRequest(actx, req, payload)
+	if err != nil {
+		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
+	}
+	start := time.Now()
+	resp, err := c.httpClient.Do(httpReq)
+	if err != nil {
+		c.notify(req, 0, start)
+		return transportFailure(ctx, req, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Before anything else, so that no attempt of this process starts
+		// inside the window Applivery asked for.
+		c.gate.pause(c.rateLimitPause(resp.Header.Get("Retry-After")))
+	}
+	c.notify(req, resp.StatusCode, start)
+	if err != nil {
+		return transportFailure(ctx, req, err)
+	}
+	return c.interpret(req, resp, body, out)
+}
+
+func (c *Client) notify(req request, status int, start time.Time) {
+	if c.observe != nil {
+		c.observe(req.method, req.route, status, time.Since(start))
+	}
+}
+
+// envelope is the wrapper around every Applivery response:
+// {"status": true, "data": …} or {"status": false, "error": {…}}.
+type envelope struct {
+	Status *bool           `json:"status"`
+	Data   json.RawMessage `json:"data"`
+	Error  *apiError       `json:"error"`
+}
+
+type apiError struct {
+	Code    flexInt `json:"code"`
+	Message string  `json:"message"`
+}
+
+// interpret turns a complete HTTP response into success (nil, with out
+// filled) or a classified failure.
+func (c *Client) interpret(req request, resp *http.Response, body []byte, out any) *failure {
+	var env envelope
+	decodeErr := json.Unmarshal(body, &env)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return c.statusFailure(req, resp, body, env, decodeErr)
+	}
+	if decodeErr == nil && (env.Error != nil || (env.Status != nil && !*env.Status)) {
+		// A refusal dressed as success: the server looked at the request and
+		// said no, so the outcome is known.
+		return &failure{err: c.errorResponse(req, resp, body, env, decodeErr)}
+	}
+	if err := decodeData(body, env, decodeErr, out); err != nil {
+		e := c.errorResponse(req, resp, body, env, decodeErr)
+		e.Message = "unreadable response (" + err.Error() + ")" + suffix(e.Message)
+		// The server reported success, so a create probably happened even
+		// though we cannot tell what it created.
+		return &failure{err: e, mayHaveApplied: true}
+	}
+	return nil
+}
+
+func (c *Client) errorResponse(req request, resp *http.Response, body []byte, env envelope, decodeErr error) *ErrorResponse {
+	e := &ErrorResponse{
+		StatusCode: resp.StatusCode,
+		Method:     req.method,
+		Path:       req.path,
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	switch {
+	case decodeErr == nil && env.Error != nil:
+		e.Code, e.Message = int(env.Error.Code), env.Error.Message
+	case decodeErr != nil:
+		e.Message = snippet(body)
+	}
+	e.Message = c.redact(e.Message)
+	if e.forbidden() {
+		// Applivery does not say which permission is missing (assumed from
+		// its error codes; the reference documents no 403 body), but each
+		// endpoint needs exactly one.
+		e.Permission = req.permission
+	}
+	return e
+}
+
+// decodeData fills out from a successful response. An empty body is fine
+// when the caller wants nothing back (e.g. a 204 to a DELETE).
+func decodeData(body []byte, env envelope, decodeErr error, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 && out == nil {
+		return nil
+	}
+	if decodeErr != nil {
+		return errors.New("not JSON")
+	}
+	if out == nil {
+		return nil
+	}
+	if len(env.Data) == 0 || string(env.Data) == "null" {
+		return errors.New("no data")
+	}
+	if err := json.Unmarshal(env.Data, out); err != nil {
+		return errors.New("unexpected data shape")
+	}
+	return nil
+}
+
+// redact removes the token should a server or proxy echo it back, so no
+// error string can ever leak it.
+func (c *Client) redact(s string) string {
+	if c.token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.token, "[redacted]")
+}
+
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// snippet is a short, single-line, tag-free excerpt of a body that is not
+// JSON (typically a proxy's HTML error page), enough to tell what answered.
+func snippet(body []byte) string {
+	const limit = 120
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("?"))
+	}
+	text := strings.Join(strings.Fields(htmlTag.ReplaceAllString(string(body), " ")), " ")
+	if utf8.RuneCountInString(text) <= limit {
+		return text
+	}
+	return string([]rune(text)[:limit]) + "…"
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// flexInt decodes a number that may arrive as a JSON number or a string.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(data []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err == nil {
+		if i, err := strconv.Atoi(n.String()); err == nil {
+			*f = flexInt(i)
+		}
+		return nil
+	}
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		if i, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			*f = flexInt(i)
+		}
+	}
+	return nil
+}
+
+// Page is one page of a listing, in Applivery's mongoose-paginate shape.
+type Page[T any] struct {
+	Items      []T `json:"items"`
+	TotalDocs  int `json:"totalDocs"`
+	Limit      int `json:"limit"`
+	Page       int `json:"page"`
+	TotalPages int `json:"totalPages"`
+	// HasNextPage is nil when the server did not say; walking a listing then
+	// goes by TotalPages or TotalDocs.
+	HasNextPage *bool `json:"hasNextPage"`
+	NextPage    int   `json:"nextPage"` // 0 when there is no next page
+	HasPrevPage bool  `json:"hasPrevPage"`
+	PrevPage    int   `json:"prevPage"` // 0 when there is no previous page
+}
+
+// getPage fetches one page of a listing.
+func getPage[T any](ctx context.Context, c *Client, req request) (*Page[T], error) {
+	var page Page[T]
+	if err := c.do(ctx, req, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// walkPages hands the pages of a listing, from page number first on, to
+// visit until visit returns false or the listing ends. fetch gets one page by
+// number; limit is the page size it asks for (0 for the server's default).
+func walkPages[T any](ctx context.Context, first, limit int, fetch func(context.Context, int) (*Page[T], error), visit func(*Page[T]) bool) error {
+	n := max(first, 1)
+	for {
+		page, err := fetch(ctx, n)
+		if err != nil {
+			return err
+		}
+		if !visit(page) || !page.hasMore(n, limit) {
+			return nil
+		}
+		n = page.nextNumber(n)
+	}
+}
+
+// hasMore says whether page number n, asked for with the given limit, has a
+// successor. hasNextPage decides when the server sent it; otherwise
+// totalPages, then totalDocs. An empty page always ends the walk: one that
+// claims a successor would loop forever.
+func (p *Page[T]) hasMore(n, limit int) bool {
+	switch {
+	case len(p.Items) == 0:
+		return false
+	case p.HasNextPage != nil:
+		return *p.HasNextPage
+	case p.TotalPages > 0:
+		return n < p.TotalPages
+	default:
+		// Every page before this one was full.
+		size := firstPositive(p.Limit, limit, len(p.Items))
+		return (n-1)*size+len(p.Items) < p.TotalDocs
+	}
+}
+
+// nextNumber trusts the server's nextPage only when it moves forward.
+func (p *Page[T]) nextNumber(current int) int {
+	if p.NextPage > current {
+		return p.NextPage
+	}
+	return current + 1
+}
+
+func firstPositive(values ...int) int {
+	for _, v := range values {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// Helpers for reading Applivery's JSON leniently. The API has changed
+// shape over the years ("_id" vs "id", references as ids or objects), and
+// a bot should not break on an informational field it does not need.
+
+// jsonTime is an RFC 3339 timestamp that writes null when unset and, when
+// reading, leaves itself unset for anything that is not a valid timestamp
+// (null, "", numbers): dates are informational, so a surprising one must
+// not make a whole response unreadable.
+type jsonTime struct{ time.Time }
+
+func (j jsonTime) MarshalJSON() ([]byte, error) {
+	if j.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(j.Time.Format(time.RFC3339Nano))
+}
+
+func (j *jsonTime) UnmarshalJSON(data []byte) error {
+	var s string
+	if json.Unmarshal(data, &s) != nil {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		j.Time = t
+	}
+	return nil
+}
+
+func jsonTimeOf(t *time.Time) jsonTime {
+	if t == nil {
+		return jsonTime{}
+	}
+	return jsonTime{*t}
+}
+
+func timePointer(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// refID extracts an id from a reference that is either "id" or {"id": …}
+// / {"_id": …}.
+func refID(raw json.RawMessage) string {
+	var ref struct {
+		ID      string `json:"id"`
+		MongoID string `json:"_id"`
+	}
+	return decodeRef(raw, &ref, func() string { return firstNonEmpty(ref.ID, ref.MongoID) })
+}
+
+// refName extracts the name of a reference that may be a bare id.
+func refName(raw json.RawMessage) string {
+	var ref struct {
+		Name string `json:"name"`
+	}
+	if isJSONString(raw) {
+		return ""
+	}
+	return decodeRef(raw, &ref, func() string { return ref.Name })
+}
+
+func decodeRef(raw json.RawMessage, into any, pick func() string) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if isJSONString(raw) {
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return s
+	}
+	if json.Unmarshal(raw, into) != nil {
+		return ""
+	}
+	return pick()
+}
+
+func isJSONString(raw json.RawMessage) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`))
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

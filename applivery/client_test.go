@@ -2,7 +2,14 @@ package applivery_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +18,177 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 )
+
+const (
+	testOrg   = "acme"
+	testToken = "sk_live_do-not-leak-4f9a"
+	storeID   = "5f2b1c9e8d7a6b5c4d3e2f10"
+	appID     = "6a1b2c3d4e5f60718293a4b5"
+	userID    = "7b2c3d4e5f60718293a4b5c6"
+)
+
+// seen is what a test server observed about one request.
+type seen struct {
+	Method  string
+	Path    string // decoded
+	RawPath string // as sent, escapes intact
+	Query   url.Values
+	Header  http.Header
+	Body    string
+}
+
+// stub is an httptest server that records requests and answers with the
+// handler of the current test.
+type stub struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []seen
+}
+
+func newStub(t *testing.T, handler http.HandlerFunc) *stub {
+	t.Helper()
+	s := &stub{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.reqs = append(s.reqs, seen{
+			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(),
+			Query: r.URL.Query(), Header: r.Header.Clone(), Body: string(body),
+		})
+		s.mu.Unlock()
+		handler(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *stub) requests() []seen {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]seen(nil), s.reqs...)
+}
+
+func (s *stub) last(t *testing.T) seen {
+	t.Helper()
+	reqs := s.requests()
+	require.NotEmpty(t, reqs, "no request reached the server")
+	return reqs[len(reqs)-1]
+}
+
+// sleeps records the waits a client asked for instead of waiting.
+type sleeps struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.delays = append(s.delays, d)
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+func (s *sleeps) all() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.delays...)
+}
+
+// newTestClient is a client for the stub with the test token and recorded
+// (not real) waits.
+func newTestClient(t *testing.T, s *stub, opts ...applivery.Option) (*applivery.Client, *sleeps) {
+	t.Helper()
+	waits := &sleeps{}
+	base := []applivery.Option{
+		applivery.WithBaseURL(s.URL),
+		applivery.WithToken(testToken),
+		applivery.WithSleep(waits.sleep),
+	}
+	c, err := applivery.NewClient(testOrg, append(base, opts...)...)
+	require.NoError(t, err)
+	return c, waits
+}
+
+// respond writes a fixed status and body.
+func respond(status int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// sequence answers successive requests with successive handlers, repeating
+// the last one.
+func sequence(handlers ...http.HandlerFunc) http.HandlerFunc {
+	var mu sync.Mutex
+	n := 0
+	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := handlers[min(n, len(handlers)-1)]
+		n++
+		mu.Unlock()
+		h(w, r)
+	}
+}
+
+const userJSON = `{"id":"` + userID + `","organizationId":"5e0000000000000000000001","storeId":"` + storeID + `",
+	"publishedApplicationId":"` + appID + `","email":"Ada@Example.com","allowedDownloadsNum":-1,
+	"lastLoginDate":null,"lastDownloadDate":"2026-03-02T10:00:00.000Z",
+	"createdAt":"2026-03-01T09:30:00.123Z","updatedAt":"2026-03-01T09:30:00.123Z","futureField":{"x":1}}`
+
+var storePath = "/v1/organizations/" + testOrg + "/stores/" + storeID
+
+// pagedUsers serves emails as a mongoose-paginate listing, honouring page
+// and limit like the real API.
+func pagedUsers(emails []string) http.HandlerFunc {
+	return pagedUsersWithout(emails)
+}
+
+// pagedUsersWithout is pagedUsers leaving the given members out of every
+// page, as servers that do not send them would.
+func pagedUsersWithout(emails []string, omit ...string) http.HandlerFunc {
+	items := make([]map[string]any, len(emails))
+	for i, email := range emails {
+		items[i] = map[string]any{"id": fmt.Sprintf("%024x", i), "email": email, "publishedApplicationId": appID}
+	}
+	return pagedItems(items, omit...)
+}
+
+// pagedItems serves items as a mongoose-paginate listing, leaving the given
+// members out of every page.
+func pagedItems(all []map[string]any, omit ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		page = max(page, 1)
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		if limit < 1 {
+			limit = 10
+		}
+		start, end := min((page-1)*limit, len(all)), min(page*limit, len(all))
+		totalPages := max(1, (len(all)+limit-1)/limit)
+		var next any
+		if page < totalPages {
+			next = page + 1
+		}
+		data := map[string]any{
+			"items": all[start:end], "totalDocs": len(all), "limit": limit, "page": page, "totalPages": totalPages,
+			"hasNextPage": page < totalPages, "nextPage": next, "hasPrevPage": page > 1, "prevPage": nil,
+		}
+		for _, key := range omit {
+			delete(data, key)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": true, "data": data})
+	}
+}
+
+func emails(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("tester%02d@example.com", i)
+	}
+	return out
+}
 
 func TestNewClientRejectsMisconfiguration(t *testing.T) {
 	cases := map[string]struct {
@@ -42,58 +220,6 @@ func TestNewClientDefaultsToPublicAPI(t *testing.T) {
 	assert.NotNil(t, c)
 }
 
-func TestCreateOTPUserSendsDocumentedRequest(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":[`+userJSON+`]}`))
-	c, _ := newTestClient(t, s, applivery.WithUserAgent("testerbot/1.2"))
-
-	user, err := c.CreateOTPUser(context.Background(), storeID, applivery.OTPUserRequest{
-		Email: "ada@example.com", AllowedDownloadsNum: applivery.Unlimited, PublishedApplicationID: appID,
-	})
-	require.NoError(t, err)
-
-	req := s.last(t)
-	assert.Equal(t, http.MethodPost, req.Method)
-	assert.Equal(t, storePath+"/otp-users", req.Path)
-	assert.Equal(t, "Bearer "+testToken, req.Header.Get("Authorization"))
-	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
-	assert.Equal(t, "application/json", req.Header.Get("Accept"))
-	assert.Equal(t, "testerbot/1.2", req.Header.Get("User-Agent"))
-	assert.JSONEq(t, `{"email":"ada@example.com","allowedDownloadsNum":-1,"publishedApplicationId":"`+appID+`"}`, req.Body)
-
-	assert.Equal(t, userID, user.ID)
-	assert.Equal(t, "Ada@Example.com", user.Email)
-	assert.Equal(t, -1, user.AllowedDownloadsNum)
-	assert.Equal(t, appID, user.PublishedApplicationID)
-	assert.Equal(t, storeID, user.StoreID)
-	assert.Equal(t, time.Date(2026, 3, 1, 9, 30, 0, 123e6, time.UTC), user.CreatedAt.UTC())
-	assert.Nil(t, user.LastLoginAt)
-	require.NotNil(t, user.LastDownloadAt)
-	assert.Equal(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), user.LastDownloadAt.UTC())
-}
-
-func TestCreateOTPUserAcceptsSingleObjectAndLegacyShapes(t *testing.T) {
-	legacy := `{"_id":"` + userID + `","email":"a@b.io","allowedDownloadsNum":3,
-		"publishedApplication":{"_id":"` + appID + `","name":"Beta"},"createdAt":"not a date"}`
-	s := newStub(t, respond(200, `{"status":true,"data":`+legacy+`}`))
-	c, _ := newTestClient(t, s)
-
-	user, err := c.CreateOTPUser(context.Background(), storeID, applivery.OTPUserRequest{Email: "a@b.io", AllowedDownloadsNum: 3, PublishedApplicationID: appID})
-	require.NoError(t, err)
-	assert.Equal(t, userID, user.ID)
-	assert.Equal(t, appID, user.PublishedApplicationID)
-	assert.Equal(t, 3, user.AllowedDownloadsNum)
-	assert.True(t, user.CreatedAt.IsZero(), "an unparseable date is left unset")
-}
-
-func TestPublishedApplicationMayBeABareID(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"id":"`+userID+`","email":"a@b.io","publishedApplication":"`+appID+`"}}`))
-	c, _ := newTestClient(t, s)
-
-	user, err := c.GetOTPUser(context.Background(), storeID, userID)
-	require.NoError(t, err)
-	assert.Equal(t, appID, user.PublishedApplicationID)
-}
-
 func TestGetOTPUserEscapesPathSegments(t *testing.T) {
 	s := newStub(t, respond(200, `{"status":true,"data":`+userJSON+`}`))
 	c, _ := newTestClient(t, s)
@@ -106,80 +232,6 @@ func TestGetOTPUserEscapesPathSegments(t *testing.T) {
 	assert.Equal(t, "/v1/organizations/acme/stores/store%2F..%2Fx/otp-users/a%20b%3Fc", req.RawPath)
 	assert.Empty(t, req.Query)
 	assert.Empty(t, req.Header.Get("Content-Type"), "no body, no content type")
-}
-
-func TestUpdateOTPUserSendsOnlyTheDownloadLimit(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":`+userJSON+`}`))
-	c, _ := newTestClient(t, s)
-
-	user, err := c.UpdateOTPUser(context.Background(), storeID, userID, 5)
-	require.NoError(t, err)
-
-	req := s.last(t)
-	assert.Equal(t, http.MethodPut, req.Method)
-	assert.Equal(t, storePath+"/otp-users/"+userID, req.Path)
-	assert.JSONEq(t, `{"allowedDownloadsNum":5}`, req.Body)
-	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
-	assert.Equal(t, userID, user.ID)
-}
-
-func TestDeleteOTPUserAcceptsEmptyAndEnvelopedAnswers(t *testing.T) {
-	for name, h := range map[string]http.HandlerFunc{
-		"204":       func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
-		"enveloped": respond(200, `{"status":true,"data":{}}`),
-	} {
-		t.Run(name, func(t *testing.T) {
-			s := newStub(t, h)
-			c, _ := newTestClient(t, s)
-
-			require.NoError(t, c.DeleteOTPUser(context.Background(), storeID, userID))
-			req := s.last(t)
-			assert.Equal(t, http.MethodDelete, req.Method)
-			assert.Equal(t, storePath+"/otp-users/"+userID, req.Path)
-		})
-	}
-}
-
-func TestGetPublishedApp(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"id":"`+appID+`","slug":"beta","visibility":"unlisted",
-		"configuration":{"application":{"name":"Beta"}},"distributionUrl":"https://acme.applivery.io/beta","security":"logged"}}`))
-	c, _ := newTestClient(t, s)
-
-	app, err := c.GetPublishedApp(context.Background(), storeID, appID)
-	require.NoError(t, err)
-	assert.Equal(t, storePath+"/pubApps/"+appID, s.last(t).Path)
-	assert.Equal(t, applivery.PublishedApp{ID: appID, Name: "Beta", Slug: "beta", Visibility: "unlisted", DistributionURL: "https://acme.applivery.io/beta"}, *app)
-}
-
-func TestPublishedAppNameFallsBack(t *testing.T) {
-	cases := map[string]struct{ body, want string }{
-		"override wins":        {`"name":"Old","configuration":{"application":{"name":"Override"}},"application":{"name":"App"}`, "Override"},
-		"top-level name":       {`"name":"Beta","application":{"name":"App"}`, "Beta"},
-		"populated app":        {`"application":{"id":"1","name":"Beta App"}`, "Beta App"},
-		"bare app id: slug":    {`"application":"64a1b2c3d4e5f6a7b8c9d0e9"`, "beta"},
-		"no name at all: slug": {`"configuration":{"application":{}}`, "beta"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			s := newStub(t, respond(200, `{"status":true,"data":{"_id":"`+appID+`","slug":"beta",`+tc.body+`}}`))
-			c, _ := newTestClient(t, s)
-
-			app, err := c.GetPublishedApp(context.Background(), storeID, appID)
-			require.NoError(t, err)
-			assert.Equal(t, applivery.PublishedApp{ID: appID, Name: tc.want, Slug: "beta"}, *app)
-		})
-	}
-}
-
-func TestGetStore(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"_id":"`+storeID+`","organization":"5e0000000000000000000001",
-		"security":"logged","customDomain":"beta.acme.io","branding":{"buttonColor":"#007AFF"},"createdAt":"2026-03-01T09:30:00.123Z"}}`))
-	c, _ := newTestClient(t, s)
-
-	store, err := c.GetStore(context.Background(), storeID)
-	require.NoError(t, err)
-	assert.Equal(t, storePath, s.last(t).Path)
-	assert.Equal(t, applivery.Store{ID: storeID, CustomDomain: "beta.acme.io", CreatedAt: time.Date(2026, 3, 1, 9, 30, 0, 123e6, time.UTC)}, *store)
 }
 
 func TestBaseURLPathPrefixIsKept(t *testing.T) {
@@ -237,4 +289,54 @@ func TestObserverReportsStatusZeroWithoutResponse(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, []int{0}, statuses)
 	assert.Equal(t, []string{"store"}, routes)
+}
+
+func TestListAllOTPUsersWalksWithoutHasNextPage(t *testing.T) {
+	cases := map[string][]string{
+		"by totalPages":          {"hasNextPage", "nextPage"},
+		"by totalDocs":           {"hasNextPage", "nextPage", "totalPages"},
+		"by totalDocs, no limit": {"hasNextPage", "nextPage", "totalPages", "limit"},
+		"hasNextPage alone":      {"totalPages", "totalDocs", "nextPage"},
+	}
+	for name, omit := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, pagedUsersWithout(emails(23), omit...))
+			c, _ := newTestClient(t, s)
+
+			users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Limit: 10}, 0)
+			require.NoError(t, err)
+			require.Len(t, users, 23)
+			assert.Equal(t, "tester22@example.com", users[22].Email)
+			assert.Len(t, s.requests(), 3, "no page is asked for beyond the last")
+		})
+	}
+}
+
+func TestListAllOTPUsersStopsWhenNothingSaysThereIsMore(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":{"items":[{"id":"`+userID+`","email":"ada@example.com"}],"page":1}}`))
+	c, _ := newTestClient(t, s)
+
+	users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
+	require.NoError(t, err)
+	assert.Len(t, users, 1)
+	assert.Len(t, s.requests(), 1)
+}
+
+func TestListAllOTPUsersSurvivesAnEmptyPageClaimingMore(t *testing.T) {
+	for name, body := range map[string]string{
+		"hasNextPage": `{"items":[],"totalDocs":5,"page":1,"hasNextPage":true,"nextPage":1}`,
+		"totalPages":  `{"items":[],"totalDocs":5,"page":1,"totalPages":3}`,
+		"totalDocs":   `{"items":[],"totalDocs":5,"page":1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, respond(200, `{"status":true,"data":`+body+`}`))
+			c, _ := newTestClient(t, s)
+
+			users, total, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
+			require.NoError(t, err)
+			assert.Empty(t, users)
+			assert.Equal(t, 5, total)
+			assert.Len(t, s.requests(), 1)
+		})
+	}
 }

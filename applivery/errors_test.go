@@ -128,8 +128,21 @@ func TestProxyHTMLErrorYieldsStatusAndSnippet(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 502, apiErr.StatusCode)
 	assert.True(t, strings.HasPrefix(apiErr.Message, "502 Bad Gateway 502 Bad Gateway padding"), apiErr.Message)
-	assert.Less(t, len(apiErr.Message), 200, "only a snippet of the body")
+	assert.LessOrEqual(t, len([]rune(apiErr.Message)), 121, "only a snippet of the body")
 	assert.NotContains(t, err.Error(), "<")
+}
+
+func TestUnreadableBodyIsShownAsValidText(t *testing.T) {
+	s := newStub(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte{0xff})
+	})
+	c, _ := newTestClient(t, s, applivery.WithRetry(1, 0, 0))
+
+	_, err := c.GetStore(context.Background(), storeID)
+	var apiErr *applivery.ErrorResponse
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "?", apiErr.Message)
 }
 
 func TestUndecodableSuccessIsAnError(t *testing.T) {

@@ -238,3 +238,28 @@ func TestGateSharesAreServedInTurn(t *testing.T) {
 	}
 	assert.Equal(t, "abcabcabc", order)
 }
+
+func TestGatePauseIsExtendedNeverShortened(t *testing.T) {
+	g := applivery.NewGate(2)
+	start := time.Now()
+	g.Pause(100 * time.Millisecond)
+	g.Pause(10 * time.Millisecond)
+	g.Pause(150 * time.Millisecond)
+
+	release, err := g.Acquire(context.Background())
+	require.NoError(t, err)
+	release()
+	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond, "the longest pause was waited out")
+	stats := g.Stats()
+	assert.Equal(t, applivery.GateStats{Paused: stats.Paused}, stats)
+	assert.InDelta(t, 150*time.Millisecond, stats.Paused, float64(10*time.Millisecond), "overlapping pauses count once")
+
+	g.Pause(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = g.Acquire(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	stats = g.Stats()
+	assert.Zero(t, stats.Waiting, "a caller that gave up no longer waits")
+	assert.Less(t, stats.Paused, time.Second+150*time.Millisecond, "only time already spent paused counts")
+}

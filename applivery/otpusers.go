@@ -4,21 +4,131 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
-// Routes reported to the Observer.
+// Permissions a token needs for the OTP-user calls, named as in the API
+// reference. A call refused for lack of one names it in the Permission of its
+// *ErrorResponse.
 const (
-	routeOTPUsers      = "otp-users"
-	routeOTPUser       = "otp-users/{id}"
-	routePublishedApps = "pubApps"
-	routePublishedApp  = "pubApps/{id}"
-	routeStores        = "stores"
-	routeStore         = "store"
+	PermissionListOTPUsers  = "mad.store.otpUsers.list"
+	PermissionGetOTPUser    = "mad.store.otpUsers.get"
+	PermissionCreateOTPUser = "mad.store.otpUsers.create"
+	PermissionUpdateOTPUser = "mad.store.otpUsers.update"
+	PermissionRemoveOTPUser = "mad.store.otpUsers.remove"
 )
+
+// Routes of the OTP-user calls, as reported to the Observer.
+const (
+	routeOTPUsers = "otp-users"
+	routeOTPUser  = "otp-users/{id}"
+)
+
+// Unlimited is the AllowedDownloadsNum that lets an OTP user download
+// without limit.
+const Unlimited = -1
+
+// OTPUserRequest is the body of a create: one tester for one published app.
+type OTPUserRequest struct {
+	Email string `json:"email"`
+	// AllowedDownloadsNum caps the tester's downloads; Unlimited (-1) for no cap.
+	AllowedDownloadsNum    int    `json:"allowedDownloadsNum"`
+	PublishedApplicationID string `json:"publishedApplicationId"`
+}
+
+// OTPUser is a tester who can sign in to a private store with a one-time
+// password sent to Email.
+type OTPUser struct {
+	ID                     string
+	Email                  string
+	AllowedDownloadsNum    int
+	PublishedApplicationID string
+	OrganizationID         string
+	StoreID                string
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	LastLoginAt            *time.Time // nil until the tester first signs in
+	LastDownloadAt         *time.Time // nil until the tester first downloads
+}
+
+// otpUserWire is the documented JSON shape of an OTP user. Reading is
+// lenient about the variants seen across Applivery API versions: "_id"
+// instead of "id", and "publishedApplication" as an id or an object.
+type otpUserWire struct {
+	ID                     string          `json:"id,omitempty"`
+	MongoID                string          `json:"_id,omitempty"`
+	OrganizationID         string          `json:"organizationId,omitempty"`
+	StoreID                string          `json:"storeId,omitempty"`
+	PublishedApplicationID string          `json:"publishedApplicationId,omitempty"`
+	PublishedApplication   json.RawMessage `json:"publishedApplication,omitempty"`
+	Email                  string          `json:"email"`
+	AllowedDownloadsNum    int             `json:"allowedDownloadsNum"`
+	LastLoginDate          jsonTime        `json:"lastLoginDate"`
+	LastDownloadDate       jsonTime        `json:"lastDownloadDate"`
+	CreatedAt              jsonTime        `json:"createdAt,omitzero"`
+	UpdatedAt              jsonTime        `json:"updatedAt,omitzero"`
+}
+
+// UnmarshalJSON accepts the documented shape and its known variants.
+func (u *OTPUser) UnmarshalJSON(data []byte) error {
+	var w otpUserWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*u = OTPUser{
+		ID:                     firstNonEmpty(w.ID, w.MongoID),
+		Email:                  w.Email,
+		AllowedDownloadsNum:    w.AllowedDownloadsNum,
+		PublishedApplicationID: firstNonEmpty(w.PublishedApplicationID, refID(w.PublishedApplication)),
+		OrganizationID:         w.OrganizationID,
+		StoreID:                w.StoreID,
+		CreatedAt:              w.CreatedAt.Time,
+		UpdatedAt:              w.UpdatedAt.Time,
+		LastLoginAt:            timePointer(w.LastLoginDate.Time),
+		LastDownloadAt:         timePointer(w.LastDownloadDate.Time),
+	}
+	return nil
+}
+
+// MarshalJSON writes the documented wire shape, so a fake server can serve
+// OTPUser values exactly as the real API would.
+func (u OTPUser) MarshalJSON() ([]byte, error) {
+	return json.Marshal(otpUserWire{
+		ID:                     u.ID,
+		OrganizationID:         u.OrganizationID,
+		StoreID:                u.StoreID,
+		PublishedApplicationID: u.PublishedApplicationID,
+		Email:                  u.Email,
+		AllowedDownloadsNum:    u.AllowedDownloadsNum,
+		LastLoginDate:          jsonTimeOf(u.LastLoginAt),
+		LastDownloadDate:       jsonTimeOf(u.LastDownloadAt),
+		CreatedAt:              jsonTime{u.CreatedAt},
+		UpdatedAt:              jsonTime{u.UpdatedAt},
+	})
+}
+
+// ListOTPUsersOptions filters and pages a listing. Zero fields are not sent.
+type ListOTPUsersOptions struct {
+	Page  int // 1-based
+	Limit int // page size
+	// Email keeps the users whose address contains it, ignoring case. It is
+	// matched literally: Applivery treats the filter as a regular expression,
+	// so the client escapes it (a "+" stays a "+"). Once escaped it may be at
+	// most MaxFilterLength characters. Use FindOTPUser to look up one tester.
+	Email                  string
+	PublishedApplicationID string
+	Sort                   string // e.g. "createdAt:desc"
+}
+
+// OTPUserPage is one page of OTP users.
+type OTPUserPage = Page[OTPUser]
 
 // CreateOTPUser invites a tester to a published app of the store. It is
 // never retried after the request may have reached Applivery; when
@@ -198,4 +308,42 @@ func (o *oneOTPUser) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	return json.Unmarshal(data, &o.user)
+}
+
+// MaxFilterLength is the longest email filter Applivery accepts, counted in
+// characters of the filter as sent, i.e. after escaping.
+const MaxFilterLength = 500
+
+// emailFilter is the filter sent for text that must match literally.
+// Applivery passes the filter to a MongoDB $regex (the fake server does the
+// same), so every metacharacter is escaped: "a+b@x.io" is sent as
+// `a\+b@x\.io` and matches exactly the addresses containing "a+b@x.io". The
+// limit is checked on the escaped form because that is what the server
+// validates; the reference gives the limit in characters, read here as
+// Unicode code points.
+func emailFilter(text string) (string, error) {
+	escaped := regexp.QuoteMeta(text)
+	if n := utf8.RuneCountInString(escaped); n > MaxFilterLength {
+		return "", fmt.Errorf("applivery: the email filter is %d characters once escaped, more than the %d Applivery accepts: %w", n, MaxFilterLength, ErrFilterTooLong)
+	}
+	return escaped, nil
+}
+
+// matchOTPUser picks the user whose email is exactly email, ignoring case
+// and surrounding space, and who belongs to the published app (when the
+// server told us which app a user belongs to).
+func matchOTPUser(users []OTPUser, publishedAppID, email string) *OTPUser {
+	want := strings.TrimSpace(email)
+	for i := range users {
+		u := &users[i]
+		if !strings.EqualFold(strings.TrimSpace(u.Email), want) {
+			continue
+		}
+		if publishedAppID != "" && u.PublishedApplicationID != "" && u.PublishedApplicationID != publishedAppID {
+			continue
+		}
+		found := *u
+		return &found
+	}
+	return nil
 }

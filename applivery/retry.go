@@ -1,19 +1,17 @@
 package applivery
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// retryPolicy decides whether and how long to wait before another attempt.
-type retryPolicy struct {
-	maxAttempts int
-	baseDelay   time.Duration
-	maxDelay    time.Duration
-}
 
 // failure is an attempt that did not succeed, with what is known about
 // whether the server acted on it. Those facts, not the error type, decide
@@ -31,6 +29,50 @@ type failure struct {
 	mayHaveApplied bool
 	// retryAfter is the wait the server asked for, zero when none.
 	retryAfter time.Duration
+}
+
+// retryPolicy decides whether and how long to wait before another attempt.
+type retryPolicy struct {
+	maxAttempts int
+	baseDelay   time.Duration
+	maxDelay    time.Duration
+}
+
+// statusFailure classifies a non-2xx response.
+func (c *Client) statusFailure(req request, resp *http.Response, body []byte, env envelope, decodeErr error) *failure {
+	e := c.errorResponse(req, resp, body, env, decodeErr)
+	f := &failure{err: e, retryAfter: e.RetryAfter}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		f.notApplied, f.transient = true, true
+	case resp.StatusCode >= 500:
+		f.transient, f.mayHaveApplied = true, true
+	}
+	return f
+}
+
+// transportFailure classifies an error that left us without a complete
+// response. A refused connection never reached the server; anything later
+// (timeout, reset, cancel) may have.
+func transportFailure(ctx context.Context, req request, err error) *failure {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err // its message repeats the URL, query and all
+	}
+	f := &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
+	if neverConnected(err) {
+		f.notApplied = true
+		f.transient = ctx.Err() == nil
+		return f
+	}
+	f.mayHaveApplied = true
+	f.transient = ctx.Err() == nil // an attempt timeout, not the caller giving up
+	return f
+}
+
+func neverConnected(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // shouldRetry reports whether attempt number attempt (1-based) may be
@@ -79,6 +121,17 @@ func isIdempotent(method string) bool {
 	return false
 }
 
+// rateLimitPause is how long a 429 holds the gate: its Retry-After, or
+// defaultRateLimitPause without one, capped at maxDelay so that a confused
+// server cannot park the whole bot.
+func (c *Client) rateLimitPause(retryAfter string) time.Duration {
+	d := parseRetryAfter(retryAfter, time.Now())
+	if d <= 0 {
+		d = defaultRateLimitPause
+	}
+	return min(d, c.retry.maxDelay)
+}
+
 // parseRetryAfter reads a Retry-After header given either as seconds or as
 // an HTTP date; it returns zero when the header is absent or unusable.
 func parseRetryAfter(value string, now time.Time) time.Duration {
@@ -94,4 +147,21 @@ func parseRetryAfter(value string, now time.Time) time.Duration {
 		return max(at.Sub(now), 0)
 	}
 	return 0
+}
+
+// finalError is what the caller sees when no more attempts will be made.
+func finalError(req request, f *failure) error {
+	if f.mayHaveApplied && !isIdempotent(req.method) {
+		return &outcomeUnknownError{err: f.err}
+	}
+	return f.err
+}
+
+// interrupted reports that the caller's context ended before the call
+// could finish, keeping the last failure (if any) inspectable.
+func interrupted(req request, ctxErr error, last *failure) error {
+	if last == nil {
+		return fmt.Errorf("applivery: %s %s: %w", req.method, req.path, ctxErr)
+	}
+	return fmt.Errorf("%w (gave up waiting to retry: %w)", finalError(req, last), ctxErr)
 }

@@ -40,6 +40,24 @@ func TestGetRetriesServerErrorsWithGrowingJitteredBackoff(t *testing.T) {
 	assert.True(t, delays[1] >= 100*time.Millisecond && delays[1] <= 200*time.Millisecond, "second wait %v", delays[1])
 }
 
+func TestBackoffDoublesUpToTheCapWithJitter(t *testing.T) {
+	s := newStub(t, respond(503, `{}`))
+	c, waits := newTestClient(t, s, applivery.WithRetry(6, 100*time.Millisecond, 300*time.Millisecond))
+
+	_, err := c.GetStore(context.Background(), storeID)
+	require.ErrorIs(t, err, applivery.ErrServer)
+	delays := waits.all()
+	require.Len(t, delays, 5)
+	for i, full := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond} {
+		assert.True(t, delays[i] >= full/2 && delays[i] <= full, "wait %d: %v, want %v..%v", i+1, delays[i], full/2, full)
+	}
+
+	c, waits = newTestClient(t, s, applivery.WithRetry(3, 0, 0))
+	_, err = c.GetStore(context.Background(), storeID)
+	require.ErrorIs(t, err, applivery.ErrServer)
+	assert.Equal(t, []time.Duration{0, 0}, waits.all(), "no backoff, no jitter")
+}
+
 func TestIdempotentMethodsGiveUpAfterMaxAttempts(t *testing.T) {
 	calls := map[string]func(c *applivery.Client) error{
 		"GET": func(c *applivery.Client) error {
@@ -87,6 +105,9 @@ func TestRetryAfterForms(t *testing.T) {
 		"HTTP date":           {time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat), 2 * time.Second, 4 * time.Second},
 		"absent: backoff":     {"", 250 * time.Millisecond, 500 * time.Millisecond},
 		"garbage: backoff":    {"soon", 250 * time.Millisecond, 500 * time.Millisecond},
+		"negative: backoff":   {"-3", 250 * time.Millisecond, 500 * time.Millisecond},
+		"past date: backoff":  {time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat), 250 * time.Millisecond, 500 * time.Millisecond},
+		"beyond any duration": {"99999999999999", 5 * time.Second, 5 * time.Second},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -2,13 +2,11 @@ package applivery_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,55 +14,88 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 )
 
-// pagedUsers serves emails as a mongoose-paginate listing, honouring page
-// and limit like the real API.
-func pagedUsers(emails []string) http.HandlerFunc {
-	return pagedUsersWithout(emails)
+func TestCreateOTPUserSendsDocumentedRequest(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":[`+userJSON+`]}`))
+	c, _ := newTestClient(t, s, applivery.WithUserAgent("testerbot/1.2"))
+
+	user, err := c.CreateOTPUser(context.Background(), storeID, applivery.OTPUserRequest{
+		Email: "ada@example.com", AllowedDownloadsNum: applivery.Unlimited, PublishedApplicationID: appID,
+	})
+	require.NoError(t, err)
+
+	req := s.last(t)
+	assert.Equal(t, http.MethodPost, req.Method)
+	assert.Equal(t, storePath+"/otp-users", req.Path)
+	assert.Equal(t, "Bearer "+testToken, req.Header.Get("Authorization"))
+	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+	assert.Equal(t, "application/json", req.Header.Get("Accept"))
+	assert.Equal(t, "testerbot/1.2", req.Header.Get("User-Agent"))
+	assert.JSONEq(t, `{"email":"ada@example.com","allowedDownloadsNum":-1,"publishedApplicationId":"`+appID+`"}`, req.Body)
+
+	assert.Equal(t, userID, user.ID)
+	assert.Equal(t, "Ada@Example.com", user.Email)
+	assert.Equal(t, -1, user.AllowedDownloadsNum)
+	assert.Equal(t, appID, user.PublishedApplicationID)
+	assert.Equal(t, storeID, user.StoreID)
+	assert.Equal(t, time.Date(2026, 3, 1, 9, 30, 0, 123e6, time.UTC), user.CreatedAt.UTC())
+	assert.Nil(t, user.LastLoginAt)
+	require.NotNil(t, user.LastDownloadAt)
+	assert.Equal(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), user.LastDownloadAt.UTC())
 }
 
-// pagedUsersWithout is pagedUsers leaving the given members out of every
-// page, as servers that do not send them would.
-func pagedUsersWithout(emails []string, omit ...string) http.HandlerFunc {
-	items := make([]map[string]any, len(emails))
-	for i, email := range emails {
-		items[i] = map[string]any{"id": fmt.Sprintf("%024x", i), "email": email, "publishedApplicationId": appID}
-	}
-	return pagedItems(items, omit...)
+func TestCreateOTPUserAcceptsSingleObjectAndLegacyShapes(t *testing.T) {
+	legacy := `{"_id":"` + userID + `","email":"a@b.io","allowedDownloadsNum":3,
+		"publishedApplication":{"_id":"` + appID + `","name":"Beta"},"createdAt":"not a date"}`
+	s := newStub(t, respond(200, `{"status":true,"data":`+legacy+`}`))
+	c, _ := newTestClient(t, s)
+
+	user, err := c.CreateOTPUser(context.Background(), storeID, applivery.OTPUserRequest{Email: "a@b.io", AllowedDownloadsNum: 3, PublishedApplicationID: appID})
+	require.NoError(t, err)
+	assert.Equal(t, userID, user.ID)
+	assert.Equal(t, appID, user.PublishedApplicationID)
+	assert.Equal(t, 3, user.AllowedDownloadsNum)
+	assert.True(t, user.CreatedAt.IsZero(), "an unparseable date is left unset")
 }
 
-// pagedItems serves items as a mongoose-paginate listing, leaving the given
-// members out of every page.
-func pagedItems(all []map[string]any, omit ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		page = max(page, 1)
-		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		if limit < 1 {
-			limit = 10
-		}
-		start, end := min((page-1)*limit, len(all)), min(page*limit, len(all))
-		totalPages := max(1, (len(all)+limit-1)/limit)
-		var next any
-		if page < totalPages {
-			next = page + 1
-		}
-		data := map[string]any{
-			"items": all[start:end], "totalDocs": len(all), "limit": limit, "page": page, "totalPages": totalPages,
-			"hasNextPage": page < totalPages, "nextPage": next, "hasPrevPage": page > 1, "prevPage": nil,
-		}
-		for _, key := range omit {
-			delete(data, key)
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": true, "data": data})
-	}
+func TestPublishedApplicationMayBeABareID(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":{"id":"`+userID+`","email":"a@b.io","publishedApplication":"`+appID+`"}}`))
+	c, _ := newTestClient(t, s)
+
+	user, err := c.GetOTPUser(context.Background(), storeID, userID)
+	require.NoError(t, err)
+	assert.Equal(t, appID, user.PublishedApplicationID)
 }
 
-func emails(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("tester%02d@example.com", i)
+func TestUpdateOTPUserSendsOnlyTheDownloadLimit(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":`+userJSON+`}`))
+	c, _ := newTestClient(t, s)
+
+	user, err := c.UpdateOTPUser(context.Background(), storeID, userID, 5)
+	require.NoError(t, err)
+
+	req := s.last(t)
+	assert.Equal(t, http.MethodPut, req.Method)
+	assert.Equal(t, storePath+"/otp-users/"+userID, req.Path)
+	assert.JSONEq(t, `{"allowedDownloadsNum":5}`, req.Body)
+	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+	assert.Equal(t, userID, user.ID)
+}
+
+func TestDeleteOTPUserAcceptsEmptyAndEnvelopedAnswers(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"204":       func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
+		"enveloped": respond(200, `{"status":true,"data":{}}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, h)
+			c, _ := newTestClient(t, s)
+
+			require.NoError(t, c.DeleteOTPUser(context.Background(), storeID, userID))
+			req := s.last(t)
+			assert.Equal(t, http.MethodDelete, req.Method)
+			assert.Equal(t, storePath+"/otp-users/"+userID, req.Path)
+		})
 	}
-	return out
 }
 
 func TestListOTPUsersSendsFiltersAndDecodesThePage(t *testing.T) {
@@ -123,56 +154,6 @@ func TestListAllOTPUsersStopsAtTheCap(t *testing.T) {
 	assert.Equal(t, 100, total, "total counts all matching users")
 	assert.Len(t, users, 15)
 	assert.Len(t, s.requests(), 2, "no page is fetched beyond the cap")
-}
-
-func TestListAllOTPUsersWalksWithoutHasNextPage(t *testing.T) {
-	cases := map[string][]string{
-		"by totalPages":          {"hasNextPage", "nextPage"},
-		"by totalDocs":           {"hasNextPage", "nextPage", "totalPages"},
-		"by totalDocs, no limit": {"hasNextPage", "nextPage", "totalPages", "limit"},
-		"hasNextPage alone":      {"totalPages", "totalDocs", "nextPage"},
-	}
-	for name, omit := range cases {
-		t.Run(name, func(t *testing.T) {
-			s := newStub(t, pagedUsersWithout(emails(23), omit...))
-			c, _ := newTestClient(t, s)
-
-			users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Limit: 10}, 0)
-			require.NoError(t, err)
-			require.Len(t, users, 23)
-			assert.Equal(t, "tester22@example.com", users[22].Email)
-			assert.Len(t, s.requests(), 3, "no page is asked for beyond the last")
-		})
-	}
-}
-
-func TestListAllOTPUsersStopsWhenNothingSaysThereIsMore(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"items":[{"id":"`+userID+`","email":"ada@example.com"}],"page":1}}`))
-	c, _ := newTestClient(t, s)
-
-	users, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
-	require.NoError(t, err)
-	assert.Len(t, users, 1)
-	assert.Len(t, s.requests(), 1)
-}
-
-func TestListAllOTPUsersSurvivesAnEmptyPageClaimingMore(t *testing.T) {
-	for name, body := range map[string]string{
-		"hasNextPage": `{"items":[],"totalDocs":5,"page":1,"hasNextPage":true,"nextPage":1}`,
-		"totalPages":  `{"items":[],"totalDocs":5,"page":1,"totalPages":3}`,
-		"totalDocs":   `{"items":[],"totalDocs":5,"page":1}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			s := newStub(t, respond(200, `{"status":true,"data":`+body+`}`))
-			c, _ := newTestClient(t, s)
-
-			users, total, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{}, 0)
-			require.NoError(t, err)
-			assert.Empty(t, users)
-			assert.Equal(t, 5, total)
-			assert.Len(t, s.requests(), 1)
-		})
-	}
 }
 
 func TestListAllOTPUsersReturnsWhatItHadOnError(t *testing.T) {
@@ -263,6 +244,27 @@ func TestTooLongFiltersAreRefusedBeforeAnyRequest(t *testing.T) {
 
 	_, err = c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long[1:]})
 	assert.NoError(t, err, "exactly %d characters once escaped", applivery.MaxFilterLength)
+}
+
+func TestFilterLimitCountsEscapedCharacters(t *testing.T) {
+	for text, ok := range map[string]bool{
+		strings.Repeat("a", applivery.MaxFilterLength):      true,
+		strings.Repeat("a", applivery.MaxFilterLength+1):    false,
+		strings.Repeat("é", applivery.MaxFilterLength):      true,  // characters, not bytes
+		strings.Repeat("a.", applivery.MaxFilterLength/3+1): false, // 501 once escaped
+	} {
+		s := newStub(t, pagedUsers(nil))
+		c, _ := newTestClient(t, s)
+
+		_, err := c.ListOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: text})
+		if ok {
+			assert.NoError(t, err, "%d characters", len([]rune(text)))
+			assert.Equal(t, text, s.last(t).Query.Get("email"))
+		} else {
+			assert.ErrorIs(t, err, applivery.ErrFilterTooLong, "%d characters", len([]rune(text)))
+			assert.Empty(t, s.requests())
+		}
+	}
 }
 
 func TestFindOTPUserNeedsAnEmail(t *testing.T) {

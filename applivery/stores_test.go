@@ -13,6 +13,17 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 )
 
+func TestGetStore(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":{"_id":"`+storeID+`","organization":"5e0000000000000000000001",
+		"security":"logged","customDomain":"beta.acme.io","branding":{"buttonColor":"#007AFF"},"createdAt":"2026-03-01T09:30:00.123Z"}}`))
+	c, _ := newTestClient(t, s)
+
+	store, err := c.GetStore(context.Background(), storeID)
+	require.NoError(t, err)
+	assert.Equal(t, storePath, s.last(t).Path)
+	assert.Equal(t, applivery.Store{ID: storeID, CustomDomain: "beta.acme.io", CreatedAt: time.Date(2026, 3, 1, 9, 30, 0, 123e6, time.UTC)}, *store)
+}
+
 func TestListStoresWalksEveryPage(t *testing.T) {
 	items := make([]map[string]any, 120)
 	for i := range items {
@@ -32,6 +43,37 @@ func TestListStoresWalksEveryPage(t *testing.T) {
 	require.Len(t, reqs, 3)
 	assert.Equal(t, "/v1/organizations/"+testOrg+"/stores", reqs[0].Path)
 	assert.Equal(t, url.Values{"page": {"3"}, "limit": {"50"}}, reqs[2].Query)
+}
+
+func TestGetPublishedApp(t *testing.T) {
+	s := newStub(t, respond(200, `{"status":true,"data":{"id":"`+appID+`","slug":"beta","visibility":"unlisted",
+		"configuration":{"application":{"name":"Beta"}},"distributionUrl":"https://acme.applivery.io/beta","security":"logged"}}`))
+	c, _ := newTestClient(t, s)
+
+	app, err := c.GetPublishedApp(context.Background(), storeID, appID)
+	require.NoError(t, err)
+	assert.Equal(t, storePath+"/pubApps/"+appID, s.last(t).Path)
+	assert.Equal(t, applivery.PublishedApp{ID: appID, Name: "Beta", Slug: "beta", Visibility: "unlisted", DistributionURL: "https://acme.applivery.io/beta"}, *app)
+}
+
+func TestPublishedAppNameFallsBack(t *testing.T) {
+	cases := map[string]struct{ body, want string }{
+		"override wins":        {`"name":"Old","configuration":{"application":{"name":"Override"}},"application":{"name":"App"}`, "Override"},
+		"top-level name":       {`"name":"Beta","application":{"name":"App"}`, "Beta"},
+		"populated app":        {`"application":{"id":"1","name":"Beta App"}`, "Beta App"},
+		"bare app id: slug":    {`"application":"64a1b2c3d4e5f6a7b8c9d0e9"`, "beta"},
+		"no name at all: slug": {`"configuration":{"application":{}}`, "beta"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, respond(200, `{"status":true,"data":{"_id":"`+appID+`","slug":"beta",`+tc.body+`}}`))
+			c, _ := newTestClient(t, s)
+
+			app, err := c.GetPublishedApp(context.Background(), storeID, appID)
+			require.NoError(t, err)
+			assert.Equal(t, applivery.PublishedApp{ID: appID, Name: tc.want, Slug: "beta"}, *app)
+		})
+	}
 }
 
 func TestListPublishedAppsWalksEveryPage(t *testing.T) {

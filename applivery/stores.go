@@ -1,0 +1,198 @@
+package applivery
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Permissions a token needs for the store and publication calls, named as in
+// the API reference. A call refused for lack of one names it in the
+// Permission of its *ErrorResponse.
+const (
+	PermissionListStores        = "mad.store.management.list"
+	PermissionGetStore          = "mad.store.management.get"
+	PermissionListPublishedApps = "mad.store.publishedApplication.list"
+	PermissionGetPublishedApp   = "mad.store.publishedApplication.get"
+)
+
+// Routes of the store and publication calls, as reported to the Observer.
+const (
+	routeStores        = "stores"
+	routeStore         = "store"
+	routePublishedApps = "pubApps"
+	routePublishedApp  = "pubApps/{id}"
+)
+
+// Store is a private app store of the organization. Stores have no name:
+// people tell them apart by id, custom domain and age.
+type Store struct {
+	ID           string
+	CustomDomain string    // empty when the store has none
+	CreatedAt    time.Time // zero when the API did not send it
+}
+
+// storeWire is the documented JSON shape of a store; reading also accepts
+// "_id" for "id".
+type storeWire struct {
+	ID           string   `json:"id,omitempty"`
+	MongoID      string   `json:"_id,omitempty"`
+	CustomDomain string   `json:"customDomain,omitempty"`
+	CreatedAt    jsonTime `json:"createdAt,omitzero"`
+}
+
+// UnmarshalJSON accepts the documented shape and its known variants.
+func (s *Store) UnmarshalJSON(data []byte) error {
+	var w storeWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*s = Store{ID: firstNonEmpty(w.ID, w.MongoID), CustomDomain: w.CustomDomain, CreatedAt: w.CreatedAt.Time}
+	return nil
+}
+
+// MarshalJSON writes the documented shape, for fake servers.
+func (s Store) MarshalJSON() ([]byte, error) {
+	return json.Marshal(storeWire{ID: s.ID, CustomDomain: s.CustomDomain, CreatedAt: jsonTime{s.CreatedAt}})
+}
+
+// PublishedApp is a publication of an app in a store: what a tester is
+// invited to.
+type PublishedApp struct {
+	ID string
+	// Name is the app's name as the publication shows it, or its slug when
+	// the API sent no name.
+	Name string
+	Slug string // the publication's URL-friendly identifier
+	// Visibility is "active", "inactive" or "unlisted" as documented; empty
+	// when the API did not send it.
+	Visibility string
+	// DistributionURL is where testers download the app; empty when the API
+	// did not send one.
+	DistributionURL string
+}
+
+// publishedAppWire is the documented JSON shape of a publication. The name
+// a publication shows is configuration.application.name; reading also
+// accepts "_id" for "id", a top-level "name", and the name of a populated
+// "application".
+type publishedAppWire struct {
+	ID              string          `json:"id,omitempty"`
+	MongoID         string          `json:"_id,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	Slug            string          `json:"slug"`
+	Visibility      string          `json:"visibility,omitempty"`
+	DistributionURL string          `json:"distributionUrl,omitempty"`
+	Application     json.RawMessage `json:"application,omitempty"`
+	Configuration   struct {
+		Application struct {
+			Name string `json:"name,omitempty"`
+		} `json:"application"`
+	} `json:"configuration"`
+}
+
+// UnmarshalJSON accepts the documented shape and its known variants.
+func (p *PublishedApp) UnmarshalJSON(data []byte) error {
+	var w publishedAppWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*p = PublishedApp{
+		ID:              firstNonEmpty(w.ID, w.MongoID),
+		Name:            firstNonEmpty(w.Configuration.Application.Name, w.Name, refName(w.Application), w.Slug),
+		Slug:            w.Slug,
+		Visibility:      w.Visibility,
+		DistributionURL: w.DistributionURL,
+	}
+	return nil
+}
+
+// MarshalJSON writes the documented shape, for fake servers.
+func (p PublishedApp) MarshalJSON() ([]byte, error) {
+	w := publishedAppWire{ID: p.ID, Slug: p.Slug, Visibility: p.Visibility, DistributionURL: p.DistributionURL}
+	w.Configuration.Application.Name = p.Name
+	return json.Marshal(w)
+}
+
+// catalogPageSize keeps a walk of stores or publications to a few requests.
+const catalogPageSize = 50
+
+// ListStores returns every store of the organization, walking all pages.
+// It needs PermissionListStores.
+func (c *Client) ListStores(ctx context.Context) ([]Store, error) {
+	return listAll(ctx, func(ctx context.Context, n int) (*Page[Store], error) {
+		return getPage[Store](ctx, c, request{
+			method:     http.MethodGet,
+			route:      routeStores,
+			path:       c.orgPath("stores"),
+			query:      pageQuery(n),
+			permission: PermissionListStores,
+		})
+	})
+}
+
+// GetStore returns the store, e.g. to check at start-up that the token can
+// reach it.
+func (c *Client) GetStore(ctx context.Context, storeID string) (*Store, error) {
+	var store Store
+	err := c.do(ctx, request{
+		method:     http.MethodGet,
+		route:      routeStore,
+		path:       c.storePath(storeID),
+		permission: PermissionGetStore,
+	}, &store)
+	if err != nil {
+		return nil, err
+	}
+	return &store, nil
+}
+
+// ListPublishedApps returns every publication of the store, walking all
+// pages. It needs PermissionListPublishedApps.
+func (c *Client) ListPublishedApps(ctx context.Context, storeID string) ([]PublishedApp, error) {
+	return listAll(ctx, func(ctx context.Context, n int) (*Page[PublishedApp], error) {
+		return getPage[PublishedApp](ctx, c, request{
+			method:     http.MethodGet,
+			route:      routePublishedApps,
+			path:       c.storePath(storeID, "pubApps"),
+			query:      pageQuery(n),
+			permission: PermissionListPublishedApps,
+		})
+	})
+}
+
+// GetPublishedApp returns a publication of the store, e.g. to show its name
+// and download link to an invited tester.
+func (c *Client) GetPublishedApp(ctx context.Context, storeID, id string) (*PublishedApp, error) {
+	var app PublishedApp
+	err := c.do(ctx, request{
+		method:     http.MethodGet,
+		route:      routePublishedApp,
+		path:       c.storePath(storeID, "pubApps", id),
+		permission: PermissionGetPublishedApp,
+	}, &app)
+	if err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
+
+// listAll collects the items of every page.
+func listAll[T any](ctx context.Context, fetch func(context.Context, int) (*Page[T], error)) ([]T, error) {
+	var all []T
+	err := walkPages(ctx, 1, catalogPageSize, fetch, func(page *Page[T]) bool {
+		all = append(all, page.Items...)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+func pageQuery(n int) url.Values {
+	return url.Values{"page": {strconv.Itoa(n)}, "limit": {strconv.Itoa(catalogPageSize)}}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/testerbot/testerbot/internal/wait"
 )
 
 // DefaultBaseURL is the public Applivery API.
@@ -33,10 +35,6 @@ const (
 // low-cardinality template such as "otp-users/{id}"; status is 0 when no
 // response arrived.
 type Observer func(method, route string, status int, d time.Duration)
-
-// SleepFunc waits for d or until ctx is done, returning ctx.Err() in the
-// latter case. Tests replace it to avoid real waiting.
-type SleepFunc func(ctx context.Context, d time.Duration) error
 
 // Client talks to one Applivery organization. It is safe for concurrent
 // use.
@@ -95,7 +93,7 @@ type settings struct {
 	httpClient *http.Client
 	timeout    time.Duration
 	retry      retryPolicy
-	sleep      SleepFunc
+	sleep      func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
 	observe    Observer
 	gate       *Gate // nil: no limit shared with other clients
 }
@@ -111,7 +109,7 @@ func defaultSettings() settings {
 			baseDelay:   defaultBaseDelay,
 			maxDelay:    defaultMaxDelay,
 		},
-		sleep: sleepContext,
+		sleep: wait.Sleep,
 	}
 }
 
@@ -125,8 +123,6 @@ func (s settings) validate() error {
 		return errors.New("applivery: retry needs at least one attempt")
 	case s.retry.baseDelay < 0 || s.retry.maxDelay < s.retry.baseDelay:
 		return errors.New("applivery: retry delays must satisfy 0 <= base <= max")
-	case s.sleep == nil:
-		return errors.New("applivery: sleep function must not be nil")
 	}
 	return nil
 }
@@ -167,12 +163,6 @@ func WithRetry(maxAttempts int, baseDelay, maxDelay time.Duration) Option {
 	}
 }
 
-// WithSleep replaces the wait between attempts, so tests can record the
-// delays instead of waiting them out.
-func WithSleep(sleep SleepFunc) Option {
-	return func(s *settings) { s.sleep = sleep }
-}
-
 // WithObserver registers a hook called once per HTTP attempt, for metrics.
 func WithObserver(observe Observer) Option {
 	return func(s *settings) { s.observe = observe }
@@ -185,21 +175,6 @@ func WithObserver(observe Observer) Option {
 // like any wait the server asks for by WithRetry's maxDelay.
 func WithGate(g *Gate) Option {
 	return func(s *settings) { s.gate = g }
-}
-
-// sleepContext waits for d unless ctx ends first.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // request describes one API call independently of its attempts.

@@ -5,6 +5,12 @@ import (
 	"time"
 )
 
+// WithSleep replaces the wait between attempts, so that this package's tests
+// can record the delays instead of waiting them out.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(s *settings) { s.sleep = sleep }
+}
+
 // Pause and Acquire let the gate's tests drive a Gate without HTTP.
 
 func (g *Gate) Pause(d time.Duration) { g.pause(d) }

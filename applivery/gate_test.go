@@ -53,6 +53,9 @@ func holdFirst(t *testing.T, srv *appliverytest.Server) (held <-chan struct{}, r
 	return arrived, release
 }
 
+// noWait is a wait between retries that returns at once.
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
 func waitingReaches(t *testing.T, g *applivery.Gate, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return g.Stats().Waiting == n }, 5*time.Second, time.Millisecond,
@@ -135,11 +138,15 @@ func TestGateHoldsEveryAttemptBackAfterA429(t *testing.T) {
 	gate := applivery.NewGate(4)
 	limited := make(chan struct{})
 	var once sync.Once
-	first := f.srv.Client(t, applivery.WithGate(gate), applivery.WithObserver(func(_, _ string, status int, _ time.Duration) {
-		if status == http.StatusTooManyRequests {
-			once.Do(func() { close(limited) })
-		}
-	}))
+	// The pause after a 429 is capped by the longest wait of the retry
+	// policy, a second here; the client itself retries at once, so only the
+	// gate holds its retry back.
+	first := f.srv.Client(t, applivery.WithGate(gate), applivery.WithRetry(4, 0, time.Second), applivery.WithSleep(noWait),
+		applivery.WithObserver(func(_, _ string, status int, _ time.Duration) {
+			if status == http.StatusTooManyRequests {
+				once.Do(func() { close(limited) })
+			}
+		}))
 	other := f.srv.Client(t, applivery.WithGate(gate))
 	f.srv.FailWith(http.MethodGet, "/stores/"+f.storeID, 1, appliverytest.RateLimited("1"))
 

@@ -2,7 +2,6 @@ package appliverytest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -172,10 +171,6 @@ func (s *Server) faultFor(r *http.Request) *Fault {
 	}
 	return nil
 }
-
-// noSleep is a retry wait that returns at once, for clients built by
-// Server.Client.
-func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // writeError answers with Applivery's error shape.
 func writeError(w http.ResponseWriter, status, code int, message string) {

@@ -128,14 +128,16 @@ func (s *Server) Token() string { return s.token }
 // Organization is the organization slug the server serves.
 func (s *Server) Organization() string { return s.org }
 
-// Client returns a real client for this server with the valid token, no
-// waiting between retries, and any extra options.
+// Client returns a real client for this server with the valid token, the
+// four attempts of a default client but no waiting between them (not even
+// for a Retry-After, which the retry policy caps at its longest wait), and
+// any extra options.
 func (s *Server) Client(t testing.TB, opts ...applivery.Option) *applivery.Client {
 	t.Helper()
 	base := []applivery.Option{
 		applivery.WithBaseURL(s.URL()),
 		applivery.WithToken(s.token),
-		applivery.WithSleep(noSleep),
+		applivery.WithRetry(4, 0, 0),
 	}
 	c, err := applivery.NewClient(s.org, append(base, opts...)...)
 	if err != nil {

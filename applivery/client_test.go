@@ -137,6 +137,9 @@ const userJSON = `{"id":"` + userID + `","organizationId":"5e0000000000000000000
 	"lastLoginDate":null,"lastDownloadDate":"2026-03-02T10:00:00.000Z",
 	"createdAt":"2026-03-01T09:30:00.123Z","updatedAt":"2026-03-01T09:30:00.123Z","futureField":{"x":1}}`
 
+// appBody is a publication as GetPublishedApp reads it.
+const appBody = `{"status":true,"data":{"id":"` + appID + `","slug":"beta"}}`
+
 var storePath = "/v1/organizations/" + testOrg + "/stores/" + storeID
 
 // pagedUsers serves emails as a mongoose-paginate listing, honouring page
@@ -220,16 +223,16 @@ func TestNewClientDefaultsToPublicAPI(t *testing.T) {
 	assert.NotNil(t, c)
 }
 
-func TestGetOTPUserEscapesPathSegments(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":`+userJSON+`}`))
+func TestPathSegmentsAreEscaped(t *testing.T) {
+	s := newStub(t, respond(200, appBody))
 	c, _ := newTestClient(t, s)
 
-	_, err := c.GetOTPUser(context.Background(), "store/../x", "a b?c")
+	_, err := c.GetPublishedApp(context.Background(), "store/../x", "a b?c")
 	require.NoError(t, err)
 
 	req := s.last(t)
 	assert.Equal(t, http.MethodGet, req.Method)
-	assert.Equal(t, "/v1/organizations/acme/stores/store%2F..%2Fx/otp-users/a%20b%3Fc", req.RawPath)
+	assert.Equal(t, "/v1/organizations/acme/stores/store%2F..%2Fx/pubApps/a%20b%3Fc", req.RawPath)
 	assert.Empty(t, req.Query)
 	assert.Empty(t, req.Header.Get("Content-Type"), "no body, no content type")
 }
@@ -256,7 +259,7 @@ func TestNoAuthorizationHeaderWithoutToken(t *testing.T) {
 }
 
 func TestObserverSeesEveryAttempt(t *testing.T) {
-	s := newStub(t, sequence(respond(503, `{}`), respond(200, `{"status":true,"data":`+userJSON+`}`)))
+	s := newStub(t, sequence(respond(503, `{}`), respond(200, `{"status":true,"data":{}}`)))
 	type attempt struct {
 		method, route string
 		status        int
@@ -267,9 +270,8 @@ func TestObserverSeesEveryAttempt(t *testing.T) {
 		got = append(got, attempt{method, route, status})
 	}))
 
-	_, err := c.GetOTPUser(context.Background(), storeID, userID)
-	require.NoError(t, err)
-	assert.Equal(t, []attempt{{"GET", "otp-users/{id}", 503}, {"GET", "otp-users/{id}", 200}}, got)
+	require.NoError(t, c.DeleteOTPUser(context.Background(), storeID, userID))
+	assert.Equal(t, []attempt{{"DELETE", "otp-users/{id}", 503}, {"DELETE", "otp-users/{id}", 200}}, got)
 }
 
 func TestObserverReportsStatusZeroWithoutResponse(t *testing.T) {

@@ -8,7 +8,7 @@
 //   - It retries only when that is safe. Rate limits (HTTP 429) are retried
 //     for every method because the server did not process the request.
 //     Server errors and network failures are retried only for idempotent
-//     methods (GET, PUT, DELETE). A failed create whose outcome the client
+//     methods (GET, DELETE). A failed create whose outcome the client
 //     cannot know is reported with [OutcomeUnknown] so the caller can look
 //     the tester up before trying again, instead of the client silently
 //     inviting someone twice.

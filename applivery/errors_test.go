@@ -53,7 +53,7 @@ func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
 			s := newStub(t, respond(tc.status, tc.body))
 			c, waits := newTestClient(t, s)
 
-			_, err := c.GetOTPUser(context.Background(), storeID, userID)
+			_, err := c.GetPublishedApp(context.Background(), storeID, appID)
 			require.Error(t, err)
 			assertOnlySentinel(t, err, tc.want...)
 			var apiErr *applivery.ErrorResponse
@@ -61,7 +61,7 @@ func TestAPIErrorsMatchTheirSentinel(t *testing.T) {
 			assert.Equal(t, tc.status, apiErr.StatusCode)
 			assert.Equal(t, tc.code, apiErr.Code)
 			assert.Equal(t, http.MethodGet, apiErr.Method)
-			assert.Equal(t, storePath+"/otp-users/"+userID, apiErr.Path)
+			assert.Equal(t, storePath+"/pubApps/"+appID, apiErr.Path)
 			assert.Len(t, s.requests(), 1, "client errors are not retried")
 			assert.Empty(t, waits.all())
 		})

@@ -19,9 +19,7 @@ import (
 // *ErrorResponse.
 const (
 	PermissionListOTPUsers  = "mad.store.otpUsers.list"
-	PermissionGetOTPUser    = "mad.store.otpUsers.get"
 	PermissionCreateOTPUser = "mad.store.otpUsers.create"
-	PermissionUpdateOTPUser = "mad.store.otpUsers.update"
 	PermissionRemoveOTPUser = "mad.store.otpUsers.remove"
 )
 
@@ -219,38 +217,6 @@ func (c *Client) walkOTPUsers(ctx context.Context, storeID string, opts ListOTPU
 		return c.ListOTPUsers(ctx, storeID, opts)
 	}
 	return walkPages(ctx, opts.Page, opts.Limit, fetch, visit)
-}
-
-// GetOTPUser returns one OTP user by id.
-func (c *Client) GetOTPUser(ctx context.Context, storeID, id string) (*OTPUser, error) {
-	var user OTPUser
-	err := c.do(ctx, request{
-		method:     http.MethodGet,
-		route:      routeOTPUser,
-		path:       c.storePath(storeID, "otp-users", id),
-		permission: PermissionGetOTPUser,
-	}, &user)
-	if err != nil {
-		return nil, err
-	}
-	return &user, nil
-}
-
-// UpdateOTPUser changes how many downloads the user is allowed (Unlimited
-// for no cap); it is the only field the API lets us change.
-func (c *Client) UpdateOTPUser(ctx context.Context, storeID, id string, allowedDownloadsNum int) (*OTPUser, error) {
-	var user OTPUser
-	err := c.do(ctx, request{
-		method:     http.MethodPut,
-		route:      routeOTPUser,
-		path:       c.storePath(storeID, "otp-users", id),
-		permission: PermissionUpdateOTPUser,
-		body:       map[string]int{"allowedDownloadsNum": allowedDownloadsNum},
-	}, &user)
-	if err != nil {
-		return nil, err
-	}
-	return &user, nil
 }
 
 // DeleteOTPUser removes an OTP user, revoking their access. When an

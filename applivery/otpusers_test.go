@@ -58,27 +58,13 @@ func TestCreateOTPUserAcceptsSingleObjectAndLegacyShapes(t *testing.T) {
 }
 
 func TestPublishedApplicationMayBeABareID(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":{"id":"`+userID+`","email":"a@b.io","publishedApplication":"`+appID+`"}}`))
+	s := newStub(t, respond(200, `{"status":true,"data":{"items":[{"id":"`+userID+`","email":"a@b.io","publishedApplication":"`+appID+`"}]}}`))
 	c, _ := newTestClient(t, s)
 
-	user, err := c.GetOTPUser(context.Background(), storeID, userID)
+	page, err := c.ListOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, appID, user.PublishedApplicationID)
-}
-
-func TestUpdateOTPUserSendsOnlyTheDownloadLimit(t *testing.T) {
-	s := newStub(t, respond(200, `{"status":true,"data":`+userJSON+`}`))
-	c, _ := newTestClient(t, s)
-
-	user, err := c.UpdateOTPUser(context.Background(), storeID, userID, 5)
-	require.NoError(t, err)
-
-	req := s.last(t)
-	assert.Equal(t, http.MethodPut, req.Method)
-	assert.Equal(t, storePath+"/otp-users/"+userID, req.Path)
-	assert.JSONEq(t, `{"allowedDownloadsNum":5}`, req.Body)
-	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
-	assert.Equal(t, userID, user.ID)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, appID, page.Items[0].PublishedApplicationID)
 }
 
 func TestDeleteOTPUserAcceptsEmptyAndEnvelopedAnswers(t *testing.T) {

@@ -27,12 +27,12 @@ func retryAfter(value string, status int) http.HandlerFunc {
 }
 
 func TestGetRetriesServerErrorsWithGrowingJitteredBackoff(t *testing.T) {
-	s := newStub(t, sequence(respond(503, `{}`), respond(500, `{}`), respond(200, `{"status":true,"data":`+userJSON+`}`)))
+	s := newStub(t, sequence(respond(503, `{}`), respond(500, `{}`), respond(200, appBody)))
 	c, waits := newTestClient(t, s, applivery.WithRetry(4, 100*time.Millisecond, time.Second))
 
-	user, err := c.GetOTPUser(context.Background(), storeID, userID)
+	app, err := c.GetPublishedApp(context.Background(), storeID, appID)
 	require.NoError(t, err)
-	assert.Equal(t, userID, user.ID)
+	assert.Equal(t, appID, app.ID)
 	assert.Len(t, s.requests(), 3)
 	delays := waits.all()
 	require.Len(t, delays, 2)
@@ -62,10 +62,6 @@ func TestIdempotentMethodsGiveUpAfterMaxAttempts(t *testing.T) {
 	calls := map[string]func(c *applivery.Client) error{
 		"GET": func(c *applivery.Client) error {
 			_, err := c.ListOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{})
-			return err
-		},
-		"PUT": func(c *applivery.Client) error {
-			_, err := c.UpdateOTPUser(context.Background(), storeID, userID, 1)
 			return err
 		},
 		"DELETE": func(c *applivery.Client) error { return c.DeleteOTPUser(context.Background(), storeID, userID) },
@@ -187,10 +183,10 @@ func TestCreateTimeoutLeavesOutcomeUnknown(t *testing.T) {
 
 func TestGetTimeoutIsRetried(t *testing.T) {
 	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-	s := newStub(t, sequence(hang, respond(200, `{"status":true,"data":`+userJSON+`}`)))
+	s := newStub(t, sequence(hang, respond(200, appBody)))
 	c, _ := newTestClient(t, s, applivery.WithTimeout(50*time.Millisecond))
 
-	_, err := c.GetOTPUser(context.Background(), storeID, userID)
+	_, err := c.GetPublishedApp(context.Background(), storeID, appID)
 	require.NoError(t, err)
 	assert.Len(t, s.requests(), 2)
 }
@@ -298,8 +294,8 @@ func TestDeleteRetriedAfterAnUnknownOutcomeCountsAGoneUserAsRemoved(t *testing.T
 func TestA404WithoutAnEarlierUnknownOutcomeIsNotFound(t *testing.T) {
 	gone := respond(404, apiErrorBody(3001, "Entity not found"))
 	deleteUser := func(c *applivery.Client) error { return c.DeleteOTPUser(context.Background(), storeID, userID) }
-	getUser := func(c *applivery.Client) error {
-		_, err := c.GetOTPUser(context.Background(), storeID, userID)
+	getApp := func(c *applivery.Client) error {
+		_, err := c.GetPublishedApp(context.Background(), storeID, appID)
 		return err
 	}
 	cases := map[string]struct {
@@ -308,7 +304,7 @@ func TestA404WithoutAnEarlierUnknownOutcomeIsNotFound(t *testing.T) {
 	}{
 		"DELETE on the first attempt":   {gone, deleteUser},
 		"DELETE after a 429":            {sequence(retryAfter("1", 429), gone), deleteUser},
-		"GET after a 5xx is still gone": {sequence(respond(503, `{}`), gone), getUser},
+		"GET after a 5xx is still gone": {sequence(respond(503, `{}`), gone), getApp},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -54,8 +54,6 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+base, s.handle(applivery.PermissionGetStore, s.getStore))
 	mux.HandleFunc("POST "+base+"/otp-users", s.handleCreate)
 	mux.HandleFunc("GET "+base+"/otp-users", s.handle(applivery.PermissionListOTPUsers, s.listOTPUsers))
-	mux.HandleFunc("GET "+base+"/otp-users/{id}", s.handle(applivery.PermissionGetOTPUser, s.getOTPUser))
-	mux.HandleFunc("PUT "+base+"/otp-users/{id}", s.handle(applivery.PermissionUpdateOTPUser, s.updateOTPUser))
 	mux.HandleFunc("DELETE "+base+"/otp-users/{id}", s.handle(applivery.PermissionRemoveOTPUser, s.deleteOTPUser))
 	mux.HandleFunc("GET "+base+"/pubApps", s.handle(applivery.PermissionListPublishedApps, s.listPublishedApps))
 	mux.HandleFunc("GET "+base+"/pubApps/{id}", s.handle(applivery.PermissionGetPublishedApp, s.getPublishedApp))

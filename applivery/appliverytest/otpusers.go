@@ -105,35 +105,6 @@ func emailMatcher(filter string) (func(string) bool, error) {
 	return re.MatchString, nil
 }
 
-func (s *Server) getOTPUser(r *http.Request, st *store) reply {
-	i, rep := lookupUser(r, st)
-	if i < 0 {
-		return rep
-	}
-	return ok(st.users[i])
-}
-
-func (s *Server) updateOTPUser(r *http.Request, st *store) reply {
-	i, rep := lookupUser(r, st)
-	if i < 0 {
-		return rep
-	}
-	var body struct {
-		AllowedDownloadsNum *int `json:"allowedDownloadsNum"`
-	}
-	if err := decodeBody(r, &body); err != nil {
-		return invalid(err.Error())
-	}
-	if body.AllowedDownloadsNum != nil {
-		if *body.AllowedDownloadsNum < applivery.Unlimited {
-			return invalid("allowedDownloadsNum must be -1 (unlimited) or more")
-		}
-		st.users[i].AllowedDownloadsNum = *body.AllowedDownloadsNum
-		st.users[i].UpdatedAt = now()
-	}
-	return ok(st.users[i])
-}
-
 func (s *Server) deleteOTPUser(r *http.Request, st *store) reply {
 	i, rep := lookupUser(r, st)
 	if i < 0 {

@@ -530,18 +530,11 @@ func firstPositive(values ...int) int {
 // shape over the years ("_id" vs "id", references as ids or objects), and
 // a bot should not break on an informational field it does not need.
 
-// jsonTime is an RFC 3339 timestamp that writes null when unset and, when
-// reading, leaves itself unset for anything that is not a valid timestamp
-// (null, "", numbers): dates are informational, so a surprising one must
-// not make a whole response unreadable.
+// jsonTime is an RFC 3339 timestamp that leaves itself unset for anything
+// that is not a valid timestamp (null, "", numbers): dates are
+// informational, so a surprising one must not make a whole response
+// unreadable.
 type jsonTime struct{ time.Time }
-
-func (j jsonTime) MarshalJSON() ([]byte, error) {
-	if j.IsZero() {
-		return []byte("null"), nil
-	}
-	return json.Marshal(j.Time.Format(time.RFC3339Nano))
-}
 
 func (j *jsonTime) UnmarshalJSON(data []byte) error {
 	var s string
@@ -554,13 +547,6 @@ func (j *jsonTime) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func jsonTimeOf(t *time.Time) jsonTime {
-	if t == nil {
-		return jsonTime{}
-	}
-	return jsonTime{*t}
-}
-
 func timePointer(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -568,44 +554,23 @@ func timePointer(t time.Time) *time.Time {
 	return &t
 }
 
-// refID extracts an id from a reference that is either "id" or {"id": …}
-// / {"_id": …}.
-func refID(raw json.RawMessage) string {
-	var ref struct {
+// ref is a reference to another resource, sent either as its id or as the
+// resource itself ({"id" or "_id": …, "name": …}). A member of an
+// unexpected type is left empty.
+type ref struct{ id, name string }
+
+func (r *ref) UnmarshalJSON(data []byte) error {
+	if json.Unmarshal(data, &r.id) == nil {
+		return nil
+	}
+	var resource struct {
 		ID      string `json:"id"`
 		MongoID string `json:"_id"`
+		Name    string `json:"name"`
 	}
-	return decodeRef(raw, &ref, func() string { return firstNonEmpty(ref.ID, ref.MongoID) })
-}
-
-// refName extracts the name of a reference that may be a bare id.
-func refName(raw json.RawMessage) string {
-	var ref struct {
-		Name string `json:"name"`
-	}
-	if isJSONString(raw) {
-		return ""
-	}
-	return decodeRef(raw, &ref, func() string { return ref.Name })
-}
-
-func decodeRef(raw json.RawMessage, into any, pick func() string) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	if isJSONString(raw) {
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		return s
-	}
-	if json.Unmarshal(raw, into) != nil {
-		return ""
-	}
-	return pick()
-}
-
-func isJSONString(raw json.RawMessage) bool {
-	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`))
+	_ = json.Unmarshal(data, &resource) // keeps the members it could read
+	*r = ref{id: firstNonEmpty(resource.ID, resource.MongoID), name: resource.Name}
+	return nil
 }
 
 func firstNonEmpty(values ...string) string {

@@ -56,22 +56,22 @@ type OTPUser struct {
 	LastDownloadAt         *time.Time // nil until the tester first downloads
 }
 
-// otpUserWire is the documented JSON shape of an OTP user. Reading is
-// lenient about the variants seen across Applivery API versions: "_id"
-// instead of "id", and "publishedApplication" as an id or an object.
+// otpUserWire is the documented JSON shape of an OTP user, read leniently
+// about the variants seen across Applivery API versions: "_id" instead of
+// "id", and "publishedApplication" as an id or an object.
 type otpUserWire struct {
-	ID                     string          `json:"id,omitempty"`
-	MongoID                string          `json:"_id,omitempty"`
-	OrganizationID         string          `json:"organizationId,omitempty"`
-	StoreID                string          `json:"storeId,omitempty"`
-	PublishedApplicationID string          `json:"publishedApplicationId,omitempty"`
-	PublishedApplication   json.RawMessage `json:"publishedApplication,omitempty"`
-	Email                  string          `json:"email"`
-	AllowedDownloadsNum    int             `json:"allowedDownloadsNum"`
-	LastLoginDate          jsonTime        `json:"lastLoginDate"`
-	LastDownloadDate       jsonTime        `json:"lastDownloadDate"`
-	CreatedAt              jsonTime        `json:"createdAt,omitzero"`
-	UpdatedAt              jsonTime        `json:"updatedAt,omitzero"`
+	ID                     string   `json:"id"`
+	MongoID                string   `json:"_id"`
+	OrganizationID         string   `json:"organizationId"`
+	StoreID                string   `json:"storeId"`
+	PublishedApplicationID string   `json:"publishedApplicationId"`
+	PublishedApplication   ref      `json:"publishedApplication"`
+	Email                  string   `json:"email"`
+	AllowedDownloadsNum    int      `json:"allowedDownloadsNum"`
+	LastLoginDate          jsonTime `json:"lastLoginDate"`
+	LastDownloadDate       jsonTime `json:"lastDownloadDate"`
+	CreatedAt              jsonTime `json:"createdAt"`
+	UpdatedAt              jsonTime `json:"updatedAt"`
 }
 
 // UnmarshalJSON accepts the documented shape and its known variants.
@@ -84,7 +84,7 @@ func (u *OTPUser) UnmarshalJSON(data []byte) error {
 		ID:                     firstNonEmpty(w.ID, w.MongoID),
 		Email:                  w.Email,
 		AllowedDownloadsNum:    w.AllowedDownloadsNum,
-		PublishedApplicationID: firstNonEmpty(w.PublishedApplicationID, refID(w.PublishedApplication)),
+		PublishedApplicationID: firstNonEmpty(w.PublishedApplicationID, w.PublishedApplication.id),
 		OrganizationID:         w.OrganizationID,
 		StoreID:                w.StoreID,
 		CreatedAt:              w.CreatedAt.Time,
@@ -93,23 +93,6 @@ func (u *OTPUser) UnmarshalJSON(data []byte) error {
 		LastDownloadAt:         timePointer(w.LastDownloadDate.Time),
 	}
 	return nil
-}
-
-// MarshalJSON writes the documented wire shape, so a fake server can serve
-// OTPUser values exactly as the real API would.
-func (u OTPUser) MarshalJSON() ([]byte, error) {
-	return json.Marshal(otpUserWire{
-		ID:                     u.ID,
-		OrganizationID:         u.OrganizationID,
-		StoreID:                u.StoreID,
-		PublishedApplicationID: u.PublishedApplicationID,
-		Email:                  u.Email,
-		AllowedDownloadsNum:    u.AllowedDownloadsNum,
-		LastLoginDate:          jsonTimeOf(u.LastLoginAt),
-		LastDownloadDate:       jsonTimeOf(u.LastDownloadAt),
-		CreatedAt:              jsonTime{u.CreatedAt},
-		UpdatedAt:              jsonTime{u.UpdatedAt},
-	})
 }
 
 // ListOTPUsersOptions filters and pages a listing. Zero fields are not sent.

@@ -38,10 +38,10 @@ type Store struct {
 // storeWire is the documented JSON shape of a store; reading also accepts
 // "_id" for "id".
 type storeWire struct {
-	ID           string   `json:"id,omitempty"`
-	MongoID      string   `json:"_id,omitempty"`
-	CustomDomain string   `json:"customDomain,omitempty"`
-	CreatedAt    jsonTime `json:"createdAt,omitzero"`
+	ID           string   `json:"id"`
+	MongoID      string   `json:"_id"`
+	CustomDomain string   `json:"customDomain"`
+	CreatedAt    jsonTime `json:"createdAt"`
 }
 
 // UnmarshalJSON accepts the documented shape and its known variants.
@@ -52,11 +52,6 @@ func (s *Store) UnmarshalJSON(data []byte) error {
 	}
 	*s = Store{ID: firstNonEmpty(w.ID, w.MongoID), CustomDomain: w.CustomDomain, CreatedAt: w.CreatedAt.Time}
 	return nil
-}
-
-// MarshalJSON writes the documented shape, for fake servers.
-func (s Store) MarshalJSON() ([]byte, error) {
-	return json.Marshal(storeWire{ID: s.ID, CustomDomain: s.CustomDomain, CreatedAt: jsonTime{s.CreatedAt}})
 }
 
 // PublishedApp is a publication of an app in a store: what a tester is
@@ -80,16 +75,16 @@ type PublishedApp struct {
 // accepts "_id" for "id", a top-level "name", and the name of a populated
 // "application".
 type publishedAppWire struct {
-	ID              string          `json:"id,omitempty"`
-	MongoID         string          `json:"_id,omitempty"`
-	Name            string          `json:"name,omitempty"`
-	Slug            string          `json:"slug"`
-	Visibility      string          `json:"visibility,omitempty"`
-	DistributionURL string          `json:"distributionUrl,omitempty"`
-	Application     json.RawMessage `json:"application,omitempty"`
+	ID              string `json:"id"`
+	MongoID         string `json:"_id"`
+	Name            string `json:"name"`
+	Slug            string `json:"slug"`
+	Visibility      string `json:"visibility"`
+	DistributionURL string `json:"distributionUrl"`
+	Application     ref    `json:"application"`
 	Configuration   struct {
 		Application struct {
-			Name string `json:"name,omitempty"`
+			Name string `json:"name"`
 		} `json:"application"`
 	} `json:"configuration"`
 }
@@ -102,19 +97,12 @@ func (p *PublishedApp) UnmarshalJSON(data []byte) error {
 	}
 	*p = PublishedApp{
 		ID:              firstNonEmpty(w.ID, w.MongoID),
-		Name:            firstNonEmpty(w.Configuration.Application.Name, w.Name, refName(w.Application), w.Slug),
+		Name:            firstNonEmpty(w.Configuration.Application.Name, w.Name, w.Application.name, w.Slug),
 		Slug:            w.Slug,
 		Visibility:      w.Visibility,
 		DistributionURL: w.DistributionURL,
 	}
 	return nil
-}
-
-// MarshalJSON writes the documented shape, for fake servers.
-func (p PublishedApp) MarshalJSON() ([]byte, error) {
-	w := publishedAppWire{ID: p.ID, Slug: p.Slug, Visibility: p.Visibility, DistributionURL: p.DistributionURL}
-	w.Configuration.Application.Name = p.Name
-	return json.Marshal(w)
 }
 
 // catalogPageSize keeps a walk of stores or publications to a few requests.

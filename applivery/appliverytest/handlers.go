@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/testerbot/testerbot/applivery"
 )
@@ -13,7 +14,8 @@ type reply struct {
 	status  int
 	code    int
 	message string
-	data    any
+	data    any                // encoded as JSON: the wire types below, not package applivery's
+	created *applivery.OTPUser // the OTP user a create committed, for the OnCreate hooks
 }
 
 func ok(data any) reply { return reply{status: http.StatusOK, data: data} }
@@ -83,9 +85,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return // the server is shutting down
 	}
 	rep := s.call(r, applivery.PermissionCreateOTPUser, s.createOTPUser)
-	if created, ok := rep.data.([]applivery.OTPUser); ok {
+	if rep.created != nil {
 		for _, hook := range hooks {
-			hook(created[0])
+			hook(*rep.created)
 		}
 	}
 	if rep.status == http.StatusOK && !s.wait(r, hang) {
@@ -159,7 +161,7 @@ func (s *Server) listStores(r *http.Request) reply {
 	if rep.status != 0 {
 		return rep
 	}
-	stores := make([]applivery.Store, len(s.storeOrder))
+	stores := make([]storeJSON, len(s.storeOrder))
 	for i, id := range s.storeOrder {
 		stores[i] = s.stores[id].public()
 	}
@@ -187,5 +189,32 @@ func (s *Server) getPublishedApp(r *http.Request, st *store) reply {
 	if !found {
 		return notFound()
 	}
-	return ok(app)
+	return ok(publishedAppJSONOf(app))
+}
+
+// storeJSON is the documented JSON shape of a store.
+type storeJSON struct {
+	ID           string    `json:"id,omitempty"`
+	CustomDomain string    `json:"customDomain,omitempty"`
+	CreatedAt    time.Time `json:"createdAt,omitzero"`
+}
+
+// publishedAppJSON is the documented JSON shape of a publication, whose
+// name is that of configuration.application.
+type publishedAppJSON struct {
+	ID              string `json:"id,omitempty"`
+	Slug            string `json:"slug"`
+	Visibility      string `json:"visibility,omitempty"`
+	DistributionURL string `json:"distributionUrl,omitempty"`
+	Configuration   struct {
+		Application struct {
+			Name string `json:"name,omitempty"`
+		} `json:"application"`
+	} `json:"configuration"`
+}
+
+func publishedAppJSONOf(p applivery.PublishedApp) publishedAppJSON {
+	w := publishedAppJSON{ID: p.ID, Slug: p.Slug, Visibility: p.Visibility, DistributionURL: p.DistributionURL}
+	w.Configuration.Application.Name = p.Name
+	return w
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/testerbot/testerbot/applivery"
@@ -15,6 +16,36 @@ import (
 // emailPattern is Applivery's documented email pattern, minus the
 // look-aheads RE2 lacks; those (no leading dot, no "..") are checked apart.
 var emailPattern = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$`)
+
+// otpUserJSON is the documented JSON shape of an OTP user; the dates of a
+// tester who never signed in or downloaded are null.
+type otpUserJSON struct {
+	ID                     string     `json:"id,omitempty"`
+	OrganizationID         string     `json:"organizationId,omitempty"`
+	StoreID                string     `json:"storeId,omitempty"`
+	PublishedApplicationID string     `json:"publishedApplicationId,omitempty"`
+	Email                  string     `json:"email"`
+	AllowedDownloadsNum    int        `json:"allowedDownloadsNum"`
+	LastLoginDate          *time.Time `json:"lastLoginDate"`
+	LastDownloadDate       *time.Time `json:"lastDownloadDate"`
+	CreatedAt              time.Time  `json:"createdAt,omitzero"`
+	UpdatedAt              time.Time  `json:"updatedAt,omitzero"`
+}
+
+func otpUserJSONOf(u applivery.OTPUser) otpUserJSON {
+	return otpUserJSON{
+		ID:                     u.ID,
+		OrganizationID:         u.OrganizationID,
+		StoreID:                u.StoreID,
+		PublishedApplicationID: u.PublishedApplicationID,
+		Email:                  u.Email,
+		AllowedDownloadsNum:    u.AllowedDownloadsNum,
+		LastLoginDate:          u.LastLoginAt,
+		LastDownloadDate:       u.LastDownloadAt,
+		CreatedAt:              u.CreatedAt,
+		UpdatedAt:              u.UpdatedAt,
+	}
+}
 
 func (s *Server) createOTPUser(r *http.Request, st *store) reply {
 	var body struct {
@@ -47,7 +78,9 @@ func (s *Server) createOTPUser(r *http.Request, st *store) reply {
 		UpdatedAt:              created,
 	}
 	st.users = append(st.users, user)
-	return ok([]applivery.OTPUser{user})
+	rep := ok([]otpUserJSON{otpUserJSONOf(user)})
+	rep.created = &user
+	return rep
 }
 
 func validateCreate(email *string, allowed *int, appID *string) (reply, bool) {
@@ -80,10 +113,10 @@ func (s *Server) listOTPUsers(r *http.Request, st *store) reply {
 	if err != nil {
 		return invalid(err.Error())
 	}
-	var selected []applivery.OTPUser
+	var selected []otpUserJSON
 	for _, u := range st.users {
 		if (appID == "" || u.PublishedApplicationID == appID) && match(u.Email) {
-			selected = append(selected, u)
+			selected = append(selected, otpUserJSONOf(u))
 		}
 	}
 	return ok(paginate(selected, page, limit))
@@ -113,7 +146,7 @@ func (s *Server) deleteOTPUser(r *http.Request, st *store) reply {
 	deleted := st.users[i]
 	// A fresh array, so snapshots handed out earlier never change.
 	st.users = append(st.users[:i:i], st.users[i+1:]...)
-	return ok(deleted)
+	return ok(otpUserJSONOf(deleted))
 }
 
 // lookupUser finds the user named by the {id} path value, or returns -1

@@ -23,15 +23,16 @@ type store struct {
 }
 
 // public is the store as the API shows it.
-func (st *store) public() applivery.Store {
-	return applivery.Store{ID: st.id, CustomDomain: st.customDomain, CreatedAt: st.createdAt}
+func (st *store) public() storeJSON {
+	return storeJSON{ID: st.id, CustomDomain: st.customDomain, CreatedAt: st.createdAt}
 }
 
-// publishedApps are the store's publications in the order they were added.
-func (st *store) publishedApps() []applivery.PublishedApp {
-	apps := make([]applivery.PublishedApp, len(st.appOrder))
+// publishedApps are the store's publications as the API shows them, in the
+// order they were added.
+func (st *store) publishedApps() []publishedAppJSON {
+	apps := make([]publishedAppJSON, len(st.appOrder))
 	for i, id := range st.appOrder {
-		apps[i] = st.apps[id]
+		apps[i] = publishedAppJSONOf(st.apps[id])
 	}
 	return apps
 }

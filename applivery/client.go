@@ -18,8 +18,8 @@ import (
 	"github.com/testerbot/testerbot/internal/wait"
 )
 
-// DefaultBaseURL is the public Applivery API.
-const DefaultBaseURL = "https://api.applivery.io"
+// defaultBaseURL is the public Applivery API.
+const defaultBaseURL = "https://api.applivery.io"
 
 // Defaults chosen for an interactive bot: a user waits in Slack, so a
 // request gives up after a few attempts and well under a minute.
@@ -87,23 +87,21 @@ type Option func(*settings)
 
 // settings collects options before NewClient validates them.
 type settings struct {
-	baseURL    string
-	token      string
-	userAgent  string
-	httpClient *http.Client
-	timeout    time.Duration
-	retry      retryPolicy
-	sleep      func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
-	observe    Observer
-	gate       *Gate // nil: no limit shared with other clients
+	baseURL   string
+	token     string
+	userAgent string
+	timeout   time.Duration
+	retry     retryPolicy
+	sleep     func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
+	observe   Observer
+	gate      *Gate // nil: no limit shared with other clients
 }
 
 func defaultSettings() settings {
 	return settings{
-		baseURL:    DefaultBaseURL,
-		userAgent:  defaultUserAgent,
-		httpClient: http.DefaultClient,
-		timeout:    defaultTimeout,
+		baseURL:   defaultBaseURL,
+		userAgent: defaultUserAgent,
+		timeout:   defaultTimeout,
 		retry: retryPolicy{
 			maxAttempts: defaultMaxAttempts,
 			baseDelay:   defaultBaseDelay,
@@ -115,8 +113,6 @@ func defaultSettings() settings {
 
 func (s settings) validate() error {
 	switch {
-	case s.httpClient == nil:
-		return errors.New("applivery: HTTP client must not be nil")
 	case s.timeout <= 0:
 		return errors.New("applivery: timeout must be positive")
 	case s.retry.maxAttempts < 1:
@@ -131,11 +127,6 @@ func (s settings) validate() error {
 // in tests. A path prefix is kept.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) { s.baseURL = baseURL }
-}
-
-// WithHTTPClient replaces http.DefaultClient, e.g. to add a proxy.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) { s.httpClient = hc }
 }
 
 // WithToken sets the service-account token sent as a Bearer token.
@@ -290,7 +281,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
 	}
 	start := time.Now()
-	resp, err := c.httpClient.Do(httpReq)
+	resp, err := http.DefaultClient.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
 		return transportFailure(ctx, req, err)
@@ -352,14 +343,7 @@ func (c *Client) interpret(req request, resp *http.Response, body []byte, out an
 }
 
 func (c *Client) errorResponse(req request, resp *http.Response, body []byte, env envelope, decodeErr error) *ErrorResponse {
-	e := &ErrorResponse{
-		StatusCode: resp.StatusCode,
-		Method:     req.method,
-		Path:       req.path,
-	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
+	e := &ErrorResponse{StatusCode: resp.StatusCode, method: req.method, path: req.path}
 	switch {
 	case decodeErr == nil && env.Error != nil:
 		e.Code, e.Message = int(env.Error.Code), env.Error.Message
@@ -460,8 +444,6 @@ type Page[T any] struct {
 	// goes by TotalPages or TotalDocs.
 	HasNextPage *bool `json:"hasNextPage"`
 	NextPage    int   `json:"nextPage"` // 0 when there is no next page
-	HasPrevPage bool  `json:"hasPrevPage"`
-	PrevPage    int   `json:"prevPage"` // 0 when there is no previous page
 }
 
 // getPage fetches one page of a listing.

@@ -206,7 +206,6 @@ func TestNewClientRejectsMisconfiguration(t *testing.T) {
 		"zero attempts":        {org: testOrg, opts: []applivery.Option{applivery.WithRetry(0, time.Second, time.Second)}},
 		"max below base delay": {org: testOrg, opts: []applivery.Option{applivery.WithRetry(3, time.Second, time.Millisecond)}},
 		"zero timeout":         {org: testOrg, opts: []applivery.Option{applivery.WithTimeout(0)}},
-		"nil HTTP client":      {org: testOrg, opts: []applivery.Option{applivery.WithHTTPClient(nil)}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // Sentinel errors an *ErrorResponse matches with errors.Is. Callers branch
@@ -33,9 +32,6 @@ var (
 	// ErrFilterTooLong: a listing's filter text is longer than Applivery
 	// accepts (see MaxFilterLength); no request was made.
 	ErrFilterTooLong = errors.New("applivery: filter too long")
-	// ErrOutcomeUnknown marks a create that may or may not have happened;
-	// see OutcomeUnknown.
-	ErrOutcomeUnknown = errors.New("applivery: outcome unknown")
 )
 
 // Applivery error codes documented in the API reference.
@@ -55,21 +51,19 @@ type ErrorResponse struct {
 	StatusCode int    // HTTP status code
 	Code       int    // Applivery error code, 0 when the body carried none
 	Message    string // Applivery message, or a short snippet of a non-JSON body
-	Method     string // HTTP method of the request
-	Path       string // URL path of the request (no query, no token)
-	// RetryAfter is the wait the server asked for on a 429 or 503, zero when
-	// it gave none.
-	RetryAfter time.Duration
 	// Permission is the permission the token lacks, as named in the API
 	// reference (e.g. PermissionListStores), when the error matches
 	// ErrForbidden; empty otherwise.
 	Permission string
+
+	method string // of the request
+	path   string // URL path of the request (no query, no token)
 }
 
 // Error describes the failure without the token or query string, so it is
 // safe to log and to show to users.
 func (e *ErrorResponse) Error() string {
-	msg := fmt.Sprintf("applivery: %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
+	msg := fmt.Sprintf("applivery: %s %s: HTTP %d", e.method, e.path, e.StatusCode)
 	if text := http.StatusText(e.StatusCode); text != "" {
 		msg += " " + text
 	}
@@ -145,7 +139,8 @@ func kindOfStatus(status int) error {
 // never retries such a create itself; the caller should look the user up
 // (FindOTPUser) before creating again.
 func OutcomeUnknown(err error) bool {
-	return errors.Is(err, ErrOutcomeUnknown)
+	var unknown *outcomeUnknownError
+	return errors.As(err, &unknown)
 }
 
 // outcomeUnknownError wraps the failure of a create whose effect is unknown
@@ -159,5 +154,3 @@ func (e *outcomeUnknownError) Error() string {
 }
 
 func (e *outcomeUnknownError) Unwrap() error { return e.err }
-
-func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }

@@ -105,7 +105,6 @@ type ListOTPUsersOptions struct {
 	// most MaxFilterLength characters. Use FindOTPUser to look up one tester.
 	Email                  string
 	PublishedApplicationID string
-	Sort                   string // e.g. "createdAt:desc"
 }
 
 // OTPUserPage is one page of OTP users.
@@ -237,7 +236,6 @@ func (o ListOTPUsersOptions) values() (url.Values, error) {
 	setInt("limit", o.Limit)
 	setString("email", email)
 	setString("publishedApplicationId", o.PublishedApplicationID)
-	setString("sort", o.Sort)
 	return v, nil
 }
 

@@ -40,13 +40,15 @@ type retryPolicy struct {
 
 // statusFailure classifies a non-2xx response.
 func (c *Client) statusFailure(req request, resp *http.Response, body []byte, env envelope, decodeErr error) *failure {
-	e := c.errorResponse(req, resp, body, env, decodeErr)
-	f := &failure{err: e, retryAfter: e.RetryAfter}
+	f := &failure{err: c.errorResponse(req, resp, body, env, decodeErr)}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		f.notApplied, f.transient = true, true
 	case resp.StatusCode >= 500:
 		f.transient, f.mayHaveApplied = true, true
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		f.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return f
 }

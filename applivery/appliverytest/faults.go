@@ -13,21 +13,21 @@ import (
 // Fault is an answer the server gives instead of (or after) doing its job.
 type Fault struct {
 	Status  int    // HTTP status; 500 when zero
-	Code    int    // Applivery error code of the JSON error body
 	Message string // message of the JSON error body
-	// Body replaces the JSON error body, e.g. with a proxy's HTML page.
-	Body        string
-	ContentType string // of Body; "text/html; charset=utf-8" when empty
-	RetryAfter  string // Retry-After header, e.g. "2" or an HTTP date
+	// Body replaces the JSON error body with an HTML page, such as a proxy's.
+	Body string
 	// AfterCommit processes the request normally first and only then
 	// answers with the fault, like a proxy timing out on a backend that
 	// still did the work.
 	AfterCommit bool
+
+	code       int    // Applivery error code of the JSON error body (APIError)
+	retryAfter string // Retry-After header, e.g. "2" (RateLimited)
 }
 
 // APIError is a fault answered with Applivery's JSON error shape.
 func APIError(status, code int, message string) *Fault {
-	return &Fault{Status: status, Code: code, Message: message}
+	return &Fault{Status: status, code: code, Message: message}
 }
 
 // BadGateway is the HTML 502 a proxy in front of the API answers with.
@@ -41,7 +41,7 @@ func BadGateway() *Fault {
 // RateLimited is a 429 asking the client to wait retryAfter ("" for no
 // Retry-After header).
 func RateLimited(retryAfter string) *Fault {
-	return &Fault{Status: http.StatusTooManyRequests, Message: "Too Many Requests", RetryAfter: retryAfter}
+	return &Fault{Status: http.StatusTooManyRequests, Message: "Too Many Requests", retryAfter: retryAfter}
 }
 
 func (f *Fault) write(w http.ResponseWriter) {
@@ -49,18 +49,14 @@ func (f *Fault) write(w http.ResponseWriter) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
+	if f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
 	}
 	if f.Body == "" {
-		writeError(w, status, f.Code, f.Message)
+		writeError(w, status, f.code, f.Message)
 		return
 	}
-	contentType := f.ContentType
-	if contentType == "" {
-		contentType = "text/html; charset=utf-8"
-	}
-	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(f.Body))
 }
@@ -92,14 +88,6 @@ func (s *Server) FailWith(method, pathSuffix string, times int, fault *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rules = append(s.rules, &failRule{method: method, pathSuffix: pathSuffix, remaining: times, fault: fault})
-}
-
-// ResetFaults removes all hooks and rules registered with Inject, Fail and
-// FailWith.
-func (s *Server) ResetFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.injectors, s.rules = nil, nil
 }
 
 // SetLatency makes every request wait d before being handled. The wait

@@ -109,7 +109,7 @@ func (s *Server) callOrg(r *http.Request, permission string, h orgHandler) reply
 	if !ok {
 		return rep
 	}
-	if org := r.PathValue("org"); org != s.org && org != s.orgID {
+	if org := r.PathValue("org"); org != serverOrganization && org != s.orgID {
 		return notFound()
 	}
 	if granted != nil && !granted[permission] {

@@ -128,7 +128,7 @@ func (s *Server) SeedPublishedApps(storeID string, n int, opts ...AppOption) []s
 	for i := range ids {
 		ids[i] = NewID()
 		name := fmt.Sprintf("App %03d", i+1)
-		s.AddPublishedApp(storeID, ids[i], name, "https://"+s.org+".applivery.io/"+slugify(name), opts...)
+		s.AddPublishedApp(storeID, ids[i], name, "https://"+serverOrganization+".applivery.io/"+slugify(name), opts...)
 	}
 	return ids
 }

@@ -35,19 +35,18 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 )
 
-// Defaults for New.
+// The organization the server serves and the token it accepts, unless
+// AddToken adds others.
 const (
-	DefaultToken        = "test-applivery-token"
-	DefaultOrganization = "acme"
+	serverOrganization = "acme"
+	serverToken        = "test-applivery-token"
 )
 
 // Server is a fake Applivery API. It is safe for concurrent use.
 type Server struct {
 	srv   *httptest.Server
 	mux   *http.ServeMux
-	org   string
 	orgID string
-	token string
 	done  chan struct{} // closed on cleanup to release waiting handlers
 
 	mu              sync.Mutex
@@ -64,14 +63,6 @@ type Server struct {
 	requests        []Request
 	inFlight        int
 	maxInFlight     int
-}
-
-// Option configures a Server.
-type Option func(*Server)
-
-// WithToken sets the only token the server accepts.
-func WithToken(token string) Option {
-	return func(s *Server) { s.token = token }
 }
 
 // permissions are what a token may do, by name (see the applivery
@@ -91,25 +82,15 @@ func (s *Server) AddToken(token string, granted ...string) {
 	s.tokens[token] = perms
 }
 
-// WithOrganization sets the organization slug the server serves.
-func WithOrganization(slug string) Option {
-	return func(s *Server) { s.org = slug }
-}
-
 // New starts a fake Applivery that is shut down when the test ends.
-func New(t testing.TB, opts ...Option) *Server {
+func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		org:    DefaultOrganization,
 		orgID:  NewID(),
-		token:  DefaultToken,
 		done:   make(chan struct{}),
+		tokens: map[string]permissions{serverToken: nil},
 		stores: make(map[string]*store),
 	}
-	for _, opt := range opts {
-		opt(s)
-	}
-	s.tokens = map[string]permissions{s.token: nil}
 	s.mux = s.routes()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(func() {
@@ -123,10 +104,10 @@ func New(t testing.TB, opts ...Option) *Server {
 func (s *Server) URL() string { return s.srv.URL }
 
 // Token is the token the server accepts.
-func (s *Server) Token() string { return s.token }
+func (s *Server) Token() string { return serverToken }
 
 // Organization is the organization slug the server serves.
-func (s *Server) Organization() string { return s.org }
+func (s *Server) Organization() string { return serverOrganization }
 
 // Client returns a real client for this server with the valid token, the
 // four attempts of a default client but no waiting between them (not even
@@ -136,10 +117,10 @@ func (s *Server) Client(t testing.TB, opts ...applivery.Option) *applivery.Clien
 	t.Helper()
 	base := []applivery.Option{
 		applivery.WithBaseURL(s.URL()),
-		applivery.WithToken(s.token),
+		applivery.WithToken(serverToken),
 		applivery.WithRetry(4, 0, 0),
 	}
-	c, err := applivery.NewClient(s.org, append(base, opts...)...)
+	c, err := applivery.NewClient(serverOrganization, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("appliverytest: client: %v", err)
 	}

@@ -12,7 +12,6 @@ type Request struct {
 	Method string
 	Path   string
 	Query  url.Values
-	Header http.Header
 	Body   []byte
 	// Arrived is when the server received the request, before any latency
 	// or fault was applied.
@@ -26,7 +25,6 @@ func (s *Server) begin(r *http.Request, body []byte) {
 		Method:  r.Method,
 		Path:    r.URL.Path,
 		Query:   r.URL.Query(),
-		Header:  r.Header.Clone(),
 		Body:    body,
 		Arrived: time.Now(),
 	})

@@ -234,6 +234,15 @@ func (c *Client) newHTTPRequest(ctx context.Context, req request, payload []byte
 // proxy cannot make the bot buffer an endless body.
 const maxResponseBytes = 8 << 20
 
+// fetch performs req and returns the "data" of its response decoded as a T.
+func fetch[T any](ctx context.Context, c *Client, req request) (*T, error) {
+	var v T
+	if err := c.do(ctx, req, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // do performs req, retrying as the retry policy allows, and decodes the
 // "data" member of the response into out (which may be nil).
 func (c *Client) do(ctx context.Context, req request, out any) error {
@@ -444,15 +453,6 @@ type Page[T any] struct {
 	// goes by TotalPages or TotalDocs.
 	HasNextPage *bool `json:"hasNextPage"`
 	NextPage    int   `json:"nextPage"` // 0 when there is no next page
-}
-
-// getPage fetches one page of a listing.
-func getPage[T any](ctx context.Context, c *Client, req request) (*Page[T], error) {
-	var page Page[T]
-	if err := c.do(ctx, req, &page); err != nil {
-		return nil, err
-	}
-	return &page, nil
 }
 
 // walkPages hands the pages of a listing, from page number first on, to

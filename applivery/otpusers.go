@@ -115,14 +115,13 @@ type OTPUserPage = Page[OTPUser]
 // OutcomeUnknown(err) is true the tester may exist, so look them up with
 // FindOTPUser before creating again.
 func (c *Client) CreateOTPUser(ctx context.Context, storeID string, req OTPUserRequest) (*OTPUser, error) {
-	var created oneOTPUser
-	err := c.do(ctx, request{
+	created, err := fetch[oneOTPUser](ctx, c, request{
 		method:     http.MethodPost,
 		route:      routeOTPUsers,
 		path:       c.storePath(storeID, "otp-users"),
 		permission: PermissionCreateOTPUser,
 		body:       req,
-	}, &created)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +136,7 @@ func (c *Client) ListOTPUsers(ctx context.Context, storeID string, opts ListOTPU
 	if err != nil {
 		return nil, err
 	}
-	return getPage[OTPUser](ctx, c, request{
+	return fetch[OTPUserPage](ctx, c, request{
 		method:     http.MethodGet,
 		route:      routeOTPUsers,
 		path:       c.storePath(storeID, "otp-users"),

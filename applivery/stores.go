@@ -112,7 +112,7 @@ const catalogPageSize = 50
 // It needs PermissionListStores.
 func (c *Client) ListStores(ctx context.Context) ([]Store, error) {
 	return listAll(ctx, func(ctx context.Context, n int) (*Page[Store], error) {
-		return getPage[Store](ctx, c, request{
+		return fetch[Page[Store]](ctx, c, request{
 			method:     http.MethodGet,
 			route:      routeStores,
 			path:       c.orgPath("stores"),
@@ -125,24 +125,19 @@ func (c *Client) ListStores(ctx context.Context) ([]Store, error) {
 // GetStore returns the store, e.g. to check at start-up that the token can
 // reach it.
 func (c *Client) GetStore(ctx context.Context, storeID string) (*Store, error) {
-	var store Store
-	err := c.do(ctx, request{
+	return fetch[Store](ctx, c, request{
 		method:     http.MethodGet,
 		route:      routeStore,
 		path:       c.storePath(storeID),
 		permission: PermissionGetStore,
-	}, &store)
-	if err != nil {
-		return nil, err
-	}
-	return &store, nil
+	})
 }
 
 // ListPublishedApps returns every publication of the store, walking all
 // pages. It needs PermissionListPublishedApps.
 func (c *Client) ListPublishedApps(ctx context.Context, storeID string) ([]PublishedApp, error) {
 	return listAll(ctx, func(ctx context.Context, n int) (*Page[PublishedApp], error) {
-		return getPage[PublishedApp](ctx, c, request{
+		return fetch[Page[PublishedApp]](ctx, c, request{
 			method:     http.MethodGet,
 			route:      routePublishedApps,
 			path:       c.storePath(storeID, "pubApps"),
@@ -155,17 +150,12 @@ func (c *Client) ListPublishedApps(ctx context.Context, storeID string) ([]Publi
 // GetPublishedApp returns a publication of the store, e.g. to show its name
 // and download link to an invited tester.
 func (c *Client) GetPublishedApp(ctx context.Context, storeID, id string) (*PublishedApp, error) {
-	var app PublishedApp
-	err := c.do(ctx, request{
+	return fetch[PublishedApp](ctx, c, request{
 		method:     http.MethodGet,
 		route:      routePublishedApp,
 		path:       c.storePath(storeID, "pubApps", id),
 		permission: PermissionGetPublishedApp,
-	}, &app)
-	if err != nil {
-		return nil, err
-	}
-	return &app, nil
+	})
 }
 
 // listAll collects the items of every page.

@@ -121,16 +121,25 @@ func (s *Server) callOrg(r *http.Request, permission string, h orgHandler) reply
 // call is callOrg for a request about one store, which it resolves.
 func (s *Server) call(r *http.Request, permission string, h storeHandler) reply {
 	return s.callOrg(r, permission, func(r *http.Request) reply {
-		storeID := r.PathValue("store")
-		if !idPattern.MatchString(storeID) {
-			return invalid("storeId must be 24 hex characters")
-		}
-		st, found := s.stores[storeID]
+		st, rep, found := resolve(r.PathValue("store"), "storeId", s.storeByID)
 		if !found {
-			return notFound()
+			return rep
 		}
 		return h(r, st)
 	})
+}
+
+// resolve finds what an id from the request path names, with find. A
+// malformed id is answered with a 400 that names field, an unknown one with
+// a 404, as Applivery answers.
+func resolve[V any](id, field string, find func(id string) (V, bool)) (v V, rep reply, found bool) {
+	if !idPattern.MatchString(id) {
+		return v, invalid(field + " must be 24 hex characters"), false
+	}
+	if v, found = find(id); !found {
+		return v, notFound(), false
+	}
+	return v, reply{}, true
 }
 
 // authenticate returns the permissions of the request's token (nil for all
@@ -181,13 +190,9 @@ func (s *Server) listPublishedApps(r *http.Request, st *store) reply {
 }
 
 func (s *Server) getPublishedApp(r *http.Request, st *store) reply {
-	id := r.PathValue("id")
-	if !idPattern.MatchString(id) {
-		return invalid("publishedApplicationId must be 24 hex characters")
-	}
-	app, found := st.apps[id]
+	app, rep, found := resolve(r.PathValue("id"), "publishedApplicationId", st.app)
 	if !found {
-		return notFound()
+		return rep
 	}
 	return ok(publishedAppJSONOf(app))
 }

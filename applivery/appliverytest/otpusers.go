@@ -139,28 +139,14 @@ func emailMatcher(filter string) (func(string) bool, error) {
 }
 
 func (s *Server) deleteOTPUser(r *http.Request, st *store) reply {
-	i, rep := lookupUser(r, st)
-	if i < 0 {
+	i, rep, found := resolve(r.PathValue("id"), "otpUserId", st.userIndex)
+	if !found {
 		return rep
 	}
 	deleted := st.users[i]
 	// A fresh array, so snapshots handed out earlier never change.
 	st.users = append(st.users[:i:i], st.users[i+1:]...)
 	return ok(otpUserJSONOf(deleted))
-}
-
-// lookupUser finds the user named by the {id} path value, or returns -1
-// with the error to answer.
-func lookupUser(r *http.Request, st *store) (int, reply) {
-	id := r.PathValue("id")
-	if !idPattern.MatchString(id) {
-		return -1, invalid("otpUserId must be 24 hex characters")
-	}
-	i := st.findUser(id)
-	if i < 0 {
-		return -1, notFound()
-	}
-	return i, reply{}
 }
 
 // decodeBody reads a JSON body strictly: the right content type, no

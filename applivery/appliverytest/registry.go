@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -178,14 +179,22 @@ func mustBeID(what, id string) {
 	}
 }
 
-// findUser returns the index of the user with the id, or -1.
-func (st *store) findUser(id string) int {
-	for i, u := range st.users {
-		if u.ID == id {
-			return i
-		}
-	}
-	return -1
+// storeByID returns the store with the id.
+func (s *Server) storeByID(id string) (*store, bool) {
+	st, found := s.stores[id]
+	return st, found
+}
+
+// app returns the store's publication with the id.
+func (st *store) app(id string) (applivery.PublishedApp, bool) {
+	app, found := st.apps[id]
+	return app, found
+}
+
+// userIndex returns the index of the store's user with the id.
+func (st *store) userIndex(id string) (int, bool) {
+	i := slices.IndexFunc(st.users, func(u applivery.OTPUser) bool { return u.ID == id })
+	return i, i >= 0
 }
 
 // hasEmail reports whether the app already has a user with the email.

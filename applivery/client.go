@@ -456,12 +456,13 @@ type Page[T any] struct {
 }
 
 // walkPages hands the pages of a listing, from page number first on, to
-// visit until visit returns false or the listing ends. fetch gets one page by
-// number; limit is the page size it asks for (0 for the server's default).
-func walkPages[T any](ctx context.Context, first, limit int, fetch func(context.Context, int) (*Page[T], error), visit func(*Page[T]) bool) error {
+// visit until visit returns false or the listing ends. getPage gets one
+// page by number; limit is the page size it asks for (0 for the server's
+// default).
+func walkPages[T any](ctx context.Context, first, limit int, getPage func(context.Context, int) (*Page[T], error), visit func(*Page[T]) bool) error {
 	n := max(first, 1)
 	for {
-		page, err := fetch(ctx, n)
+		page, err := getPage(ctx, n)
 		if err != nil {
 			return err
 		}

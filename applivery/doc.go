@@ -2,8 +2,8 @@
 // Workspace API that testerbot needs: managing the OTP users of a private
 // store and reading the published apps and stores they belong to.
 //
-// The client is built for an unattended bot, so it is careful about two
-// things a hand-written curl call is not:
+// The client is built for an unattended bot, so it is careful where a
+// hand-written curl call is not:
 //
 //   - It retries only when that is safe. Rate limits (HTTP 429) are retried
 //     for every method because the server did not process the request.

@@ -193,11 +193,11 @@ const findPageSize = 50
 // walkOTPUsers hands pages to visit until visit returns false or there are
 // no more pages.
 func (c *Client) walkOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions, visit func(*OTPUserPage) bool) error {
-	fetch := func(ctx context.Context, n int) (*OTPUserPage, error) {
+	getPage := func(ctx context.Context, n int) (*OTPUserPage, error) {
 		opts.Page = n
 		return c.ListOTPUsers(ctx, storeID, opts)
 	}
-	return walkPages(ctx, opts.Page, opts.Limit, fetch, visit)
+	return walkPages(ctx, opts.Page, opts.Limit, getPage, visit)
 }
 
 // DeleteOTPUser removes an OTP user, revoking their access. When an

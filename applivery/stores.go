@@ -159,9 +159,9 @@ func (c *Client) GetPublishedApp(ctx context.Context, storeID, id string) (*Publ
 }
 
 // listAll collects the items of every page.
-func listAll[T any](ctx context.Context, fetch func(context.Context, int) (*Page[T], error)) ([]T, error) {
+func listAll[T any](ctx context.Context, getPage func(context.Context, int) (*Page[T], error)) ([]T, error) {
 	var all []T
-	err := walkPages(ctx, 1, catalogPageSize, fetch, func(page *Page[T]) bool {
+	err := walkPages(ctx, 1, catalogPageSize, getPage, func(page *Page[T]) bool {
 		all = append(all, page.Items...)
 		return true
 	})

@@ -65,23 +65,6 @@ type Server struct {
 	maxInFlight     int
 }
 
-// permissions are what a token may do, by name (see the applivery
-// Permission constants); nil grants everything.
-type permissions map[string]bool
-
-// AddToken makes the server accept another token that holds only the given
-// permissions. A call needing any other is refused with HTTP 403 and code
-// 4003, as Applivery refuses a service account that lacks a permission.
-func (s *Server) AddToken(token string, granted ...string) {
-	perms := permissions{}
-	for _, p := range granted {
-		perms[p] = true
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens[token] = perms
-}
-
 // New starts a fake Applivery that is shut down when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
@@ -108,6 +91,23 @@ func (s *Server) Token() string { return serverToken }
 
 // Organization is the organization slug the server serves.
 func (s *Server) Organization() string { return serverOrganization }
+
+// permissions are what a token may do, by name (see the applivery
+// Permission constants); nil grants everything.
+type permissions map[string]bool
+
+// AddToken makes the server accept another token that holds only the given
+// permissions. A call needing any other is refused with HTTP 403 and code
+// 4003, as Applivery refuses a service account that lacks a permission.
+func (s *Server) AddToken(token string, granted ...string) {
+	perms := permissions{}
+	for _, p := range granted {
+		perms[p] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[token] = perms
+}
 
 // Client returns a real client for this server with the valid token, the
 // four attempts of a default client but no waiting between them (not even

@@ -15,17 +15,9 @@ import (
 	"github.com/testerbot/testerbot/store"
 )
 
-func channelApps(ch config.Channel) []invite.App {
-	out := make([]invite.App, 0, len(ch.Apps))
-	for _, a := range ch.Apps {
-		out = append(out, invite.App{ID: a.ID, Name: a.Name})
-	}
-	return out
-}
-
 // listTesters answers `/invite-tester list [filter]` privately.
 func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter string) {
-	listing, err := b.d.Invites.List(ctx, ch.Store, channelApps(ch), filter, b.d.ListLimit)
+	listing, err := b.d.Invites.List(ctx, ch.Store, ch.Apps, filter, b.d.ListLimit)
 	if err != nil {
 		b.log.Warn("list testers failed", "channel", ch.ID, "error", err.Error())
 		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
@@ -104,7 +96,7 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
 		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
-		StoreID: ch.Store, Apps: channelApps(ch), Email: email,
+		StoreID: ch.Store, Apps: ch.Apps, Email: email,
 	})
 	if err != nil {
 		b.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), explainError(err)))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -117,7 +118,7 @@ func (b *Bot) stillMapped(channelID string, rt revokeTarget) bool {
 func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string, rt revokeTarget) string {
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
 		ID: newRef(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
-		Apps: []invite.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,
+		Apps: []config.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,
 	})
 	switch {
 	case err != nil:

@@ -112,7 +112,7 @@ func TestFindModalWithResults(t *testing.T) {
 	targets := channelTargets(betaIOS, "#beta-ios")
 	golden(t, "find_modal_results", findModalView(findModal{
 		Targets: targets, Selected: targets[0].key(), Filter: "alice", Searched: true,
-		Results: &invite.Listing{Total: 3, Testers: []invite.Tester{{App: invite.App{ID: iosApp.ID, Name: iosApp.Name},
+		Results: &invite.Listing{Total: 3, Testers: []invite.Tester{{App: iosApp,
 			User: applivery.OTPUser{ID: "64a1b2c3d4e5f6a7b8c9d0f1", Email: "alice@example.com", AllowedDownloadsNum: 3}}}},
 	}))
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/applivery"
 )
 
 // FuzzParseMapping checks that no input makes ParseMapping panic, that it
@@ -69,7 +70,7 @@ func checkChannelInvariants(t *testing.T, m *Mapping, c Channel) {
 	if found, ok := m.Channel(c.ID); !ok || found.Store != c.Store {
 		t.Fatalf("channel %s is listed twice or cannot be looked up", c.ID)
 	}
-	if c.Downloads != UnlimitedDownloads && c.Downloads < 1 {
+	if c.Downloads != applivery.Unlimited && c.Downloads < 1 {
 		t.Fatalf("channel %s: accepted downloads %d", c.ID, c.Downloads)
 	}
 	if len(c.Apps) == 0 {

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/applivery"
 )
 
 // Mapping is the validated channel mapping file: which Slack channels may
@@ -47,10 +48,6 @@ type App struct {
 	ID   string // publishedApplicationId, 24 lower-case hex digits
 	Name string // shown to people in Slack
 }
-
-// UnlimitedDownloads is the Downloads value that lets testers download
-// without limit.
-const UnlimitedDownloads = -1
 
 // LoadMapping reads and validates the mapping file at path. Errors name the
 // path; validation failures are a *Problems.
@@ -293,7 +290,7 @@ func (c *channelChecker) downloads(v leaf) int {
 		c.add(v.line, "downloads must be a whole number, got %s", quote(v.text))
 		return 0
 	}
-	if n != UnlimitedDownloads && n < 1 {
+	if n != applivery.Unlimited && n < 1 {
 		c.add(v.line, "downloads must be -1 (unlimited) or at least 1, got %d", n)
 		return 0
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/applivery"
 )
 
 // validMapping is a small correct file; the rejection cases each break one
@@ -60,7 +62,7 @@ func TestParseMappingAcceptsValidFile(t *testing.T) {
 		}, {
 			ID: "C0456EFGH", Store: "64a1b2c3d4e5f6a7b8c9d0f1",
 			Apps:      []App{{ID: "64a1b2c3d4e5f6a7b8c9d0f2", Name: "Acme Android beta"}},
-			Downloads: UnlimitedDownloads, NotifyTesters: true,
+			Downloads: applivery.Unlimited, NotifyTesters: true,
 		}},
 	}, m)
 }
@@ -235,7 +237,7 @@ func TestParseMappingMerges(t *testing.T) {
 	assert.Equal(t, Channel{
 		ID: "C0456EFGH", Store: "64a1b2c3d4e5f6a7b8c9d0e1",
 		Apps:      []App{{ID: "64a1b2c3d4e5f6a7b8c9d0e2", Name: "iOS"}},
-		Downloads: UnlimitedDownloads, Domains: []string{"acme.com"}, NotifyTesters: true,
+		Downloads: applivery.Unlimited, Domains: []string{"acme.com"}, NotifyTesters: true,
 	}, m.Channels[1], "its own keys win over merged ones, earlier merged mappings over later ones")
 
 	_, err = ParseMapping([]byte(strings.Replace(doc, "<<: [*acme, {downloads: 9, domains: [acme.com]}]", "<<: acme", 1)))
@@ -362,7 +364,7 @@ func TestLoadMappingReadsTheExampleFile(t *testing.T) {
 		}, {
 			ID: "G0ABCDEF12", Store: "64b0c0d0e0f0a1b2c3d4e5f6",
 			Apps:      []App{{ID: "64b0c0d0e0f0a1b2c3d4e5f7", Name: "Internal nightly"}},
-			Downloads: UnlimitedDownloads, NotifyTesters: true,
+			Downloads: applivery.Unlimited, NotifyTesters: true,
 		}},
 	}, m)
 }

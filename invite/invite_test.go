@@ -148,7 +148,7 @@ func TestListFilterIsLiteralAndBounded(t *testing.T) {
 	for _, email := range []string{"ana+qa@example.com", "anaaqa@example.com", "bob@example.com"} {
 		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: email, AllowedDownloadsNum: 1, PublishedApplicationID: appID})
 	}
-	apps := []invite.App{{ID: appID, Name: "Acme"}}
+	apps := []config.App{{ID: appID, Name: "Acme"}}
 
 	listing, err := f.service.List(context.Background(), storeID, apps, " ANA+QA ", 15)
 	require.NoError(t, err)
@@ -167,7 +167,7 @@ func TestRemoveFoundAndNotFoundIsAudited(t *testing.T) {
 	f := newFixture(t, invite.Options{})
 	u := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
 	req := invite.RemoveRequest{ID: "r", UserID: "U1", ChannelID: "C1", Origin: "command", StoreID: storeID,
-		Apps: []invite.App{{ID: appID, Name: "Acme"}}, Email: "ALICE@example.com"}
+		Apps: []config.App{{ID: appID, Name: "Acme"}}, Email: "ALICE@example.com"}
 	res, err := f.service.Remove(context.Background(), req)
 	require.NoError(t, err)
 	require.Len(t, res.Removed, 1)

@@ -6,14 +6,12 @@ import (
 	"strings"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/config"
 )
-
-// App names one published app of a store.
-type App struct{ ID, Name string }
 
 // Tester is one OTP user of one app, as the list and remove flows show it.
 type Tester struct {
-	App  App
+	App  config.App
 	User applivery.OTPUser
 }
 
@@ -25,7 +23,7 @@ type Listing struct {
 
 // List returns up to max testers of the given apps whose email contains filter (any, when empty),
 // walking Applivery's pages.
-func (s *Service) List(ctx context.Context, storeID string, apps []App, filter string, max int) (*Listing, error) {
+func (s *Service) List(ctx context.Context, storeID string, apps []config.App, filter string, max int) (*Listing, error) {
 	out := &Listing{}
 	for _, app := range apps {
 		opts := applivery.ListOTPUsersOptions{PublishedApplicationID: app.ID, Email: strings.TrimSpace(filter)}
@@ -59,7 +57,7 @@ type RemoveRequest struct {
 	ChannelID string
 	Origin    string // where the request came from, for the audit log
 	StoreID   string
-	Apps      []App
+	Apps      []config.App
 	Email     string
 	OTPUserID string // set by the Revoke button, which knows exactly whom it revokes
 }
@@ -91,7 +89,7 @@ func (s *Service) Remove(ctx context.Context, req RemoveRequest) (*RemoveResult,
 	return out, nil
 }
 
-func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app App, otpUserID string) {
+func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app config.App, otpUserID string) {
 	s.opts.Logger.Info("remove", "request_id", req.ID, "user", req.UserID, "channel", req.ChannelID,
 		"store", req.StoreID, "app", app.ID, "email", req.Email, "otp_user_id", otpUserID)
 	s.opts.Observe.Outcome(Removed)

@@ -130,6 +130,25 @@ func TestUserGroupLookupFailureFailsClosed(t *testing.T) {
 	assert.Empty(t, h.applivery.Requests())
 }
 
+// Without QA leads, membership decides; when Slack cannot say who is in the channel (an error,
+// or a private channel the bot was removed from), the bot refuses and says why.
+func TestChannelMembershipLookupFailureFailsClosed(t *testing.T) {
+	const private = "G0PRIVATE1"
+	h := newHarness(t, withMapping(strings.Replace(baseMapping, "C0BOTHBETA", private, 1)))
+	h.slack.AddChannel(private, "beta-private")
+	h.slack.SetChannelMembers(private, lead)
+	h.start()
+
+	h.slack.FailChannelMembers(iosChan, "internal_error")
+	h.command(lead, iosChan, "alice@example.com")
+	h.waitResponse("couldn't check whether you may manage testers (Slack said `internal_error`)")
+
+	h.slack.SetChannelMember(private, false) // the bot was removed from the private channel
+	h.command(lead, private, "ok@acme.com")
+	h.waitResponse("couldn't check whether you may manage testers (Slack said `channel_not_found`)")
+	assert.Empty(t, h.applivery.Requests())
+}
+
 func TestDomainOutsideTheAllowlistIsRefused(t *testing.T) {
 	h := newHarness(t).start()
 	_, ack := h.command(lead, bothChan, "ok@acme.com eve@evil.io")

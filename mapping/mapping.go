@@ -89,9 +89,6 @@ func New(ctx context.Context, path string, links Links) (*Live, error) {
 	return l, nil
 }
 
-// File is the mapping file as last loaded.
-func (l *Live) File() *config.Mapping { return l.file.Load() }
-
 // Path is the mapping file's path, named in messages.
 func (l *Live) Path() string { return l.path }
 

@@ -21,10 +21,10 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 )
 
-// EnvVar names the server tests use; DefaultURL applies when it is unset.
+// EnvVar names the server tests use; defaultURL applies when it is unset.
 const (
 	EnvVar     = "TESTERBOT_TEST_DATABASE_URL"
-	DefaultURL = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
+	defaultURL = "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 )
 
 // NewDatabase creates an empty database with a random name on the test
@@ -66,7 +66,7 @@ func NewDatabase(t testing.TB) string {
 func serverURL() (*url.URL, error) {
 	raw := os.Getenv(EnvVar)
 	if raw == "" {
-		raw = DefaultURL
+		raw = defaultURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {

@@ -146,9 +146,9 @@ func messageJSON(msg *Message) map[string]any {
 		"type":   "message",
 		"text":   msg.Text,
 		"user":   BotUserID,
-		"bot_id": BotID,
-		"app_id": AppID,
-		"team":   TeamID,
+		"bot_id": botID,
+		"app_id": appID,
+		"team":   teamID,
 		"ts":     msg.TS,
 	}
 	if msg.ThreadTS != "" {

@@ -29,17 +29,17 @@ func (s *Server) appsConnectionsOpen(*apiRequest) (reply, string) {
 	}
 	ticket := s.ids.ticket()
 	s.state.tickets[ticket] = false
-	return reply{"url": s.wsURL() + "/link/?ticket=" + ticket + "&app_id=" + AppID}, ""
+	return reply{"url": s.wsURL() + "/link/?ticket=" + ticket + "&app_id=" + appID}, ""
 }
 
 func (s *Server) authTest(*apiRequest) (reply, string) {
 	return reply{
-		"url":     "https://" + TeamDomain + ".slack.com/",
+		"url":     "https://" + teamDomain + ".slack.com/",
 		"team":    "Fake Workspace",
 		"user":    "testerbot",
-		"team_id": TeamID,
+		"team_id": teamID,
 		"user_id": BotUserID,
-		"bot_id":  BotID,
+		"bot_id":  botID,
 	}, ""
 }
 
@@ -67,7 +67,7 @@ func (s *Server) conversationsInfo(req *apiRequest) (reply, string) {
 		"is_private":      isPrivate(id),
 		"is_member":       ch.isMember,
 		"is_archived":     false,
-		"context_team_id": TeamID,
+		"context_team_id": teamID,
 	}}, ""
 }
 

@@ -20,22 +20,22 @@ func (s *Server) Event(event any) string {
 		inner["event_ts"] = slackTS(now)
 	}
 	payload := map[string]any{
-		"token":      VerificationToken,
-		"team_id":    TeamID,
-		"api_app_id": AppID,
+		"token":      verificationToken,
+		"team_id":    teamID,
+		"api_app_id": appID,
 		"event":      inner,
 		"type":       "event_callback",
 		"event_id":   eventID,
 		"event_time": now.Unix(),
 		"authorizations": []any{map[string]any{
 			"enterprise_id":         nil,
-			"team_id":               TeamID,
+			"team_id":               teamID,
 			"user_id":               BotUserID,
 			"is_bot":                true,
 			"is_enterprise_install": false,
 		}},
 		"is_ext_shared_channel": false,
-		"event_context":         fmt.Sprintf("4-%v-%s-%s", inner["type"], TeamID, eventID),
+		"event_context":         fmt.Sprintf("4-%v-%s-%s", inner["type"], teamID, eventID),
 	}
 	s.mu.Unlock()
 	return s.send(kindEventsAPI, mustJSON(payload))

@@ -61,7 +61,7 @@ func (ids *idSource) eventID() string {
 // responsePath mimics hooks.slack.com's /commands/T…/123/secret shape.
 func (ids *idSource) responsePath(kind string) string {
 	ids.responseURLs++
-	return fmt.Sprintf("/%s/%s/%d/%s", kind, TeamID, ids.responseURLs, randomHex(12))
+	return fmt.Sprintf("/%s/%s/%d/%s", kind, teamID, ids.responseURLs, randomHex(12))
 }
 
 func (*idSource) viewHash(unix int64) string {

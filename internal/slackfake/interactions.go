@@ -47,16 +47,16 @@ func (s *Server) completeCallbackLocked(cb *slack.InteractionCallback) {
 		cb.TriggerID = s.issueTriggerLocked(cb.User.ID, viewID)
 	}
 	if cb.Team.ID == "" {
-		cb.Team.ID, cb.Team.Domain = TeamID, TeamDomain
+		cb.Team.ID, cb.Team.Domain = teamID, teamDomain
 	}
 	if cb.APIAppID == "" {
-		cb.APIAppID = AppID
+		cb.APIAppID = appID
 	}
 	if cb.Token == "" {
-		cb.Token = VerificationToken
+		cb.Token = verificationToken
 	}
 	if cb.User.TeamID == "" {
-		cb.User.TeamID = TeamID
+		cb.User.TeamID = teamID
 	}
 	if cb.User.Name != "" {
 		s.state.userNames[cb.User.ID] = cb.User.Name
@@ -153,17 +153,17 @@ func tidyState(state any) {
 // userObjectLocked is the "user" object Slack puts in interaction payloads.
 func (s *Server) userObjectLocked(userID string) map[string]any {
 	name := s.userNameLocked(userID)
-	return map[string]any{"id": userID, "username": name, "name": name, "team_id": TeamID}
+	return map[string]any{"id": userID, "username": name, "name": name, "team_id": teamID}
 }
 
 // interactionBaseLocked holds the fields every interaction payload shares.
 func (s *Server) interactionBaseLocked(kind, userID, triggerID string) map[string]any {
 	return map[string]any{
 		"type":                  kind,
-		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
+		"team":                  map[string]any{"id": teamID, "domain": teamDomain},
 		"user":                  s.userObjectLocked(userID),
-		"api_app_id":            AppID,
-		"token":                 VerificationToken,
+		"api_app_id":            appID,
+		"token":                 verificationToken,
 		"trigger_id":            triggerID,
 		"is_enterprise_install": false,
 		"enterprise":            nil,

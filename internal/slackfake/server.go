@@ -13,12 +13,12 @@ import (
 // way real Slack payloads carry the installing workspace's IDs, so tests can
 // assert on them without asking the server.
 const (
-	TeamID            = "T0FAKETEAM"
-	TeamDomain        = "fake-workspace"
-	AppID             = "A0FAKEAPP"
+	teamID            = "T0FAKETEAM"
+	teamDomain        = "fake-workspace"
+	appID             = "A0FAKEAPP"
 	BotUserID         = "U0FAKEBOT"
-	BotID             = "B0FAKEBOT"
-	VerificationToken = "fake-verification-token"
+	botID             = "B0FAKEBOT"
+	verificationToken = "fake-verification-token"
 
 	appToken = "xapp-1-test"
 	botToken = "xoxb-test"

@@ -28,16 +28,16 @@ func (s *Server) SlashCommand(cmd SlashCommand) string {
 	// Slash command payloads are form fields re-encoded as JSON, so every
 	// value is a string, is_enterprise_install included.
 	payload := map[string]string{
-		"token":                 VerificationToken,
-		"team_id":               TeamID,
-		"team_domain":           TeamDomain,
+		"token":                 verificationToken,
+		"team_id":               teamID,
+		"team_domain":           teamDomain,
 		"channel_id":            cmd.ChannelID,
 		"channel_name":          s.channelNameLocked(cmd.ChannelID, cmd.ChannelName),
 		"user_id":               cmd.UserID,
 		"user_name":             s.userNameLocked(cmd.UserID),
 		"command":               cmd.Command,
 		"text":                  cmd.Text,
-		"api_app_id":            AppID,
+		"api_app_id":            appID,
 		"is_enterprise_install": "false",
 		"response_url":          s.newResponseURLLocked("commands"),
 		"trigger_id":            s.issueTriggerLocked(cmd.UserID, ""),

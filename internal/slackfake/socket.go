@@ -166,7 +166,7 @@ func helloFrame(numConnections int) []byte {
 			"build_number":                1,
 			"approximate_connection_time": 18060,
 		},
-		"connection_info": map[string]any{"app_id": AppID},
+		"connection_info": map[string]any{"app_id": appID},
 	})
 	return frame
 }

@@ -18,8 +18,8 @@ func TestClientReceivesHelloAndAnswersPings(t *testing.T) {
 	client := startClient(t, fake)
 
 	hello := client.next(t, socketmode.EventTypeHello)
-	if got := hello.Request.ConnectionInfo.AppID; got != AppID {
-		t.Errorf("hello app_id = %q, want %q", got, AppID)
+	if got := hello.Request.ConnectionInfo.AppID; got != appID {
+		t.Errorf("hello app_id = %q, want %q", got, appID)
 	}
 	if got := hello.Request.NumConnections; got != 1 {
 		t.Errorf("hello num_connections = %d, want 1", got)
@@ -52,9 +52,9 @@ func TestSlashCommandIsParsedAndItsAckTimed(t *testing.T) {
 		t.Errorf("envelope = %+v, want id %s accepting a response payload", ev.Request, id)
 	}
 	want := slack.SlashCommand{
-		Token: VerificationToken, TeamID: TeamID, TeamDomain: TeamDomain, ChannelID: "C1",
+		Token: verificationToken, TeamID: teamID, TeamDomain: teamDomain, ChannelID: "C1",
 		ChannelName: "releases", UserID: "U1", UserName: "ana", Command: "/invite-tester",
-		Text: "ana@example.com ios", APIAppID: AppID,
+		Text: "ana@example.com ios", APIAppID: appID,
 		ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID,
 	}
 	if cmd != want {
@@ -93,7 +93,7 @@ func TestAppHomeOpenedEventIsParsedBySlackGo(t *testing.T) {
 		t.Errorf("envelope = %+v", ev.Request)
 	}
 	outer := ev.Data.(slackevents.EventsAPIEvent)
-	if outer.Type != slackevents.CallbackEvent || outer.TeamID != TeamID || outer.APIAppID != AppID {
+	if outer.Type != slackevents.CallbackEvent || outer.TeamID != teamID || outer.APIAppID != appID {
 		t.Errorf("outer event = %+v", outer)
 	}
 	inner, ok := outer.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)

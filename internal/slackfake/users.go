@@ -69,7 +69,7 @@ func (s *Server) userJSONLocked(id string) map[string]any {
 	}
 	return map[string]any{
 		"id":                  id,
-		"team_id":             TeamID,
+		"team_id":             teamID,
 		"name":                name,
 		"real_name":           name,
 		"deleted":             user.Deleted,

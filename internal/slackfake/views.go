@@ -152,7 +152,7 @@ func (s *Server) replaceContentLocked(view *storedView, fields map[string]any) {
 		}
 	}
 	defaults := map[string]any{
-		"team_id": TeamID, "app_id": AppID, "bot_id": BotID, "app_installed_team_id": TeamID,
+		"team_id": teamID, "app_id": appID, "bot_id": botID, "app_installed_team_id": teamID,
 		"private_metadata": "", "callback_id": "", "external_id": "",
 	}
 	if fields["type"] == "modal" {

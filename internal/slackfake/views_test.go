@@ -106,7 +106,7 @@ func TestSubmitViewCarriesStateAndMetadataToSlackGo(t *testing.T) {
 	if email.Value != "ana@example.com" || email.Type != "plain_text_input" {
 		t.Errorf("state value = %+v, want typed plain_text_input", email)
 	}
-	if cb.User.ID != "U1" || cb.TriggerID == "" || cb.Team.ID != TeamID {
+	if cb.User.ID != "U1" || cb.TriggerID == "" || cb.Team.ID != teamID {
 		t.Errorf("callback user/trigger/team = %+v %q %+v", cb.User, cb.TriggerID, cb.Team)
 	}
 
@@ -138,7 +138,7 @@ func TestInteractionRoundTripsThroughSlackGo(t *testing.T) {
 	if submission.View.PrivateMetadata != "meta" || submission.View.State.Values["b"]["a"].Value != "typed" {
 		t.Errorf("view_submission = %+v", submission.View)
 	}
-	if submission.TriggerID == "" || submission.APIAppID != AppID || submission.ResponseURL != "" {
+	if submission.TriggerID == "" || submission.APIAppID != appID || submission.ResponseURL != "" {
 		t.Errorf("filled fields: trigger %q app %q response_url %q", submission.TriggerID, submission.APIAppID, submission.ResponseURL)
 	}
 

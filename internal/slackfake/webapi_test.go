@@ -52,7 +52,7 @@ func TestPostMessageResponseCarriesTheMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if msg.Timestamp != ts || msg.ThreadTimestamp != "1699999999.000001" || msg.BotID != BotID || len(msg.Blocks.BlockSet) != 1 {
+	if msg.Timestamp != ts || msg.ThreadTimestamp != "1699999999.000001" || msg.BotID != botID || len(msg.Blocks.BlockSet) != 1 {
 		t.Errorf("message = %+v", msg)
 	}
 }
@@ -113,7 +113,7 @@ func TestTokensAndUnknownMethods(t *testing.T) {
 		t.Errorf("wrong bot token: %s, want invalid_auth", got)
 	}
 	auth, err := newAPI(fake).AuthTest()
-	if err != nil || auth.UserID != BotUserID || auth.TeamID != TeamID || auth.BotID != BotID {
+	if err != nil || auth.UserID != BotUserID || auth.TeamID != teamID || auth.BotID != botID {
 		t.Errorf("auth.test = %+v, %v", auth, err)
 	}
 
@@ -161,7 +161,7 @@ func TestDirectoryLookups(t *testing.T) {
 	}
 
 	user, err := api.GetUserInfo("U1")
-	if err != nil || user.ID != "U1" || user.TeamID != TeamID {
+	if err != nil || user.ID != "U1" || user.TeamID != teamID {
 		t.Errorf("users.info = %+v, %v", user, err)
 	}
 }

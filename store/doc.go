@@ -1,45 +1,25 @@
-// Package store keeps the bot's durable data: today the append-only log of
-// every invite attempt the bot makes, so an admin can answer "who invited
-// whom, from where, and what did Applivery say" long after the Slack thread
-// has scrolled away.
+// Package store keeps everything the bot promised someone, so that no crash, deploy or second
+// replica loses or doubles it: invite requests with each email's outcome, the claims and leases
+// that let one process at a time work on them, the ends of access that ends, asks to the QA
+// leads, channels linked from Slack, the envelopes already handled, and the audit log of every
+// step ("who invited whom, from where, and what did Applivery say"). It implements the Store
+// interfaces of packages invite, expiry, approval and mapping.
 //
-// The data lives either in one SQLite file, for a single process, or in
-// PostgreSQL, which several replicas share. One code path serves both:
+// The data lives either in one SQLite file, for a single process, or in PostgreSQL, which
+// several replicas share. One code path serves both:
 //
-//   - Queries are written once, in SQL both databases accept (INSERT … ON
-//     CONFLICT, RETURNING, LIMIT), with ? placeholders that the store
-//     rebinds to $1, $2, … for PostgreSQL.
-//   - Only DDL differs: each migration is written for both databases, with
-//     the same version, tables, columns and index names.
-//   - Instants are fixed-width UTC text in the audit log and BIGINT unix
-//     milliseconds in newer tables, so they sort and compare identically in
-//     both.
-//   - Transactions are serializable on SQLite and READ COMMITTED on
-//     PostgreSQL; see Store.inTx for how to write code that is correct on
-//     both without retries.
+//   - Queries are written once, in SQL both databases accept (INSERT … ON CONFLICT, LIMIT),
+//     with ? placeholders that the store rebinds to $1, $2, … for PostgreSQL.
+//   - Each migration's DDL is written once too, with placeholders for the few words that
+//     differ (see ddlWords).
+//   - Instants are fixed-width UTC text in the audit log and BIGINT unix milliseconds in newer
+//     tables, so they sort and compare identically in both.
+//   - Transactions are serializable on SQLite and READ COMMITTED on PostgreSQL; see Store.inTx
+//     for how to write code that is correct on both without retries.
 //
-// # SQLite
-//
-// The file is opened with the pure-Go driver modernc.org/sqlite, so the
-// binary stays static (no cgo). It runs in WAL mode: readers never block the
-// writer, and a crash loses at most the transaction in flight, never the
-// file. It is created readable by its owner only, and so are its -wal and
-// -shm companions.
-//
-// Never copy invites.db with cp/rsync while the bot runs: in WAL mode the most
-// recent commits live in invites.db-wal until a checkpoint, so a copy of the
-// main file alone can be stale or, if taken mid-checkpoint, torn. Take a
-// consistent snapshot with `sqlite3 invites.db ".backup 'copy.db'"` (the
-// online backup API, safe alongside the bot) or
-// `sqlite3 invites.db "VACUUM INTO 'copy.db'"`, which also compacts the copy.
-// Each produces a single self-contained file with no -wal/-shm companions.
-// When the bot is stopped, copying invites.db together with any
-// invites.db-wal and invites.db-shm files is also safe.
-//
-// # PostgreSQL
-//
-// Connections go through pgx's database/sql driver, at most a few per
-// process. Replicas that start together migrate one at a time, serialized by
-// a transaction-scoped advisory lock. Back up with pg_dump, which takes a
-// consistent snapshot while the bot runs.
+// SQLite is opened with the pure-Go driver modernc.org/sqlite, so the binary stays static (no
+// cgo), in WAL mode with full fsync; the file and its -wal and -shm companions are readable by
+// their owner only. PostgreSQL is reached through pgx's database/sql driver; replicas that
+// start together migrate one at a time, serialized by an advisory lock. How to back either up
+// is in the README.
 package store

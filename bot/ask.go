@@ -91,8 +91,8 @@ func (b *Bot) showDecision(ctx context.Context, a approval.Ask) {
 	}
 }
 
-// Expired shows that a request expired, on its message and to its asker; it makes the bot the
-// approval package's reporter.
+// Expired shows that a request expired, on its message and to its asker; with Approved (in
+// ask_decision.go) it makes the bot the approval package's Handler.
 func (b *Bot) Expired(ctx context.Context, a approval.Ask) error {
 	b.showDecision(ctx, a)
 	b.countAsk(a, invite.AskExpired)

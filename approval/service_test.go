@@ -477,24 +477,30 @@ func TestSuperviseReportsEachExpiredAskOnce(t *testing.T) {
 // Supervise once StartGrace has passed, again on each scan until its request is recorded, and
 // never again after.
 func TestSuperviseStartsApprovalsWhoseInviteWasNeverRecorded(t *testing.T) {
-	f := newFixture(t, approval.Options{ScanInterval: 10 * time.Millisecond, StartGrace: time.Minute})
+	// Asks wait 59 s here, so that two pending asks, due a second apart, mark the scans: a scan
+	// reports what expired before it starts approvals.
+	f := newFixture(t, approval.Options{TTL: 59 * time.Second, ScanInterval: 10 * time.Millisecond, StartGrace: time.Minute})
 	ctx := context.Background()
 	lost, _ := f.create(ask("ann@example.com"))
 	started, _ := f.create(ask("ben@example.com"))
+	dueAt59s, _ := f.create(ask("cat@example.com"))
 	for _, a := range []*approval.Ask{lost, started} {
 		_, err := f.service.Approve(ctx, a.ID, "U0LEAD")
 		require.NoError(t, err)
 	}
 	require.NoError(t, f.service.SetRequest(ctx, started.ID, "r-ben"))
 	require.Error(t, f.service.SetRequest(ctx, lost.ID, ""), "a request needs an id")
+	f.clock.Set(t0.Add(time.Second))
+	dueAt60s, _ := f.create(ask("dan@example.com"))
 
 	attempts := 0
-	rep := &reporter{count: map[string]int{}, approved: make(chan approval.Ask, 10), start: func(a approval.Ask) error {
-		if attempts++; attempts == 1 {
-			return errors.New("database is locked") // not recorded: the next scan tries again
-		}
-		return f.service.SetRequest(ctx, a.ID, "r"+a.ID)
-	}}
+	rep := &reporter{expired: make(chan approval.Ask, 10), count: map[string]int{}, approved: make(chan approval.Ask, 10),
+		start: func(a approval.Ask) error {
+			if attempts++; attempts == 1 {
+				return errors.New("database is locked") // not recorded: the next scan tries again
+			}
+			return f.service.SetRequest(ctx, a.ID, "r"+a.ID)
+		}}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -512,12 +518,10 @@ func TestSuperviseStartsApprovalsWhoseInviteWasNeverRecorded(t *testing.T) {
 	}
 
 	f.clock.Set(t0.Add(59 * time.Second))
-	select {
-	case a := <-rep.approved:
-		t.Fatalf("ask %s started within the grace its approver has to record it", a.ID)
-	case <-time.After(50 * time.Millisecond): // five scans
-	}
+	require.Equal(t, dueAt59s.ID, rep.next(t).ID)
 	f.clock.Set(t0.Add(time.Minute))
+	require.Equal(t, dueAt60s.ID, rep.next(t).ID, "the scan at 60 s")
+	require.Empty(t, rep.approved, "nothing started within the grace its approver has to record it (the scan at 59 s)")
 	require.Equal(t, lost.ID, next().ID, "the first attempt fails")
 	got := next()
 	require.Equal(t, lost.ID, got.ID, "and the next scan starts it again")

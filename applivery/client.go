@@ -304,7 +304,11 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	}
 	c.notify(req, resp.StatusCode, start)
 	if err != nil {
-		return transportFailure(ctx, req, err)
+		f := transportFailure(ctx, req, err)
+		// The status line came, so the server has finished with the request,
+		// unless a gateway wrote it.
+		f.mayStillLand = gatewayGaveUp(resp.StatusCode, envelope{}, err)
+		return f
 	}
 	return c.interpret(req, resp, body, out)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Sentinel errors an *ErrorResponse matches with errors.Is. Callers branch
@@ -14,16 +15,17 @@ var (
 	// not exist (code 3001 or HTTP 404).
 	ErrNotFound = errors.New("applivery: not found")
 	// ErrUnauthorized: the token is missing, invalid or lacks permission
-	// (codes 4002/4003/4004 or HTTP 401/403).
+	// (codes 4002/4004, the assumed 4003, or HTTP 401/403).
 	ErrUnauthorized = errors.New("applivery: unauthorized")
 	// ErrForbidden: the token is valid but lacks the permission the call
-	// needs (code 4003 or HTTP 403); ErrorResponse.Permission names it.
+	// needs (the assumed code 4003, or HTTP 403); ErrorResponse.Permission
+	// names it.
 	// Every error matching ErrForbidden matches ErrUnauthorized too.
 	ErrForbidden = errors.New("applivery: forbidden")
-	// ErrValidation: the request was rejected as invalid (codes 6001/6002 or
-	// HTTP 400/422).
+	// ErrValidation: the request was rejected as invalid (code 6001, the
+	// assumed 6002, or HTTP 400/422).
 	ErrValidation = errors.New("applivery: validation failed")
-	// ErrLimitExceeded: the plan's limit was reached (code 5017).
+	// ErrLimitExceeded: the plan's limit was reached (the assumed code 5017).
 	ErrLimitExceeded = errors.New("applivery: limit exceeded")
 	// ErrRateLimited: the API asked us to slow down (HTTP 429).
 	ErrRateLimited = errors.New("applivery: rate limited")
@@ -34,15 +36,23 @@ var (
 	ErrFilterTooLong = errors.New("applivery: filter too long")
 )
 
-// Applivery error codes documented in the API reference.
+// Applivery error codes. The API reference documents four of them.
 const (
-	CodeEntityNotFound          = 3001
-	CodeNoAuthToken             = 4002
-	CodeForbidden               = 4003
-	CodeInvalidToken            = 4004
-	CodeLimitExceeded           = 5017
-	CodeDatabaseValidationError = 6001
-	CodeBodyValidationError     = 6002
+	CodeEntityNotFound          = 3001 // documented
+	CodeNoAuthToken             = 4002 // documented
+	CodeInvalidToken            = 4004 // documented
+	CodeDatabaseValidationError = 6001 // documented; also what a duplicate tester is answered
+)
+
+// Codes the reference does not document, assumed from the numbering of the
+// documented ones and from what Applivery's dashboard reports. Nothing here
+// depends on them alone: each class also has an HTTP status that decides it
+// (403, 400) or, for a plan's limit, a generic failure shown with
+// Applivery's own message.
+const (
+	CodeForbidden           = 4003 // assumed: a valid token without the permission
+	CodeLimitExceeded       = 5017 // assumed: the plan's limit was reached
+	CodeBodyValidationError = 6002 // assumed: the request body is invalid
 )
 
 // ErrorResponse is an unsuccessful answer from the API: a non-2xx status, a
@@ -55,6 +65,9 @@ type ErrorResponse struct {
 	// reference (e.g. PermissionListStores), when the error matches
 	// ErrForbidden; empty otherwise.
 	Permission string
+	// RetryAfter is the wait a 429 or 503 asked for in its Retry-After
+	// header; zero when it asked for none.
+	RetryAfter time.Duration
 
 	method string // of the request
 	path   string // URL path of the request (no query, no token)
@@ -139,14 +152,27 @@ func kindOfStatus(status int) error {
 // never retries such a create itself; the caller should look the user up
 // (FindOTPUser) before creating again.
 func OutcomeUnknown(err error) bool {
-	var unknown *outcomeUnknownError
-	return errors.As(err, &unknown)
+	_, ok := errors.AsType[*outcomeUnknownError](err)
+	return ok
+}
+
+// MayStillLand reports whether err is an OutcomeUnknown create that got no
+// answer: it timed out, its connection dropped after it was written, or a
+// gateway answered 502 or 504 without Applivery's JSON body. The server may
+// still be working on it, so a look-up now can miss a tester it creates a
+// moment later: wait out the client's timeout first. Any other unknown
+// outcome was answered (a 5xx of Applivery's own, an unreadable 2xx), the
+// server is done with it, and a look-up at once tells the truth.
+func MayStillLand(err error) bool {
+	unknown, ok := errors.AsType[*outcomeUnknownError](err)
+	return ok && unknown.mayStillLand
 }
 
 // outcomeUnknownError wraps the failure of a create whose effect is unknown
 // while keeping the underlying error reachable for errors.Is/As.
 type outcomeUnknownError struct {
-	err error
+	err          error
+	mayStillLand bool // no answer came: see MayStillLand
 }
 
 func (e *outcomeUnknownError) Error() string {

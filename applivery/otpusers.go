@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,10 +98,10 @@ func (u *OTPUser) UnmarshalJSON(data []byte) error {
 type ListOTPUsersOptions struct {
 	Page  int // 1-based
 	Limit int // page size
-	// Email keeps the users whose address contains it, ignoring case. It is
-	// matched literally: Applivery treats the filter as a regular expression,
-	// so the client escapes it (a "+" stays a "+"). Once escaped it may be at
-	// most MaxFilterLength characters. Use FindOTPUser to look up one tester.
+	// Email keeps the users whose address contains it, ignoring case. What
+	// Applivery is sent is a reading-proof piece of it (see filterFor), and
+	// every user it answers is checked here. Use FindOTPUser to look up one
+	// tester.
 	Email                  string
 	PublishedApplicationID string
 }
@@ -113,7 +112,7 @@ type OTPUserPage = Page[OTPUser]
 // CreateOTPUser invites a tester to a published app of the store. It is
 // never retried after the request may have reached Applivery; when
 // OutcomeUnknown(err) is true the tester may exist, so look them up with
-// FindOTPUser before creating again.
+// FindOTPUser before creating again (at once, unless MayStillLand(err)).
 func (c *Client) CreateOTPUser(ctx context.Context, storeID string, req OTPUserRequest) (*OTPUser, error) {
 	created, err := fetch[oneOTPUser](ctx, c, request{
 		method:     http.MethodPost,
@@ -128,10 +127,23 @@ func (c *Client) CreateOTPUser(ctx context.Context, storeID string, req OTPUserR
 	return &created.user, nil
 }
 
-// ListOTPUsers returns one page of the store's OTP users. An Email filter
-// longer than MaxFilterLength once escaped fails with ErrFilterTooLong before
+// ListOTPUsers returns one page of the store's OTP users. With an Email
+// filter, Items holds only the users whose address contains it, checked
+// here; TotalDocs, TotalPages and HasNextPage stay Applivery's, which may
+// count users that do not (see filterFor). ListAllOTPUsers counts exactly.
+// A filter longer than MaxFilterLength fails with ErrFilterTooLong before
 // any request is made.
 func (c *Client) ListOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions) (*OTPUserPage, error) {
+	page, err := c.listPage(ctx, storeID, opts)
+	if err != nil {
+		return nil, err
+	}
+	page.Items = keep(page.Items, opts)
+	return page, nil
+}
+
+// listPage is one page exactly as Applivery answered it.
+func (c *Client) listPage(ctx context.Context, storeID string, opts ListOTPUsersOptions) (*OTPUserPage, error) {
 	query, err := opts.values()
 	if err != nil {
 		return nil, err
@@ -146,38 +158,60 @@ func (c *Client) ListOTPUsers(ctx context.Context, storeID string, opts ListOTPU
 }
 
 // ListAllOTPUsers walks the pages of a listing, starting at opts.Page (or
-// the first), until the last page or until max users are collected
-// (maxUsers <= 0 means no cap). total is the server's count of matching
-// users, which may exceed len(users) when the cap was hit.
+// the first), and returns up to maxUsers (<= 0: no cap) of the users that
+// match opts, checked here, with total, how many match in all. Without an
+// Email filter total is Applivery's count and the walk stops at the cap;
+// with one, Applivery's count may include users that do not match (see
+// filterFor), so every page is walked and total counted here.
 func (c *Client) ListAllOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions, maxUsers int) (users []OTPUser, total int, err error) {
-	err = c.walkOTPUsers(ctx, storeID, opts, func(page *OTPUserPage) bool {
-		total = page.TotalDocs
-		users = append(users, page.Items...)
-		return maxUsers <= 0 || len(users) < maxUsers
-	})
-	if maxUsers > 0 && len(users) > maxUsers {
-		users = users[:maxUsers]
+	if opts.Limit == 0 {
+		opts.Limit = walkPageSize
 	}
+	counted := opts.Email != ""
+	err = c.walkOTPUsers(ctx, storeID, opts, func(page *OTPUserPage) bool {
+		matching := keep(page.Items, opts)
+		if counted {
+			total += len(matching)
+		} else {
+			total = page.TotalDocs
+		}
+		room := len(matching)
+		if maxUsers > 0 {
+			room = min(room, max(maxUsers-len(users), 0))
+		}
+		users = append(users, matching[:room]...)
+		return counted || maxUsers <= 0 || len(users) < maxUsers
+	})
 	return users, total, err
 }
 
 // FindOTPUser returns the store's OTP user for the published app whose
 // email equals email, ignoring case and surrounding space, or (nil, nil)
-// when there is none. The server's email filter matches any address that
-// contains the text, so the exact comparison happens here.
+// when there is none. Applivery's answer to the email filter is a superset
+// of the addresses containing it (see filterFor), so every page is read
+// until the exact match is found here.
 func (c *Client) FindOTPUser(ctx context.Context, storeID, publishedAppID, email string) (*OTPUser, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		return nil, errors.New("applivery: FindOTPUser needs an email")
 	}
-	opts := ListOTPUsersOptions{
-		Email:                  email,
-		PublishedApplicationID: publishedAppID,
-		Limit:                  findPageSize,
-	}
+	return c.findOTPUser(ctx, storeID, ListOTPUsersOptions{Email: email, PublishedApplicationID: publishedAppID}, email)
+}
+
+// ScanForOTPUser is FindOTPUser without the email filter: it reads every
+// page of the published app's OTP users and picks the exact match here. It
+// costs one request per walkPageSize testers, so it is for confirming a
+// miss that Applivery's own answer contradicts, such as a create refused as
+// a duplicate of a tester the filtered look-up did not return.
+func (c *Client) ScanForOTPUser(ctx context.Context, storeID, publishedAppID, email string) (*OTPUser, error) {
+	return c.findOTPUser(ctx, storeID, ListOTPUsersOptions{PublishedApplicationID: publishedAppID}, strings.TrimSpace(email))
+}
+
+func (c *Client) findOTPUser(ctx context.Context, storeID string, opts ListOTPUsersOptions, email string) (*OTPUser, error) {
+	opts.Limit = walkPageSize
 	var found *OTPUser
 	err := c.walkOTPUsers(ctx, storeID, opts, func(page *OTPUserPage) bool {
-		found = matchOTPUser(page.Items, publishedAppID, email)
+		found = matchOTPUser(page.Items, opts.PublishedApplicationID, email)
 		return found == nil
 	})
 	if err != nil {
@@ -186,16 +220,20 @@ func (c *Client) FindOTPUser(ctx context.Context, storeID, publishedAppID, email
 	return found, nil
 }
 
-// findPageSize keeps a lookup to one request in practice while bounding
-// the response when the partial match is broad.
-const findPageSize = 50
+// walkPageSize is the page size of every walk of OTP users: a look-up is
+// one request in practice, and a walk of a large publication costs one
+// request per hundred testers.
+const walkPageSize = 100
 
-// walkOTPUsers hands pages to visit until visit returns false or there are
-// no more pages.
+// walkOTPUsers hands the pages, as Applivery answered them, to visit until
+// visit returns false or there are no more pages.
 func (c *Client) walkOTPUsers(ctx context.Context, storeID string, opts ListOTPUsersOptions, visit func(*OTPUserPage) bool) error {
+	if _, err := opts.values(); err != nil {
+		return err // before any request
+	}
 	getPage := func(ctx context.Context, n int) (*OTPUserPage, error) {
 		opts.Page = n
-		return c.ListOTPUsers(ctx, storeID, opts)
+		return c.listPage(ctx, storeID, opts)
 	}
 	return walkPages(ctx, opts.Page, opts.Limit, getPage, visit)
 }
@@ -214,7 +252,7 @@ func (c *Client) DeleteOTPUser(ctx context.Context, storeID, id string) error {
 }
 
 // values encodes the non-zero options as query parameters, the email
-// filter escaped.
+// filter as filterFor sends it.
 func (o ListOTPUsersOptions) values() (url.Values, error) {
 	v := url.Values{}
 	setInt := func(key string, n int) {
@@ -227,7 +265,7 @@ func (o ListOTPUsersOptions) values() (url.Values, error) {
 			v.Set(key, s)
 		}
 	}
-	email, err := emailFilter(o.Email)
+	email, err := filterFor(o.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +274,25 @@ func (o ListOTPUsersOptions) values() (url.Values, error) {
 	setString("email", email)
 	setString("publishedApplicationId", o.PublishedApplicationID)
 	return v, nil
+}
+
+// keep is the users of a page that match opts, as checked here: the
+// address contains opts.Email, ignoring case, and the user belongs to the
+// published app when Applivery said which app a user belongs to.
+func keep(users []OTPUser, opts ListOTPUsersOptions) []OTPUser {
+	want := strings.ToLower(strings.TrimSpace(opts.Email))
+	var out []OTPUser
+	for _, u := range users {
+		if !strings.Contains(strings.ToLower(u.Email), want) || !inApp(u, opts.PublishedApplicationID) {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func inApp(u OTPUser, publishedAppID string) bool {
+	return publishedAppID == "" || u.PublishedApplicationID == "" || u.PublishedApplicationID == publishedAppID
 }
 
 // oneOTPUser decodes the "data" of a create, documented as an array
@@ -257,22 +314,56 @@ func (o *oneOTPUser) UnmarshalJSON(data []byte) error {
 }
 
 // MaxFilterLength is the longest email filter Applivery accepts, counted in
-// characters of the filter as sent, i.e. after escaping.
+// characters of the filter as sent.
 const MaxFilterLength = 500
 
-// emailFilter is the filter sent for text that must match literally.
-// Applivery passes the filter to a MongoDB $regex (the fake server does the
-// same), so every metacharacter is escaped: "a+b@x.io" is sent as
-// `a\+b@x\.io` and matches exactly the addresses containing "a+b@x.io". The
-// limit is checked on the escaped form because that is what the server
-// validates; the reference gives the limit in characters, read here as
-// Unicode code points.
-func emailFilter(text string) (string, error) {
-	escaped := regexp.QuoteMeta(text)
-	if n := utf8.RuneCountInString(escaped); n > MaxFilterLength {
-		return "", fmt.Errorf("applivery: the email filter is %d characters once escaped, more than the %d Applivery accepts: %w", n, MaxFilterLength, ErrFilterTooLong)
+// filterFor is the email filter sent for text, chosen to mean the same
+// whichever way Applivery reads it. Its reference says only that the filter
+// is "a partial or full email address": a server may match it as plain
+// text (a substring) or as a regular expression (a MongoDB $regex), and
+// nothing public says which. Neither reading may be bet on:
+//
+//   - Escaping the text as a regex (`alice@x\.io`) matches nobody when the
+//     server reads plain text.
+//   - Sending it as it is breaks on "+" when the server reads a regex:
+//     "alice+qa@x.io" means "alic, one or more e, then qa@x.io" and does
+//     not match the address itself.
+//
+// So the filter is the longest piece of text holding no regex
+// metacharacter but ".". Read as text it matches the addresses that contain
+// it; read as a regex its "." matches any character, so it matches those
+// addresses and perhaps a few more. Applivery's address pattern allows only
+// letters, digits and _ ' + - . before the @, and letters, digits, - and .
+// after it, so for a valid address the only piece boundary is "+":
+// "alice@x.io" is sent as it is, "alice+qa@x.io" as "qa@x.io". Either way
+// the answer holds every address that contains text, and callers check each
+// user here (keep, matchOTPUser) and walk every page. Text with no usable
+// piece sends no filter at all. The limit is checked on the piece, because
+// that is what the server validates; the reference gives it in characters,
+// read here as Unicode code points.
+func filterFor(text string) (string, error) {
+	piece := longestPlainPiece(strings.TrimSpace(text))
+	if n := utf8.RuneCountInString(piece); n > MaxFilterLength {
+		return "", fmt.Errorf("applivery: the email filter is %d characters, more than the %d Applivery accepts: %w", n, MaxFilterLength, ErrFilterTooLong)
 	}
-	return escaped, nil
+	return piece, nil
+}
+
+// regexMeta are the characters a regular expression gives a meaning of
+// their own, but ".", which matches itself among others.
+const regexMeta = `\+*?()|[]{}^$`
+
+// longestPlainPiece is the longest run of text without a regexMeta
+// character (the first of equal length).
+func longestPlainPiece(text string) string {
+	pieces := strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(regexMeta, r) })
+	longest := ""
+	for _, p := range pieces {
+		if utf8.RuneCountInString(p) > utf8.RuneCountInString(longest) {
+			longest = p
+		}
+	}
+	return longest
 }
 
 // matchOTPUser picks the user whose email is exactly email, ignoring case
@@ -282,10 +373,7 @@ func matchOTPUser(users []OTPUser, publishedAppID, email string) *OTPUser {
 	want := strings.TrimSpace(email)
 	for i := range users {
 		u := &users[i]
-		if !strings.EqualFold(strings.TrimSpace(u.Email), want) {
-			continue
-		}
-		if publishedAppID != "" && u.PublishedApplicationID != "" && u.PublishedApplicationID != publishedAppID {
+		if !strings.EqualFold(strings.TrimSpace(u.Email), want) || !inApp(*u, publishedAppID) {
 			continue
 		}
 		found := *u

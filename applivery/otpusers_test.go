@@ -160,7 +160,7 @@ func TestFindOTPUserPicksTheExactEmailAmongPartialMatches(t *testing.T) {
 	assert.Equal(t, "ADA@Example.COM", user.Email)
 
 	q := s.last(t).Query
-	assert.Equal(t, []string{`ada@example\.com`}, q["email"])
+	assert.Equal(t, []string{"ada@example.com"}, q["email"], "an address without + means the same read as text or as a regex")
 	assert.Equal(t, []string{appID}, q["publishedApplicationId"])
 }
 
@@ -194,30 +194,63 @@ func TestFindOTPUserIgnoresUsersOfOtherApps(t *testing.T) {
 	assert.Nil(t, user)
 }
 
-func TestFindOTPUserSearchesForTheAddressAsALiteral(t *testing.T) {
-	s := newStub(t, pagedUsers([]string{"ada+beta@example.com"}))
+func TestFindOTPUserSendsTheLongestPiecePlusFree(t *testing.T) {
+	// "ada+beta@example.com" read as a regex does not match itself, and
+	// escaped ("ada\+beta…") it matches nothing read as text: the piece
+	// after the "+" means the same under both readings.
+	s := newStub(t, pagedUsers([]string{"beta@example.com", "xada+beta@example.com", "ada+beta@example.com"}))
 	c, _ := newTestClient(t, s)
 
 	user, err := c.FindOTPUser(context.Background(), storeID, appID, " ada+beta@example.com ")
 	require.NoError(t, err)
 	require.NotNil(t, user)
-	assert.Equal(t, `ada\+beta@example\.com`, s.last(t).Query.Get("email"))
+	assert.Equal(t, "ada+beta@example.com", user.Email, "the exact address, picked here")
+	assert.Equal(t, "beta@example.com", s.last(t).Query.Get("email"))
 }
 
-func TestListingFiltersAreEscapedToo(t *testing.T) {
-	s := newStub(t, pagedUsers(nil))
+func TestFilterPieces(t *testing.T) {
+	for text, sent := range map[string]string{
+		"alice@x.io":        "alice@x.io",
+		"alice+qa@x.io":     "qa@x.io",
+		"a+b+longest@x.io":  "longest@x.io",
+		"first.last+q@x.io": "first.last",
+		"o'neil_x-y@x.io":   "o'neil_x-y@x.io",
+		"+":                 "",
+		"a+b (qa)":          "b ",
+	} {
+		s := newStub(t, pagedUsers(nil))
+		c, _ := newTestClient(t, s)
+
+		_, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: text}, 0)
+		require.NoError(t, err)
+		q := s.last(t).Query
+		assert.Equal(t, sent, q.Get("email"), "for %q", text)
+		assert.Equal(t, sent != "", q.Has("email"), "no usable piece sends no filter: %q", text)
+	}
+}
+
+func TestListingsCheckEveryUserAndCountThemHere(t *testing.T) {
+	// A server reading "qa+beta" as a regex, or "beta" loosely, answers with
+	// more than was asked for; only the addresses containing the text count.
+	s := newStub(t, pagedUsers([]string{"qa+beta@x.io", "qaabeta@x.io", "beta@x.io", "QA+Beta@y.io"}))
 	c, _ := newTestClient(t, s)
 
-	_, _, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: "a+b (qa)"}, 0)
+	users, total, err := c.ListAllOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: "qa+beta"}, 1)
 	require.NoError(t, err)
-	assert.Equal(t, `a\+b \(qa\)`, s.last(t).Query.Get("email"))
+	assert.Equal(t, 2, total, "counted here, not Applivery's 4")
+	require.Len(t, users, 1, "capped")
+	assert.Equal(t, "qa+beta@x.io", users[0].Email)
+
+	page, err := c.ListOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: "qa+beta"})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 2)
 }
 
 func TestTooLongFiltersAreRefusedBeforeAnyRequest(t *testing.T) {
 	s := newStub(t, pagedUsers(nil))
 	c, _ := newTestClient(t, s)
 	ctx := context.Background()
-	long := strings.Repeat("+", applivery.MaxFilterLength/2+1) // 502 characters once escaped
+	long := strings.Repeat("a", applivery.MaxFilterLength+1)
 
 	_, err := c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long})
 	assert.ErrorIs(t, err, applivery.ErrFilterTooLong)
@@ -228,15 +261,18 @@ func TestTooLongFiltersAreRefusedBeforeAnyRequest(t *testing.T) {
 	assert.Empty(t, s.requests())
 
 	_, err = c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: long[1:]})
-	assert.NoError(t, err, "exactly %d characters once escaped", applivery.MaxFilterLength)
+	assert.NoError(t, err, "exactly %d characters", applivery.MaxFilterLength)
+	_, err = c.ListOTPUsers(ctx, storeID, applivery.ListOTPUsersOptions{Email: strings.Repeat("+", 600)})
+	assert.NoError(t, err, "nothing of it is sent")
 }
 
-func TestFilterLimitCountsEscapedCharacters(t *testing.T) {
+func TestFilterLimitCountsTheCharactersSent(t *testing.T) {
 	for text, ok := range map[string]bool{
-		strings.Repeat("a", applivery.MaxFilterLength):      true,
-		strings.Repeat("a", applivery.MaxFilterLength+1):    false,
-		strings.Repeat("é", applivery.MaxFilterLength):      true,  // characters, not bytes
-		strings.Repeat("a.", applivery.MaxFilterLength/3+1): false, // 501 once escaped
+		strings.Repeat("a", applivery.MaxFilterLength):    true,
+		strings.Repeat("a", applivery.MaxFilterLength+1):  false,
+		strings.Repeat("é", applivery.MaxFilterLength):    true, // characters, not bytes
+		strings.Repeat("a.", applivery.MaxFilterLength/2): true,
+		strings.Repeat("ab+", applivery.MaxFilterLength):  true, // "ab" is sent
 	} {
 		s := newStub(t, pagedUsers(nil))
 		c, _ := newTestClient(t, s)
@@ -244,12 +280,27 @@ func TestFilterLimitCountsEscapedCharacters(t *testing.T) {
 		_, err := c.ListOTPUsers(context.Background(), storeID, applivery.ListOTPUsersOptions{Email: text})
 		if ok {
 			assert.NoError(t, err, "%d characters", len([]rune(text)))
-			assert.Equal(t, text, s.last(t).Query.Get("email"))
 		} else {
 			assert.ErrorIs(t, err, applivery.ErrFilterTooLong, "%d characters", len([]rune(text)))
 			assert.Empty(t, s.requests())
 		}
 	}
+}
+
+func TestScanForOTPUserReadsEveryPageWithoutAFilter(t *testing.T) {
+	list := append(emails(250), "Late@Example.com")
+	s := newStub(t, pagedUsers(list))
+	c, _ := newTestClient(t, s)
+
+	user, err := c.ScanForOTPUser(context.Background(), storeID, appID, "late@example.com")
+	require.NoError(t, err)
+	require.NotNil(t, user)
+	assert.Equal(t, "Late@Example.com", user.Email)
+	for _, r := range s.requests() {
+		assert.False(t, r.Query.Has("email"))
+		assert.Equal(t, appID, r.Query.Get("publishedApplicationId"))
+	}
+	assert.Len(t, s.requests(), 3, "three pages of 100")
 }
 
 func TestFindOTPUserNeedsAnEmail(t *testing.T) {
@@ -259,4 +310,25 @@ func TestFindOTPUserNeedsAnEmail(t *testing.T) {
 	_, err := c.FindOTPUser(context.Background(), storeID, appID, "  ")
 	assert.Error(t, err)
 	assert.Empty(t, s.requests())
+}
+
+func TestDeleteAcceptsTheAnswersShapes(t *testing.T) {
+	for name, body := range map[string]string{
+		"the reference's":    `{"status":true,"data":{"delete":true}}`,
+		"a deleted user":     `{"status":true,"data":` + userJSON + `}`,
+		"no data":            `{"status":true}`,
+		"an empty 204 reply": ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			status := 200
+			if body == "" {
+				status = 204
+			}
+			s := newStub(t, respond(status, body))
+			c, _ := newTestClient(t, s)
+
+			require.NoError(t, c.DeleteOTPUser(context.Background(), storeID, userID))
+			assert.Equal(t, http.MethodDelete, s.last(t).Method)
+		})
+	}
 }

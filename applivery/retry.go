@@ -27,6 +27,11 @@ type failure struct {
 	// mayHaveApplied: the server may have acted although we saw a failure.
 	// For a create this makes the outcome unknown.
 	mayHaveApplied bool
+	// mayStillLand: no answer came (a timeout, a connection dropped after
+	// the request was written, a gateway's 502 or 504), so the server may
+	// still be working on the request and apply it later. An answer, even a
+	// 5xx, means the server is done with it.
+	mayStillLand bool
 	// retryAfter is the wait the server asked for, zero when none.
 	retryAfter time.Duration
 }
@@ -40,17 +45,30 @@ type retryPolicy struct {
 
 // statusFailure classifies a non-2xx response.
 func (c *Client) statusFailure(req request, resp *http.Response, body []byte, env envelope, decodeErr error) *failure {
-	f := &failure{err: c.errorResponse(req, resp, body, env, decodeErr)}
+	e := c.errorResponse(req, resp, body, env, decodeErr)
+	f := &failure{err: e}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		f.notApplied, f.transient = true, true
 	case resp.StatusCode >= 500:
 		f.transient, f.mayHaveApplied = true, true
+		f.mayStillLand = gatewayGaveUp(resp.StatusCode, env, decodeErr)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		f.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = f.retryAfter
 	}
 	return f
+}
+
+// gatewayGaveUp reports a 502 or 504 that Applivery itself did not write
+// (no body in its JSON envelope): a proxy in front of it stopped waiting,
+// and the request may still be running behind it.
+func gatewayGaveUp(status int, env envelope, decodeErr error) bool {
+	if status != http.StatusBadGateway && status != http.StatusGatewayTimeout {
+		return false
+	}
+	return decodeErr != nil || env.Status == nil
 }
 
 // transportFailure classifies an error that left us without a complete
@@ -67,7 +85,7 @@ func transportFailure(ctx context.Context, req request, err error) *failure {
 		f.transient = ctx.Err() == nil
 		return f
 	}
-	f.mayHaveApplied = true
+	f.mayHaveApplied, f.mayStillLand = true, true
 	f.transient = ctx.Err() == nil // an attempt timeout, not the caller giving up
 	return f
 }
@@ -154,7 +172,7 @@ func parseRetryAfter(value string, now time.Time) time.Duration {
 // finalError is what the caller sees when no more attempts will be made.
 func finalError(req request, f *failure) error {
 	if f.mayHaveApplied && !isIdempotent(req.method) {
-		return &outcomeUnknownError{err: f.err}
+		return &outcomeUnknownError{err: f.err, mayStillLand: f.mayStillLand}
 	}
 	return f.err
 }

@@ -134,28 +134,61 @@ func TestRateLimitOutlastingAttemptsIsReported(t *testing.T) {
 }
 
 func TestCreateIsNotRetriedWhenItMayHaveHappened(t *testing.T) {
-	cases := map[string]http.HandlerFunc{
-		"503": respond(503, `{"status":false,"error":{"code":0,"message":"unavailable"}}`),
-		"HTML 502": func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(502)
-			_, _ = w.Write([]byte("<h1>Bad Gateway</h1>"))
-		},
-		"dropped":   dropConnection,
-		"truncated": truncatedBody,
+	html := func(status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte("<h1>Gateway</h1>"))
+		}
 	}
-	for name, h := range cases {
+	// mayStillLand: no answer came, so the create may commit after the
+	// client saw the failure; otherwise Applivery answered and is done.
+	cases := map[string]struct {
+		handler      http.HandlerFunc
+		mayStillLand bool
+	}{
+		"Applivery's 503":      {respond(503, `{"status":false,"error":{"code":0,"message":"unavailable"}}`), false},
+		"Applivery's 500":      {respond(500, `{"status":false,"error":{"code":0,"message":"oops"}}`), false},
+		"Applivery's JSON 502": {respond(502, `{"status":false,"error":{"code":0,"message":"upstream"}}`), false},
+		"a proxy's HTML 500":   {html(500), false},
+		"a gateway's HTML 502": {html(502), true},
+		"a gateway's HTML 504": {html(504), true},
+		"a dropped connection": {dropConnection, true},
+		"a truncated 200":      {truncatedBody, false},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			s := newStub(t, h)
+			s := newStub(t, tc.handler)
 			c, waits := newTestClient(t, s)
 
 			_, err := c.CreateOTPUser(context.Background(), storeID, newTester)
 			require.Error(t, err)
 			assert.True(t, applivery.OutcomeUnknown(err))
+			assert.Equal(t, tc.mayStillLand, applivery.MayStillLand(err))
 			assert.Contains(t, err.Error(), "may have succeeded")
 			assert.Len(t, s.requests(), 1, "never repeated by the client")
 			assert.Empty(t, waits.all())
 		})
 	}
+}
+
+func TestA503KeepsItsRetryAfter(t *testing.T) {
+	s := newStub(t, retryAfter("3", 503))
+	c, _ := newTestClient(t, s)
+
+	_, err := c.CreateOTPUser(context.Background(), storeID, newTester)
+	apiErr, ok := errors.AsType[*applivery.ErrorResponse](err)
+	require.True(t, ok)
+	assert.Equal(t, 3*time.Second, apiErr.RetryAfter)
+	assert.False(t, applivery.MayStillLand(err))
+}
+
+func TestRefusedCreatesAreKnownOutcomes(t *testing.T) {
+	s := newStub(t, respond(400, apiErrorBody(6001, "Database Validation Error")))
+	c, _ := newTestClient(t, s)
+
+	_, err := c.CreateOTPUser(context.Background(), storeID, newTester)
+	assert.False(t, applivery.OutcomeUnknown(err))
+	assert.False(t, applivery.MayStillLand(err))
 }
 
 func TestServerErrorOnCreateKeepsItsDetails(t *testing.T) {

@@ -3,6 +3,7 @@ package applivery
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -109,17 +110,40 @@ func (p *PublishedApp) UnmarshalJSON(data []byte) error {
 const catalogPageSize = 50
 
 // ListStores returns every store of the organization, walking all pages.
-// It needs PermissionListStores.
+// It needs PermissionListStores. The reference documents no page or limit
+// for this listing, so when the first page asked for with them is refused
+// with a 400, the listing is asked for once without them and its one
+// answer is taken as all there is.
 func (c *Client) ListStores(ctx context.Context) ([]Store, error) {
 	return listAll(ctx, func(ctx context.Context, n int) (*Page[Store], error) {
-		return fetch[Page[Store]](ctx, c, request{
-			method:     http.MethodGet,
-			route:      routeStores,
-			path:       c.orgPath("stores"),
-			query:      pageQuery(n),
-			permission: PermissionListStores,
-		})
+		page, err := c.storesPage(ctx, pageQuery(n))
+		if n != 1 || !refusedAsInvalid(err) {
+			return page, err
+		}
+		page, err = c.storesPage(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		last := false
+		page.HasNextPage = &last
+		return page, nil
 	})
+}
+
+func (c *Client) storesPage(ctx context.Context, query url.Values) (*Page[Store], error) {
+	return fetch[Page[Store]](ctx, c, request{
+		method:     http.MethodGet,
+		route:      routeStores,
+		path:       c.orgPath("stores"),
+		query:      query,
+		permission: PermissionListStores,
+	})
+}
+
+// refusedAsInvalid reports a 400 answer.
+func refusedAsInvalid(err error) bool {
+	apiErr, ok := errors.AsType[*ErrorResponse](err)
+	return ok && apiErr.StatusCode == http.StatusBadRequest
 }
 
 // GetStore returns the store, e.g. to check at start-up that the token can

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
 )
 
 func TestGetStore(t *testing.T) {
@@ -119,4 +120,19 @@ func TestCatalogListingsNameTheMissingPermission(t *testing.T) {
 	_, err = c.ListPublishedApps(context.Background(), storeID)
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "mad.store.publishedApplication.list", apiErr.Permission)
+}
+
+func TestListStoresWithoutPagingWhenTheServerRefusesIt(t *testing.T) {
+	srv := appliverytest.New(t, appliverytest.StoresRefusePaging())
+	ids := srv.SeedStores(60)
+	c := srv.Client(t)
+
+	stores, err := c.ListStores(context.Background())
+	require.NoError(t, err)
+	require.Len(t, stores, 60)
+	assert.Equal(t, ids[59], stores[59].ID)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2, "the paged call, then one without page and limit")
+	assert.True(t, reqs[0].Query.Has("page"))
+	assert.Empty(t, reqs[1].Query)
 }

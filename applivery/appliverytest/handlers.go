@@ -166,13 +166,20 @@ func send(w http.ResponseWriter, rep reply) {
 }
 
 func (s *Server) listStores(r *http.Request) reply {
-	page, limit, rep := pageParams(r.URL.Query())
-	if rep.status != 0 {
-		return rep
-	}
 	stores := make([]storeJSON, len(s.storeOrder))
 	for i, id := range s.storeOrder {
 		stores[i] = s.stores[id].public()
+	}
+	q := r.URL.Query()
+	if s.storesNoPages {
+		if q.Has("page") || q.Has("limit") {
+			return invalid("page and limit are not allowed")
+		}
+		return ok(paginate(stores, 1, max(len(stores), 1)))
+	}
+	page, limit, rep := pageParams(q)
+	if rep.status != 0 {
+		return rep
 	}
 	return ok(paginate(stores, page, limit))
 }

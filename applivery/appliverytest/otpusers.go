@@ -109,7 +109,7 @@ func (s *Server) listOTPUsers(r *http.Request, st *store) reply {
 	if appID != "" && !idPattern.MatchString(appID) {
 		return invalid("publishedApplicationId must be 24 hex characters")
 	}
-	match, err := emailMatcher(q.Get("email"))
+	match, err := emailMatcher(q.Get("email"), s.reading)
 	if err != nil {
 		return invalid(err.Error())
 	}
@@ -122,14 +122,19 @@ func (s *Server) listOTPUsers(r *http.Request, st *store) reply {
 	return ok(paginate(selected, page, limit))
 }
 
-// emailMatcher treats the filter as a case-insensitive regular expression,
-// as a MongoDB $regex search would.
-func emailMatcher(filter string) (func(string) bool, error) {
+// emailMatcher reads the filter as the server was told to: a
+// case-insensitive regular expression, as a MongoDB $regex search would, or
+// case-insensitive text that the address contains.
+func emailMatcher(filter string, reading FilterReading) (func(string) bool, error) {
 	if filter == "" {
 		return func(string) bool { return true }, nil
 	}
 	if utf8.RuneCountInString(filter) > applivery.MaxFilterLength {
 		return nil, fmt.Errorf("email filter is longer than %d characters", applivery.MaxFilterLength)
+	}
+	if reading == FilterAsText {
+		text := strings.ToLower(filter)
+		return func(email string) bool { return strings.Contains(strings.ToLower(email), text) }, nil
 	}
 	re, err := regexp.Compile("(?i)" + filter)
 	if err != nil {
@@ -138,15 +143,19 @@ func emailMatcher(filter string) (func(string) bool, error) {
 	return re.MatchString, nil
 }
 
+// deletedJSON is the reference's answer to a DELETE: {"delete": …}.
+type deletedJSON struct {
+	Delete bool `json:"delete"`
+}
+
 func (s *Server) deleteOTPUser(r *http.Request, st *store) reply {
 	i, rep, found := resolve(r.PathValue("id"), "otpUserId", st.userIndex)
 	if !found {
 		return rep
 	}
-	deleted := st.users[i]
 	// A fresh array, so snapshots handed out earlier never change.
 	st.users = append(st.users[:i:i], st.users[i+1:]...)
-	return ok(otpUserJSONOf(deleted))
+	return ok(deletedJSON{Delete: true})
 }
 
 // decodeBody reads a JSON body strictly: the right content type, no

@@ -14,9 +14,12 @@
 //   - ids must be 24 hex characters (use NewID);
 //   - creating a second OTP user with the same email (ignoring case) for
 //     the same published app is a 400 with code 6001;
-//   - the list "email" filter is a case-insensitive regular expression of
-//     at most 500 characters, so an address containing "+" does not match
-//     itself unless the client escapes it (package applivery does).
+//   - the list "email" filter is at most 500 characters, and read in one
+//     of two ways (ReadFilterAs), because the reference does not say which
+//     is real: as a case-insensitive regular expression, where "+" and "."
+//     mean what they mean in a pattern, or as case-insensitive plain text;
+//   - a store listing can be made to refuse page and limit, which the
+//     reference does not document for it (StoresRefusePaging).
 //
 // Test controls inject latency, API errors, proxy failures, rate limits,
 // creates that commit but answer late or that commit late, and duplicate OTP
@@ -63,16 +66,66 @@ type Server struct {
 	requests        []Request
 	inFlight        int
 	maxInFlight     int
+
+	reading       FilterReading // fixed by New
+	storesNoPages bool          // fixed by New
+}
+
+// Option sets how the server reads what the reference leaves open.
+type Option func(*Server)
+
+// FilterReading is how the server reads the OTP-user listing's email
+// filter. The reference calls it only "a partial or full email address",
+// so code that looks testers up must be right under each, and its tests run
+// under each (ForEachFilterReading).
+type FilterReading string
+
+const (
+	// FilterAsRegex reads the filter as a case-insensitive regular
+	// expression, as a MongoDB $regex search would: "a+b" matches "aab".
+	FilterAsRegex FilterReading = "regex"
+	// FilterAsText reads the filter as case-insensitive plain text that the
+	// address contains: "a+b" matches "a+b" only.
+	FilterAsText FilterReading = "text"
+)
+
+// FilterReadings are every reading of the email filter.
+var FilterReadings = []FilterReading{FilterAsRegex, FilterAsText}
+
+// ReadFilterAs sets how the server reads the email filter (by default as a
+// regular expression).
+func ReadFilterAs(r FilterReading) Option {
+	return func(s *Server) { s.reading = r }
+}
+
+// StoresRefusePaging makes the store listing refuse page and limit with a
+// 400, as a server that takes no such parameters there might, and answer
+// every store on one page without them.
+func StoresRefusePaging() Option {
+	return func(s *Server) { s.storesNoPages = true }
+}
+
+// ForEachFilterReading runs test as a subtest under each reading of the
+// email filter, named after it.
+func ForEachFilterReading(t *testing.T, test func(t *testing.T, reading FilterReading)) {
+	t.Helper()
+	for _, r := range FilterReadings {
+		t.Run("filter="+string(r), func(t *testing.T) { test(t, r) })
+	}
 }
 
 // New starts a fake Applivery that is shut down when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{
-		orgID:  NewID(),
-		done:   make(chan struct{}),
-		tokens: map[string]permissions{serverToken: nil},
-		stores: make(map[string]*store),
+		orgID:   NewID(),
+		done:    make(chan struct{}),
+		tokens:  map[string]permissions{serverToken: nil},
+		stores:  make(map[string]*store),
+		reading: FilterAsRegex,
+	}
+	for _, opt := range opts {
+		opt(s)
 	}
 	s.mux = s.routes()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))

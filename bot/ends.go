@@ -22,7 +22,7 @@ func (t endsThread) Ended(ctx context.Context, e expiry.End) error {
 	text := fmt.Sprintf(":hourglass: Access for *%s* to *%s* ended as planned %s: I removed them from Applivery (OTP user %s).",
 		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), code(e.OTPUserID))
 	if e.State == expiry.Gone {
-		text = fmt.Sprintf(":hourglass: Access for *%s* to *%s* ended as planned %s; they had already been removed from Applivery.",
+		text = fmt.Sprintf(":hourglass: Access for *%s* to *%s* ended as planned %s. Applivery no longer had them: they had been removed outside the bot (from its dashboard, or by Applivery itself).",
 			esc(e.Email), esc(e.AppName), slackDate(e.EndsAt))
 	}
 	return t.post(ctx, e, text)

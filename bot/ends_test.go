@@ -42,7 +42,7 @@ func TestAnEndIsToldInTheInvitesThread(t *testing.T) {
 	}
 	when := slackDate(end.EndsAt)
 	assert.Equal(t, ":hourglass: Access for *alice@example.com* to *Acme iOS beta* ended as planned "+when+": I removed them from Applivery (OTP user `"+end.OTPUserID+"`).", told[0].text)
-	assert.Equal(t, ":hourglass: Access for *alice@example.com* to *Acme iOS beta* ended as planned "+when+"; they had already been removed from Applivery.", told[1].text)
+	assert.Equal(t, ":hourglass: Access for *alice@example.com* to *Acme iOS beta* ended as planned "+when+". Applivery no longer had them: they had been removed outside the bot (from its dashboard, or by Applivery itself).", told[1].text)
 	assert.Equal(t, ":warning: Access for *alice@example.com* to *Acme iOS beta* was to end "+when+", but Applivery kept failing. "+
 		"Applivery is receiving too many requests: try again in a minute. Remove them with `/invite-tester remove alice@example.com` in <#C0123ABCD>.", told[2].text)
 }

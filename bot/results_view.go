@@ -111,6 +111,9 @@ func resultBlock(req invite.Request, res invite.Result) slack.Block {
 	switch res.Outcome {
 	case invite.Invited:
 		text = fmt.Sprintf(":white_check_mark: *%s* invited\n%s", esc(res.Email), userDetails(req.AppName, res.Tester, true))
+		if res.WasGone {
+			text += "\n" + wasGoneNote
+		}
 		accessory = slack.NewAccessory(revokeButton(revokeTargetOf(req, res)))
 	case invite.AlreadyInvited:
 		text = fmt.Sprintf(":information_source: *%s* %s\n%s", esc(res.Email), alreadyText(res), userDetails(req.AppName, res.Tester, false))
@@ -137,6 +140,10 @@ func appliveryError(res invite.Result) string {
 	}
 	return "no answer from Applivery."
 }
+
+// wasGoneNote explains an invite of someone the bot had just invited: Applivery removes OTP
+// users by itself (and people remove them from its dashboard), so its answer decides.
+const wasGoneNote = "Applivery no longer had the tester invited moments ago (removed from its dashboard, or by Applivery itself), so I created a new one."
 
 // alreadyText says why an address was not invited again.
 func alreadyText(res invite.Result) string {

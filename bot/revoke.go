@@ -123,6 +123,8 @@ func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string
 	switch {
 	case err != nil:
 		return fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(rt.Email), explainError(err))
+	case len(res.Removed) == 0 && rt.OTPUserID != "":
+		return fmt.Sprintf(":information_source: Applivery no longer has OTP user %s for *%s* in *%s*: they were removed outside the bot (from its dashboard, or by Applivery itself), so there was nothing to revoke.", code(rt.OTPUserID), esc(rt.Email), esc(rt.AppName))
 	case len(res.Removed) == 0:
 		return fmt.Sprintf(":information_source: *%s* is not a tester of *%s* (any more), so there was nothing to remove.", esc(rt.Email), esc(rt.AppName))
 	default:

@@ -28,7 +28,7 @@ import (
 func emails(n int, prefix string) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = fmt.Sprintf("%s%03d@example.com", prefix, i)
+		out[i] = fmt.Sprintf("%s%03d+qa@example.com", prefix, i) // a "+" means something else to a regex
 	}
 	return out
 }
@@ -74,33 +74,39 @@ func TestEachOutcomeIsWrittenTheMomentItIsKnown(t *testing.T) {
 }
 
 func TestUnknownCreateOutcomeNeverDuplicates(t *testing.T) {
-	// The server creates the user but the answer is lost (a 503 from a proxy after the work).
-	f := newFixture(t, invite.Options{})
-	f.fake.FailWith("POST", "/otp-users", 1, &appliverytest.Fault{Status: http.StatusServiceUnavailable, AfterCommit: true})
-	report := f.invite(request("alice@example.com"))
-	res := report.Results[0]
-	assert.Equal(t, invite.Invited, res.Outcome)
-	assert.True(t, res.Recovered)
-	assert.Len(t, f.fake.OTPUsers(storeID), 1, "one tester, not two")
-	assert.Equal(t, 1, f.fake.Count("POST", "/otp-users"), "the lookup found the user, so no second create")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		// The server creates the user but the answer is lost (a 503 from a proxy after the work).
+		f := newFixtureReading(t, reading, invite.Options{})
+		f.fake.FailWith("POST", "/otp-users", 1, &appliverytest.Fault{Status: http.StatusServiceUnavailable, AfterCommit: true})
+		report := f.invite(request("alice@example.com"))
+		res := report.Results[0]
+		assert.Equal(t, invite.Invited, res.Outcome)
+		assert.True(t, res.Recovered)
+		assert.Len(t, f.fake.OTPUsers(storeID), 1, "one tester, not two")
+		assert.Equal(t, 1, f.fake.Count("POST", "/otp-users"), "the lookup found the user, so no second create")
+	})
 }
 
 func TestUnknownOutcomeWithoutCommitIsRetried(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	f.fake.Fail("POST", "/otp-users", 2, http.StatusServiceUnavailable, 0, "unavailable")
-	report := f.invite(request("alice@example.com"))
-	assert.Equal(t, invite.Invited, report.Results[0].Outcome)
-	assert.Len(t, f.fake.OTPUsers(storeID), 1)
-	assert.Equal(t, 3, f.fake.Count("POST", "/otp-users"))
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		f.fake.Fail("POST", "/otp-users", 2, http.StatusServiceUnavailable, 0, "unavailable")
+		report := f.invite(request("alice@example.com"))
+		assert.Equal(t, invite.Invited, report.Results[0].Outcome)
+		assert.Len(t, f.fake.OTPUsers(storeID), 1)
+		assert.Equal(t, 3, f.fake.Count("POST", "/otp-users"))
+	})
 }
 
 func TestClientTimeoutAfterServerCreatedIsOneInvite(t *testing.T) {
-	f := newFixture(t, invite.Options{CreateTimeout: 300 * time.Millisecond}, applivery.WithTimeout(100*time.Millisecond))
-	f.fake.HangAfterCreate(2 * time.Second)
-	report := f.invite(request("alice@example.com"))
-	assert.Equal(t, invite.Invited, report.Results[0].Outcome)
-	assert.True(t, report.Results[0].Recovered)
-	assert.Len(t, f.fake.OTPUsers(storeID), 1)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{CreateTimeout: 300 * time.Millisecond}, applivery.WithTimeout(100*time.Millisecond))
+		f.fake.HangAfterCreate(2 * time.Second)
+		report := f.invite(request("alice@example.com"))
+		assert.Equal(t, invite.Invited, report.Results[0].Outcome)
+		assert.True(t, report.Results[0].Recovered)
+		assert.Len(t, f.fake.OTPUsers(storeID), 1)
+	})
 }
 
 func TestAllAttemptsFailingSaysSoPlainly(t *testing.T) {
@@ -113,20 +119,22 @@ func TestAllAttemptsFailingSaysSoPlainly(t *testing.T) {
 }
 
 func TestADuplicateRefusalIsAlreadyInvitedNotFailed(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	// Someone invites Alice from Applivery's dashboard between our look-up and our create.
-	var once sync.Once
-	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost {
-			once.Do(func() {
-				f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 9, PublishedApplicationID: appID})
-			})
-		}
-		return nil
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		// Someone invites Alice from Applivery's dashboard between our look-up and our create.
+		var once sync.Once
+		f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+			if r.Method == http.MethodPost {
+				once.Do(func() {
+					f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 9, PublishedApplicationID: appID})
+				})
+			}
+			return nil
+		})
+		report := f.invite(request("alice@example.com"))
+		assert.Equal(t, invite.AlreadyInvited, report.Results[0].Outcome, "Applivery answered 6001; the look-up found her")
+		assert.Equal(t, 9, report.Results[0].Tester.AllowedDownloadsNum)
 	})
-	report := f.invite(request("alice@example.com"))
-	assert.Equal(t, invite.AlreadyInvited, report.Results[0].Outcome, "Applivery answered 6001; the look-up found her")
-	assert.Equal(t, 9, report.Results[0].Tester.AllowedDownloadsNum)
 }
 
 // sameAddressesAtOnce runs two requests for the same five addresses at the same moment.
@@ -168,19 +176,23 @@ func assertEachCreatedOnce(t *testing.T, fake *appliverytest.Server, reports [2]
 }
 
 func TestTwoRequestsForTheSameAddressesCreateEachOnce(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	assertEachCreatedOnce(t, f.fake, sameAddressesAtOnce(t, f.fake, f.service, f.service))
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		assertEachCreatedOnce(t, f.fake, sameAddressesAtOnce(t, f.fake, f.service, f.service))
+	})
 }
 
 func TestTwoReplicasForTheSameAddressesCreateEachOnce(t *testing.T) {
-	storetest.ForEachConfig(t, func(t *testing.T, c store.Config) {
-		fake := appliverytest.New(t)
-		fake.AddStore(storeID, "Acme beta")
-		fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
-		a, b := storetest.Open(t, c), storetest.Open(t, c) // two processes, one database
-		one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
-		two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
-		assertEachCreatedOnce(t, fake, sameAddressesAtOnce(t, fake, one, two))
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		storetest.ForEachConfig(t, func(t *testing.T, c store.Config) {
+			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
+			fake.AddStore(storeID, "Acme beta")
+			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			a, b := storetest.Open(t, c), storetest.Open(t, c) // two processes, one database
+			one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
+			two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
+			assertEachCreatedOnce(t, fake, sameAddressesAtOnce(t, fake, one, two))
+		})
 	})
 }
 
@@ -188,59 +200,63 @@ func TestTwoReplicasForTheSameAddressesCreateEachOnce(t *testing.T) {
 // later. Another process takes the request over: it looks those addresses up only once their
 // create can no longer land, creates nobody twice, and shows each result exactly once.
 func TestAStoppedRunIsFinishedElsewhereWithoutRepeatingAnything(t *testing.T) {
-	f := newFixture(t, invite.Options{Concurrency: 4, CreateTimeout: 400 * time.Millisecond})
-	f.fake.AllowDuplicates(true)
-	f.fake.CommitCreatesAfter(150 * time.Millisecond)
-	ctx, stop := context.WithCancel(context.Background())
-	var creates atomic.Int32
-	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost && creates.Add(1) == 6 {
-			stop() // the process is told to stop with six creates sent
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{Concurrency: 4, CreateTimeout: 400 * time.Millisecond})
+		f.fake.AllowDuplicates(true)
+		f.fake.CommitCreatesAfter(150 * time.Millisecond)
+		ctx, stop := context.WithCancel(context.Background())
+		var creates atomic.Int32
+		f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+			if r.Method == http.MethodPost && creates.Add(1) == 6 {
+				stop() // the process is told to stop with six creates sent
+			}
+			return nil
+		})
+		first := &reporter{}
+		req := request(emails(20, "bulk")...)
+		req.ID = "r-stopped"
+		require.NoError(t, f.service.Start(ctx, req, first))
+		require.False(t, first.finished(), "the first process did not finish")
+
+		second := invite.NewService(f.fake.Client(t), f.db, quick(invite.Options{CreateTimeout: 400 * time.Millisecond}))
+		rep := &reporter{}
+		scan, stopScanning := context.WithCancel(context.Background())
+		defer stopScanning()
+		go second.Supervise(scan, context.Background(), rep)
+		require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the second process finishes it")
+		stopScanning()
+		second.Wait(context.Background())
+
+		users := f.fake.OTPUsers(storeID)
+		assert.Len(t, users, 20, "every address created exactly once")
+		seen := map[string]int{}
+		for _, res := range append(first.delivered, rep.delivered...) {
+			seen[res.Email]++
 		}
-		return nil
+		assert.Len(t, seen, 20)
+		for email, n := range seen {
+			assert.Equal(t, 1, n, "%s shown once", email)
+		}
+		assert.Equal(t, 0, rep.begins, "the parent message was already posted; it is not posted again")
+		assert.Equal(t, 20, rep.final.Count(invite.Invited))
+		rec, err := f.db.LoadRequest(context.Background(), "r-stopped")
+		require.NoError(t, err)
+		assert.Equal(t, invite.Done, rec.State)
 	})
-	first := &reporter{}
-	req := request(emails(20, "bulk")...)
-	req.ID = "r-stopped"
-	require.NoError(t, f.service.Start(ctx, req, first))
-	require.False(t, first.finished(), "the first process did not finish")
-
-	second := invite.NewService(f.fake.Client(t), f.db, quick(invite.Options{CreateTimeout: 400 * time.Millisecond}))
-	rep := &reporter{}
-	scan, stopScanning := context.WithCancel(context.Background())
-	defer stopScanning()
-	go second.Supervise(scan, context.Background(), rep)
-	require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the second process finishes it")
-	stopScanning()
-	second.Wait(context.Background())
-
-	users := f.fake.OTPUsers(storeID)
-	assert.Len(t, users, 20, "every address created exactly once")
-	seen := map[string]int{}
-	for _, res := range append(first.delivered, rep.delivered...) {
-		seen[res.Email]++
-	}
-	assert.Len(t, seen, 20)
-	for email, n := range seen {
-		assert.Equal(t, 1, n, "%s shown once", email)
-	}
-	assert.Equal(t, 0, rep.begins, "the parent message was already posted; it is not posted again")
-	assert.Equal(t, 20, rep.final.Count(invite.Invited))
-	rec, err := f.db.LoadRequest(context.Background(), "r-stopped")
-	require.NoError(t, err)
-	assert.Equal(t, invite.Done, rec.State)
 }
 
 func TestABulkListsThePublicationInsteadOfLookingEachAddressUp(t *testing.T) {
-	f := newFixture(t, invite.Options{MaxEmails: 100})
-	for i := range 3 {
-		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: fmt.Sprintf("old%d@example.com", i), AllowedDownloadsNum: 1, PublishedApplicationID: appID})
-	}
-	report := f.invite(request(append(emails(99, "new"), "OLD1@example.com")...))
-	assert.Equal(t, 99, report.Count(invite.Invited))
-	assert.Equal(t, invite.AlreadyInvited, report.Results[99].Outcome, "the listing knew her")
-	perEmail := float64(f.fake.Count("", "/otp-users")) / 100
-	assert.LessOrEqual(t, perEmail, 1.1, "one listing and one create per new tester")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{MaxEmails: 100})
+		for i := range 3 {
+			f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: fmt.Sprintf("old%d@example.com", i), AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+		}
+		report := f.invite(request(append(emails(99, "new"), "OLD1@example.com")...))
+		assert.Equal(t, 99, report.Count(invite.Invited))
+		assert.Equal(t, invite.AlreadyInvited, report.Results[99].Outcome, "the listing knew her")
+		perEmail := float64(f.fake.Count("", "/otp-users")) / 100
+		assert.LessOrEqual(t, perEmail, 1.1, "one listing and one create per new tester")
+	})
 }
 
 func TestResultsAreShownInOrderAndProgressIsPaced(t *testing.T) {
@@ -250,7 +266,7 @@ func TestResultsAreShownInOrderAndProgressIsPaced(t *testing.T) {
 	require.NoError(t, f.service.Start(context.Background(), request(emails(30, "order")...), rep))
 	require.Len(t, rep.delivered, 30)
 	for i, res := range rep.delivered {
-		assert.Equal(t, fmt.Sprintf("order%03d@example.com", i), res.Email)
+		assert.Equal(t, fmt.Sprintf("order%03d+qa@example.com", i), res.Email)
 	}
 	assert.LessOrEqual(t, len(rep.progress), 1, "at most one progress report per interval")
 }
@@ -266,4 +282,151 @@ func TestNobodyToTellMeansNobodyIsInvited(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, invite.Abandoned, rec.State)
 	assert.False(t, strings.Contains(fmt.Sprint(rec.EmailStates), "invited"))
+}
+
+// An answer from Applivery, even a 5xx, means it is done with the request: the address is looked
+// up at once and the create retried after a short backoff. Were the bot to wait out the window in
+// which an unanswered create may still land (an hour here), the request would not finish.
+func TestAnAnsweredFailureIsLookedUpAtOnceAndRetried(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{CreateTimeout: time.Hour, CreateBackoff: time.Millisecond})
+		f.fake.Fail("POST", "/otp-users", 2, http.StatusServiceUnavailable, 0, "unavailable")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		rep := &reporter{}
+		require.NoError(t, f.service.Start(ctx, request("alice+qa@example.com"), rep))
+		require.True(t, rep.finished(), "finished without waiting out APPLIVERY_TIMEOUT")
+		res := rep.final.Results[0]
+		assert.Equal(t, invite.Invited, res.Outcome)
+		assert.Equal(t, 3, f.fake.Count("POST", "/otp-users"), "503, 503, then the create that worked")
+		assert.Len(t, f.fake.OTPUsers(storeID), 1)
+		assert.Equal(t, 3, f.fake.Count("GET", "/otp-users"), "looked up first, then after each 503")
+	})
+}
+
+// missEveryFilteredLookUp makes the fake answer every filtered listing with nobody, as a server
+// reading the filter in some third way might.
+func missEveryFilteredLookUp(fake *appliverytest.Server) {
+	fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if q := r.URL.Query(); q.Has("email") {
+			q.Set("email", "matches-nobody-at-all")
+			r.URL.RawQuery = q.Encode()
+		}
+		return nil
+	})
+}
+
+func TestAMissAfterARefusedCreateIsCheckedAgainstEveryTester(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		for i := range 150 {
+			f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: fmt.Sprintf("other%03d@example.com", i), PublishedApplicationID: appID})
+		}
+		alice := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "Alice+QA@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: appID})
+		missEveryFilteredLookUp(f.fake)
+
+		report := f.invite(request("alice+qa@example.com"))
+		res := report.Results[0]
+		assert.Equal(t, invite.AlreadyInvited, res.Outcome, "Applivery refused the create as a duplicate; the unfiltered scan found her")
+		require.NotNil(t, res.Tester)
+		assert.Equal(t, alice.ID, res.Tester.ID)
+		assert.Len(t, f.fake.OTPUsers(storeID), 151, "nobody created")
+	})
+}
+
+// finishFailsAfterCreates is a store whose outcome writes fail while a fault is armed: the moment
+// a create commits, as when the database's connections are terminated or its disk is full.
+type finishFailsAfterCreates struct {
+	invite.Store
+	times   int          // failures per create; < 0: every write from then on
+	armed   atomic.Int32 // failures left
+	failed  atomic.Int32 // failures so far
+	onFault func()
+}
+
+func (s *finishFailsAfterCreates) arm() { s.armed.Store(int32(s.times)) }
+
+func (s *finishFailsAfterCreates) Finish(ctx context.Context, id, owner string, pos int, res invite.Result) error {
+	if left := s.armed.Load(); left != 0 {
+		if left > 0 {
+			s.armed.Add(-1)
+		}
+		s.failed.Add(1)
+		if s.onFault != nil {
+			s.onFault()
+		}
+		return fmt.Errorf("store: finish: database or disk is full (SQLITE_FULL)")
+	}
+	return s.Store.Finish(ctx, id, owner, pos, res)
+}
+
+func TestAFailedOutcomeWriteIsRetriedNeverCreatedAgainNorMislabelled(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
+			fake.AddStore(storeID, "Acme beta")
+			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			fake.AllowDuplicates(true) // Applivery would take a second tester: only the bot prevents it
+			db := &finishFailsAfterCreates{Store: storetest.Open(t, cfg), times: 3}
+			fake.OnCreate(func(applivery.OTPUser) { db.arm() })
+			svc := invite.NewService(fake.Client(t), db, quick(invite.Options{Concurrency: 1}))
+
+			rep := &reporter{}
+			require.NoError(t, svc.Start(context.Background(), request(emails(10, "full")...), rep))
+			require.True(t, rep.finished())
+			assert.Equal(t, 30, int(db.failed.Load()), "three failed writes after each create")
+			assert.Equal(t, 10, fake.Count("POST", "/otp-users"), "one create per address")
+			assert.Equal(t, 10, rep.final.Count(invite.Invited), "each labelled as it happened")
+		})
+	})
+}
+
+// The store stops taking writes just as the last create commits, and stays down until the
+// process stops. The next process resumes: the address whose create was sent is looked up, found
+// and reported as this request's invite, never created again and never "already a tester".
+func TestAnOutcomeNeverWrittenIsResumedAsTheInviteItWas(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
+			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
+			fake.AddStore(storeID, "Acme beta")
+			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			fake.AllowDuplicates(true)
+			healthy := storetest.Open(t, cfg)
+			ctx, stop := context.WithCancel(context.Background())
+			db := &finishFailsAfterCreates{Store: healthy, times: -1}
+			db.onFault = func() {
+				if db.failed.Load() == 3 {
+					stop() // the process stops with the outcome still unwritten
+				}
+			}
+			var creates atomic.Int32
+			fake.OnCreate(func(applivery.OTPUser) {
+				if creates.Add(1) == 10 {
+					db.arm()
+				}
+			})
+			first := invite.NewService(fake.Client(t), db, quick(invite.Options{Concurrency: 1}))
+			req := request(emails(10, "lost")...)
+			req.ID = "r-unwritten"
+			require.NoError(t, first.Start(ctx, req, &reporter{}))
+			rec, err := healthy.LoadRequest(context.Background(), "r-unwritten")
+			require.NoError(t, err)
+			require.False(t, rec.EmailStates[9].Final(), "the last outcome was never written")
+
+			second := invite.NewService(fake.Client(t), healthy, quick(invite.Options{}))
+			rep := &reporter{}
+			scan, stopScanning := context.WithCancel(context.Background())
+			defer stopScanning()
+			go second.Supervise(scan, context.Background(), rep)
+			require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the next process finishes it")
+			stopScanning()
+			second.Wait(context.Background())
+
+			assert.Equal(t, 10, fake.Count("POST", "/otp-users"), "one create per address")
+			assert.Len(t, fake.OTPUsers(storeID), 10)
+			assert.Equal(t, 10, rep.final.Count(invite.Invited), "the last one too is this request's invite")
+			last := rep.final.Results[9]
+			assert.True(t, last.Recovered, "found after its create, not created again")
+		})
+	})
 }

@@ -18,6 +18,8 @@ import (
 const (
 	storeID = "64a1b2c3d4e5f6a7b8c9d0e1"
 	appID   = "64a1b2c3d4e5f6a7b8c9d0e2"
+	// otherAppID is another publication of the store, for testers who must not show.
+	otherAppID = "64a1b2c3d4e5f6a7b8c9d0e3"
 )
 
 // fixture is the invite core against the fake Applivery over real HTTP and a real database.
@@ -28,13 +30,20 @@ type fixture struct {
 	service *invite.Service
 }
 
-// quick keeps the waits of the core short: a create is looked up 50 ms after it was sent.
+// quick keeps the waits of the core short: a create that got no answer is looked up 50 ms after
+// it was sent, and retries wait a millisecond.
 func quick(o invite.Options) invite.Options {
 	if o.CreateTimeout == 0 {
 		o.CreateTimeout = 50 * time.Millisecond
 	}
 	if o.ProgressInterval == 0 {
 		o.ProgressInterval = time.Millisecond
+	}
+	if o.CreateBackoff == 0 {
+		o.CreateBackoff = time.Millisecond
+	}
+	if o.RecordRetryPause == 0 {
+		o.RecordRetryPause = time.Millisecond
 	}
 	if o.ClaimPoll == 0 {
 		o.ClaimPoll = 10 * time.Millisecond
@@ -44,7 +53,13 @@ func quick(o invite.Options) invite.Options {
 
 func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Option) *fixture {
 	t.Helper()
-	fake := appliverytest.New(t)
+	return newFixtureReading(t, appliverytest.FilterAsRegex, opts, clientOpts...)
+}
+
+// newFixtureReading is newFixture against a fake Applivery that reads the email filter as told.
+func newFixtureReading(t *testing.T, reading appliverytest.FilterReading, opts invite.Options, clientOpts ...applivery.Option) *fixture {
+	t.Helper()
+	fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
 	db := storetest.Open(t, storetest.SQLite(t))

@@ -36,6 +36,7 @@ type Applivery interface {
 	DeleteOTPUser(ctx context.Context, storeID, id string) error
 	ListOTPUsers(ctx context.Context, storeID string, opts applivery.ListOTPUsersOptions) (*applivery.OTPUserPage, error)
 	ListAllOTPUsers(ctx context.Context, storeID string, opts applivery.ListOTPUsersOptions, max int) ([]applivery.OTPUser, int, error)
+	ScanForOTPUser(ctx context.Context, storeID, publishedAppID, email string) (*applivery.OTPUser, error)
 	GetPublishedApp(ctx context.Context, storeID, id string) (*applivery.PublishedApp, error)
 }
 
@@ -150,6 +151,7 @@ type Result struct {
 	Problem    Problem            // for Refused and Failed
 	ErrorCode  int                // Applivery's error code, when it gave one
 	Recovered  bool               // the create's answer was lost but the tester exists: one invite, not two
+	WasGone    bool               // an earlier invite's tester was no longer in Applivery, so one was created again
 	InvitedBy  string             // for AlreadyInvited: who invited them moments ago, when it was another request
 	FinishedAt time.Time
 	AccessEnds time.Time // when the bot removes the tester again (Request.AccessEnd); zero for never
@@ -198,7 +200,9 @@ type Options struct {
 	Concurrency      int           // emails of one request in flight at once (default 4)
 	MaxEmails        int           // largest request accepted (default 100)
 	CreateRetries    int           // extra creates after one whose outcome stayed unknown (default 3)
-	CreateTimeout    time.Duration // how long a create may still land after it was sent: APPLIVERY_TIMEOUT (default 10 s)
+	CreateTimeout    time.Duration // how long a create that got no answer may still land: APPLIVERY_TIMEOUT (default 10 s)
+	CreateBackoff    time.Duration // first wait before creating again after an answered failure (default 500 ms)
+	RecordRetryPause time.Duration // first wait before writing an outcome the store refused again (default 100 ms)
 	LeaseTTL         time.Duration // how long a request stays with a process that stopped renewing it (default 30 s)
 	ScanInterval     time.Duration // how often to look for requests to take over (default 5 s)
 	ProgressInterval time.Duration // pace of progress reports (default 1 s)
@@ -250,6 +254,8 @@ func withDefaults(o Options) Options {
 		o.CreateRetries = 3
 	}
 	def(&o.CreateTimeout, 10*time.Second)
+	def(&o.CreateBackoff, 500*time.Millisecond)
+	def(&o.RecordRetryPause, 100*time.Millisecond)
 	def(&o.LeaseTTL, 30*time.Second)
 	def(&o.ScanInterval, 5*time.Second)
 	def(&o.ProgressInterval, time.Second)

@@ -31,16 +31,18 @@ func TestInviteCreatesTestersAndReportsTheLink(t *testing.T) {
 }
 
 func TestExistingTesterIsNotCreatedAgain(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "Alice@Example.com", AllowedDownloadsNum: 5, PublishedApplicationID: appID})
-	// A similar address that the server's partial email filter also returns must not count.
-	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "malice@example.com", AllowedDownloadsNum: 5, PublishedApplicationID: appID})
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "Alice@Example.com", AllowedDownloadsNum: 5, PublishedApplicationID: appID})
+		// A similar address that the server's partial email filter also returns must not count.
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "malice@example.com", AllowedDownloadsNum: 5, PublishedApplicationID: appID})
 
-	report := f.invite(request("alice@example.com", "lice@example.com"))
-	assert.Equal(t, invite.AlreadyInvited, report.Results[0].Outcome)
-	assert.Equal(t, 5, report.Results[0].Tester.AllowedDownloadsNum)
-	assert.Equal(t, invite.Invited, report.Results[1].Outcome)
-	assert.Equal(t, 1, f.fake.Count("POST", "/otp-users"), "only the new address is created")
+		report := f.invite(request("alice@example.com", "lice@example.com"))
+		assert.Equal(t, invite.AlreadyInvited, report.Results[0].Outcome)
+		assert.Equal(t, 5, report.Results[0].Tester.AllowedDownloadsNum)
+		assert.Equal(t, invite.Invited, report.Results[1].Outcome)
+		assert.Equal(t, 1, f.fake.Count("POST", "/otp-users"), "only the new address is created")
+	})
 }
 
 func TestOneFailureNeverStopsTheOthers(t *testing.T) {
@@ -115,71 +117,96 @@ func TestTooManyEmailsRefusedWhole(t *testing.T) {
 }
 
 func TestEveryOutcomeIsAuditedWhereItCameFrom(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "old@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
-	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
-		if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "fail") {
-			return appliverytest.APIError(http.StatusNotFound, 3001, "Entity not found")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "old@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+		f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+			if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "fail") {
+				return appliverytest.APIError(http.StatusNotFound, 3001, "Entity not found")
+			}
+			return nil
+		})
+		f.invite(request("new@example.com", "old@example.com", "fail@example.com", "nope"))
+		entries, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
+		require.NoError(t, err)
+		got := map[string]store.Entry{}
+		for _, e := range entries {
+			got[e.Email] = e
 		}
-		return nil
+		assert.Equal(t, invite.Invited, got["new@example.com"].Outcome)
+		assert.Len(t, got["new@example.com"].OTPUserID, 24)
+		assert.Equal(t, invite.AlreadyInvited, got["old@example.com"].Outcome)
+		assert.Equal(t, invite.Failed, got["fail@example.com"].Outcome)
+		assert.Equal(t, 3001, got["fail@example.com"].ErrorCode)
+		assert.Equal(t, invite.Refused, got["nope"].Outcome)
+		for _, e := range entries {
+			assert.Equal(t, "U1", e.UserID)
+			assert.Equal(t, "command", e.Origin)
+			assert.NotEmpty(t, e.RequestID)
+		}
 	})
-	f.invite(request("new@example.com", "old@example.com", "fail@example.com", "nope"))
-	entries, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
-	require.NoError(t, err)
-	got := map[string]store.Entry{}
-	for _, e := range entries {
-		got[e.Email] = e
-	}
-	assert.Equal(t, invite.Invited, got["new@example.com"].Outcome)
-	assert.Len(t, got["new@example.com"].OTPUserID, 24)
-	assert.Equal(t, invite.AlreadyInvited, got["old@example.com"].Outcome)
-	assert.Equal(t, invite.Failed, got["fail@example.com"].Outcome)
-	assert.Equal(t, 3001, got["fail@example.com"].ErrorCode)
-	assert.Equal(t, invite.Refused, got["nope"].Outcome)
-	for _, e := range entries {
-		assert.Equal(t, "U1", e.UserID)
-		assert.Equal(t, "command", e.Origin)
-		assert.NotEmpty(t, e.RequestID)
-	}
 }
 
 func TestListFilterIsLiteralAndBounded(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		for _, email := range []string{"ana+qa@example.com", "anaaqa@example.com", "bob@example.com", "Ana+QA@other.io"} {
+			f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: email, AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+		}
+		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "ana+qa@elsewhere.io", PublishedApplicationID: otherAppID})
+		apps := []config.App{{ID: appID, Name: "Acme"}}
+
+		listing, err := f.service.List(context.Background(), storeID, apps, " ANA+QA ", 1)
+		require.NoError(t, err)
+		require.Len(t, listing.Testers, 1, "+ is a plus sign, not a regex quantifier")
+		assert.Equal(t, "ana+qa@example.com", listing.Testers[0].User.Email)
+		assert.Equal(t, 2, listing.Total, "counted here: ana+qa@example.com and Ana+QA@other.io, not anaaqa")
+
+		requests := f.fake.Count("", "")
+		_, err = f.service.List(context.Background(), storeID, apps, strings.Repeat("a", applivery.MaxFilterLength+1), 15)
+		require.ErrorIs(t, err, applivery.ErrFilterTooLong)
+		p, _ := invite.Classify(err)
+		assert.Equal(t, invite.FilterTooLong, p.Kind)
+		assert.Equal(t, requests, f.fake.Count("", ""), "nothing was sent")
+	})
+}
+
+func TestListShowsOnlyTheAppsTestersWhenAppliveryIgnoresTheAppFilter(t *testing.T) {
 	f := newFixture(t, invite.Options{})
-	for _, email := range []string{"ana+qa@example.com", "anaaqa@example.com", "bob@example.com"} {
-		f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: email, AllowedDownloadsNum: 1, PublishedApplicationID: appID})
-	}
-	apps := []config.App{{ID: appID, Name: "Acme"}}
+	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "mine@example.com", PublishedApplicationID: appID})
+	f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "theirs@example.com", PublishedApplicationID: otherAppID})
+	f.fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		q := r.URL.Query()
+		q.Del("publishedApplicationId") // a server that ignores the filter
+		r.URL.RawQuery = q.Encode()
+		return nil
+	})
 
-	listing, err := f.service.List(context.Background(), storeID, apps, " ANA+QA ", 15)
+	listing, err := f.service.List(context.Background(), storeID, []config.App{{ID: appID, Name: "Acme"}}, "example", 10)
 	require.NoError(t, err)
-	require.Len(t, listing.Testers, 1, "+ is a plus sign, not a regex quantifier")
-	assert.Equal(t, "ana+qa@example.com", listing.Testers[0].User.Email)
-
-	requests := f.fake.Count("", "")
-	_, err = f.service.List(context.Background(), storeID, apps, strings.Repeat(".", 251), 15)
-	require.ErrorIs(t, err, applivery.ErrFilterTooLong)
-	p, _ := invite.Classify(err)
-	assert.Equal(t, invite.FilterTooLong, p.Kind)
-	assert.Equal(t, requests, f.fake.Count("", ""), "nothing was sent")
+	require.Len(t, listing.Testers, 1)
+	assert.Equal(t, "mine@example.com", listing.Testers[0].User.Email)
 }
 
 func TestRemoveFoundAndNotFoundIsAudited(t *testing.T) {
-	f := newFixture(t, invite.Options{})
-	u := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
-	req := invite.RemoveRequest{ID: "r", UserID: "U1", ChannelID: "C1", Origin: "command", StoreID: storeID,
-		Apps: []config.App{{ID: appID, Name: "Acme"}}, Email: "ALICE@example.com"}
-	res, err := f.service.Remove(context.Background(), req)
-	require.NoError(t, err)
-	require.Len(t, res.Removed, 1)
-	assert.Equal(t, u.ID, res.Removed[0].User.ID)
-	assert.Empty(t, f.fake.OTPUsers(storeID))
-	entries, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
-	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	assert.Equal(t, invite.Removed, entries[0].Outcome)
-	assert.Equal(t, u.ID, entries[0].OTPUserID)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{})
+		u := f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: appID})
+		req := invite.RemoveRequest{ID: "r", UserID: "U1", ChannelID: "C1", Origin: "command", StoreID: storeID,
+			Apps: []config.App{{ID: appID, Name: "Acme"}}, Email: "ALICE@example.com"}
+		res, err := f.service.Remove(context.Background(), req)
+		require.NoError(t, err)
+		require.Len(t, res.Removed, 1)
+		assert.Equal(t, u.ID, res.Removed[0].User.ID)
+		assert.Empty(t, f.fake.OTPUsers(storeID))
+		entries, err := f.db.Recent(context.Background(), store.Query{ChannelID: "C1"})
+		require.NoError(t, err)
+		require.Len(t, entries, 1)
+		assert.Equal(t, invite.Removed, entries[0].Outcome)
+		assert.Equal(t, u.ID, entries[0].OTPUserID)
 
-	res, err = f.service.Remove(context.Background(), req)
-	require.NoError(t, err)
-	assert.Empty(t, res.Removed, "removing someone who is not there removes nothing")
+		res, err = f.service.Remove(context.Background(), req)
+		require.NoError(t, err)
+		assert.Empty(t, res.Removed, "removing someone who is not there removes nothing")
+	})
 }

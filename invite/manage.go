@@ -21,15 +21,17 @@ type Listing struct {
 	Total   int // how many Applivery holds in all, which may be more than len(Testers)
 }
 
-// List returns up to max testers of the given apps whose email contains filter (any, when empty),
-// walking Applivery's pages.
-func (s *Service) List(ctx context.Context, storeID string, apps []config.App, filter string, max int) (*Listing, error) {
+// List returns up to limit testers of the given apps whose email contains filter (any, when empty),
+// ignoring case, walking Applivery's pages. Each tester is checked here against the filter and
+// the app, whatever Applivery's filter matched (see applivery.ListAllOTPUsers).
+func (s *Service) List(ctx context.Context, storeID string, apps []config.App, filter string, limit int) (*Listing, error) {
 	out := &Listing{}
 	for _, app := range apps {
 		opts := applivery.ListOTPUsersOptions{PublishedApplicationID: app.ID, Email: strings.TrimSpace(filter)}
-		room := max - len(out.Testers)
-		if room <= 0 {
-			// The page is full, but "showing N of M" must still count this app's testers.
+		room := limit - len(out.Testers)
+		if room <= 0 && opts.Email == "" {
+			// The page is full, but "showing N of M" must still count this app's testers; without
+			// a filter Applivery's own count is exact.
 			opts.Limit = 1
 			page, err := s.api.ListOTPUsers(ctx, storeID, opts)
 			if err != nil {
@@ -38,11 +40,14 @@ func (s *Service) List(ctx context.Context, storeID string, apps []config.App, f
 			out.Total += page.TotalDocs
 			continue
 		}
-		users, total, err := s.api.ListAllOTPUsers(ctx, storeID, opts, room)
+		users, total, err := s.api.ListAllOTPUsers(ctx, storeID, opts, max(room, 1))
 		if err != nil {
 			return nil, fmt.Errorf("list testers of %s: %w", app.ID, err)
 		}
 		out.Total += total
+		if room <= 0 {
+			continue // counted
+		}
 		for _, u := range users {
 			out.Testers = append(out.Testers, Tester{App: app, User: u})
 		}

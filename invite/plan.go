@@ -23,6 +23,7 @@ type lookupPlan struct {
 // planLookups lists the publication's testers when the emails left to look up are worth it.
 // Emails with a create in flight are always looked up afresh, after their create can land.
 func (r *runner) planLookups(ctx context.Context, pending []EmailState) {
+	r.setPlan(nil) // a listing from an earlier pass predates that pass's creates
 	need := 0
 	for _, e := range pending {
 		if e.SentAt.IsZero() {
@@ -51,7 +52,19 @@ func (r *runner) planLookups(ctx context.Context, pending []EmailState) {
 			plan.complete = true
 		}
 	}
-	r.plan = plan
+	r.setPlan(plan)
+}
+
+func (r *runner) setPlan(p *lookupPlan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.plan = p
+}
+
+func (r *runner) currentPlan() *lookupPlan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.plan
 }
 
 // pagesAfter is how many pages follow the first, by the count of testers Applivery reports.
@@ -75,7 +88,7 @@ func (p *lookupPlan) add(users []applivery.OTPUser) {
 // lookup returns the app's tester with this address, or nil. fresh skips the plan: the listing
 // may predate what another request just did.
 func (r *runner) lookup(ctx context.Context, email string, fresh bool) (*applivery.OTPUser, error) {
-	if p := r.plan; p != nil && !fresh {
+	if p := r.currentPlan(); p != nil && !fresh {
 		if u, ok := p.testers[strings.ToLower(email)]; ok {
 			return &u, nil
 		}

@@ -259,15 +259,26 @@ func (r *runner) finish(ctx context.Context) bool {
 }
 
 // record keeps an email's outcome: in the store (with its audit row) first, then in memory for
-// the reporter. An outcome the store could not take is dropped: the email stays pending, and
-// the next attempt finds the tester Applivery now has.
+// the reporter. A write the store refuses is tried again until it lands, the lease is lost or
+// the run is stopped: what happened is known and must not be worked out again from a look-up,
+// which could call this request's own new tester "already a tester". An outcome never written
+// leaves the email pending with its send time, so whoever resumes it looks the tester up before
+// any create.
 func (r *runner) record(ctx context.Context, pos int, res Result) {
 	res.FinishedAt = r.s.opts.Now()
 	res.AccessEnds = r.rec.AccessEnd(res)
-	err := wait.Record(ctx, func(ctx context.Context) error { return r.s.store.Finish(ctx, r.rec.ID, r.s.owner, pos, res) })
-	if err != nil {
-		r.s.logStoreError(err, r.rec.ID)
-		return
+	write := func(ctx context.Context) error { return r.s.store.Finish(ctx, r.rec.ID, r.s.owner, pos, res) }
+	for attempt := 0; ; attempt++ {
+		err := wait.Record(ctx, write)
+		if err == nil {
+			break
+		}
+		if attempt == 0 || errors.Is(err, ErrLeaseLost) {
+			r.s.logStoreError(err, r.rec.ID)
+		}
+		if errors.Is(err, ErrLeaseLost) || wait.Sleep(ctx, r.s.recordRetryPause(attempt)) != nil {
+			return
+		}
 	}
 	r.mu.Lock()
 	r.rec.EmailStates[pos].Result = res
@@ -277,6 +288,12 @@ func (r *runner) record(ctx context.Context, pos int, res Result) {
 	case r.changed <- struct{}{}:
 	default:
 	}
+}
+
+// recordRetryPause is the wait before writing an outcome again: RecordRetryPause doubled per
+// attempt, up to 5 s, for as long as the store takes to come back.
+func (s *Service) recordRetryPause(attempt int) time.Duration {
+	return min(s.opts.RecordRetryPause<<min(attempt, 6), 5*time.Second)
 }
 
 func (r *runner) setDelivered(ctx context.Context, n int) {

@@ -230,6 +230,11 @@ var migrations = []step{
 		) {strict};
 		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
 	},
+	// v6: an invite that created a tester again because Applivery no longer had the one an
+	// earlier invite made (removed by hand, or by Applivery itself) says so (issue 15).
+	{
+		ddl: `ALTER TABLE invite_emails ADD COLUMN was_gone INTEGER NOT NULL DEFAULT 0;`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

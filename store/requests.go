@@ -105,21 +105,22 @@ func (s *Store) LoadRequest(ctx context.Context, id string) (*invite.Record, err
 
 func (s *Store) loadEmails(ctx context.Context, id string) ([]invite.EmailState, error) {
 	return queryAll(ctx, s, "load request "+id, `SELECT position, email, outcome, tester, problem_kind,
-		problem_detail, error_code, recovered, invited_by, sent_at, attempts, finished_at
+		problem_detail, error_code, recovered, invited_by, sent_at, attempts, finished_at, was_gone
 		FROM invite_emails WHERE request_id = ? ORDER BY position`, []any{id}, scanEmail)
 }
 
 func scanEmail(scan rowScanner) (invite.EmailState, error) {
 	var e invite.EmailState
 	var outcome, tester, kind string
-	var recovered int
+	var recovered, wasGone int
 	var sent, finished int64
 	err := scan(&e.Position, &e.Email, &outcome, &tester, &kind, &e.Problem.Detail, &e.ErrorCode,
-		&recovered, &e.InvitedBy, &sent, &e.Attempts, &finished)
+		&recovered, &e.InvitedBy, &sent, &e.Attempts, &finished, &wasGone)
 	if err != nil {
 		return e, err
 	}
 	e.Outcome, e.Problem.Kind, e.Recovered = invite.Outcome(outcome), invite.ProblemKind(kind), recovered != 0
+	e.WasGone = wasGone != 0
 	e.SentAt, e.FinishedAt = timeOrZero(sent), timeOrZero(finished)
 	if e.Tester, err = parseTester(tester); err != nil {
 		return e, fmt.Errorf("email %d: %w", e.Position, err)
@@ -197,10 +198,10 @@ func (s *Store) Finish(ctx context.Context, id, owner string, position int, res 
 			return err
 		}
 		err := s.fencedTx(ctx, tx, `UPDATE invite_emails SET outcome = ?, tester = ?, problem_kind = ?,
-			problem_detail = ?, error_code = ?, recovered = ?, invited_by = ?, finished_at = ?
+			problem_detail = ?, error_code = ?, recovered = ?, invited_by = ?, finished_at = ?, was_gone = ?
 			WHERE request_id = ? AND position = ? AND outcome = ''`,
 			string(res.Outcome), tester, string(res.Problem.Kind), res.Problem.Detail, res.ErrorCode,
-			boolInt(res.Recovered), res.InvitedBy, toMillis(res.FinishedAt), id, position)
+			boolInt(res.Recovered), res.InvitedBy, toMillis(res.FinishedAt), boolInt(res.WasGone), id, position)
 		if err != nil {
 			return err
 		}

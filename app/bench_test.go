@@ -3,9 +3,11 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +168,31 @@ func startBenchBot(b *testing.B) benchFakes {
 		b.Fatalf("bot never connected: %v; logs:\n%s", err, logs)
 	}
 	return f
+}
+
+// BenchmarkResultAfter503503200 times one invite, from the command to its result in the thread,
+// when Applivery answers the create with 503, 503, then 200, at the bot's defaults
+// (APPLIVERY_TIMEOUT 10 s). An answered 503 is a known outcome: the bot looks the address up at
+// once and creates again after a short backoff, rather than waiting out APPLIVERY_TIMEOUT.
+//
+//	go test -run '^$' -bench ResultAfter503503200 -benchtime 5x ./app
+func BenchmarkResultAfter503503200(b *testing.B) {
+	f := startBenchBot(b)
+	var total time.Duration
+	for i := range b.N {
+		f.applivery.FailWith(http.MethodPost, "/otp-users", 2, appliverytest.APIError(http.StatusServiceUnavailable, 0, "unavailable"))
+		email := fmt.Sprintf("bench%03d+qa@example.com", i)
+		start := time.Now()
+		f.slack.SlashCommand(slackfake.SlashCommand{UserID: lead, ChannelID: iosChan, Text: email})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := f.slack.WaitMessage(ctx, iosChan, func(m slackfake.Message) bool {
+			return m.ThreadTS != "" && strings.Contains(m.Text, " "+email)
+		})
+		cancel()
+		if err != nil {
+			b.Fatalf("no result for %s: %v", email, err)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(durationMS(total)/float64(b.N), "ms-to-result")
 }

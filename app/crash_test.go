@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/internal/pgtest"
 	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/invite"
@@ -28,14 +29,14 @@ const bulkSize = 40
 
 // crashHarness is a harness whose Applivery commits every create 1.5 s after it arrives, even
 // when the client is gone, and accepts duplicates, so that only the bot can prevent them.
-func crashHarness(t *testing.T, opts ...harnessOption) (*harness, chan struct{}) {
+func crashHarness(t *testing.T, reading appliverytest.FilterReading, opts ...harnessOption) (*harness, chan struct{}) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and kills the real binary; skipped with -short")
 	}
 	opts = append([]harnessOption{withEnv("LEASE_TTL", "5s"), withEnv("APPLIVERY_TIMEOUT", "3s"),
 		withEnv("INVITE_CONCURRENCY", "8"), withEnv("LOG_LEVEL", "info")}, opts...)
-	h := newHarness(t, opts...)
+	h := newHarnessReading(t, reading, opts...)
 	h.applivery.AllowDuplicates(true)
 	h.applivery.CommitCreatesAfter(1500 * time.Millisecond)
 	committed := make(chan struct{}, 4*bulkSize)
@@ -56,44 +57,48 @@ func aThirdCommitted(t *testing.T, committed chan struct{}) {
 }
 
 func TestSIGKILLMidBulkThenARestartFinishesEveryInviteOnce(t *testing.T) {
-	h, committed := crashHarness(t)
-	bin := buildBinary(t)
-	first := startProcess(t, bin, h.env)
-	require.NoError(t, h.slack.WaitConnected(opsContext(t, 15*time.Second)), "logs:\n%s", first.logs)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h, committed := crashHarness(t, reading)
+		bin := buildBinary(t)
+		first := startProcess(t, bin, h.env)
+		require.NoError(t, h.slack.WaitConnected(opsContext(t, 15*time.Second)), "logs:\n%s", first.logs)
 
-	h.command(lead, iosChan, strings.Join(emails(bulkSize, "example.com"), " "))
-	aThirdCommitted(t, committed)
-	require.NoError(t, first.cmd.Process.Kill()) // SIGKILL: no drain, no goodbye
-	<-first.done
-	assert.Less(t, len(h.applivery.OTPUsers(store)), bulkSize, "it died before the end")
+		h.command(lead, iosChan, strings.Join(emails(bulkSize, "example.com"), " "))
+		aThirdCommitted(t, committed)
+		require.NoError(t, first.cmd.Process.Kill()) // SIGKILL: no drain, no goodbye
+		<-first.done
+		assert.Less(t, len(h.applivery.OTPUsers(store)), bulkSize, "it died before the end")
 
-	restarted := time.Now()
-	second := startProcess(t, bin, h.env)
-	assertBulkFinishedOnce(t, h, second, restarted)
-	assert.Contains(t, second.logs.String(), "taking over an unfinished request")
+		restarted := time.Now()
+		second := startProcess(t, bin, h.env)
+		assertBulkFinishedOnce(t, h, second, restarted)
+		assert.Contains(t, second.logs.String(), "taking over an unfinished request")
+	})
 }
 
 func TestAReplicaKilledMidBulkIsFinishedByTheOther(t *testing.T) {
-	h, committed := crashHarness(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
-	bin := buildBinary(t)
-	replicas := []*botProcess{startProcess(t, bin, h.env), startProcess(t, bin, h.env)}
-	require.NoError(t, h.slack.WaitConnections(opsContext(t, 15*time.Second), 2))
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h, committed := crashHarness(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
+		bin := buildBinary(t)
+		replicas := []*botProcess{startProcess(t, bin, h.env), startProcess(t, bin, h.env)}
+		require.NoError(t, h.slack.WaitConnections(opsContext(t, 15*time.Second), 2))
 
-	h.command(lead, iosChan, strings.Join(emails(bulkSize, "example.com"), " "))
-	aThirdCommitted(t, committed)
-	busy, idle := replicas[0], replicas[1]
-	if !strings.Contains(busy.logs.String(), `"msg":"invite"`) {
-		busy, idle = idle, busy
-	}
-	require.Contains(t, busy.logs.String(), `"msg":"invite"`, "one replica is running the bulk")
-	killed := time.Now()
-	require.NoError(t, busy.cmd.Process.Kill())
-	<-busy.done
+		h.command(lead, iosChan, strings.Join(emails(bulkSize, "example.com"), " "))
+		aThirdCommitted(t, committed)
+		busy, idle := replicas[0], replicas[1]
+		if !strings.Contains(busy.logs.String(), `"msg":"invite"`) {
+			busy, idle = idle, busy
+		}
+		require.Contains(t, busy.logs.String(), `"msg":"invite"`, "one replica is running the bulk")
+		killed := time.Now()
+		require.NoError(t, busy.cmd.Process.Kill())
+		<-busy.done
 
-	assertBulkFinishedOnce(t, h, idle, killed)
-	assert.Contains(t, idle.logs.String(), "taking over an unfinished request")
-	_, metrics := getMetrics(t, idle)
-	assert.Contains(t, metrics, "testerbot_requests_taken_over_total 1")
+		assertBulkFinishedOnce(t, h, idle, killed)
+		assert.Contains(t, idle.logs.String(), "taking over an unfinished request")
+		_, metrics := getMetrics(t, idle)
+		assert.Contains(t, metrics, "testerbot_requests_taken_over_total 1")
+	})
 }
 
 // assertBulkFinishedOnce waits for survivor to finish the bulk within 60 s of since, and checks

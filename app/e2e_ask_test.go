@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/internal/slackfake"
 	database "github.com/testerbot/testerbot/store"
@@ -52,40 +53,42 @@ func (h *harness) waitDirectMessage(user, want string) {
 }
 
 func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
-	h := askHarness(t)
-	h.command(stranger, iosChan, "alice@example.com for 14d")
-	h.waitPrivateAnswer("I asked them to invite 1 address into *Acme iOS beta*")
-	ask := h.askMessage(iosChan)
-	assert.Contains(t, readable([]byte(ask.Text)), "<!subteam^S0QALEADS1> <@"+stranger+"> asks to invite 1 tester into *Acme iOS beta* for 14 days")
-	assert.Contains(t, readable(ask.Blocks), "alice@example.com")
-	assert.Empty(t, h.applivery.Requests(), "nothing is invited before a lead decides")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := askHarness(t)
+		h.command(stranger, iosChan, "alice@example.com for 14d")
+		h.waitPrivateAnswer("I asked them to invite 1 address into *Acme iOS beta*")
+		ask := h.askMessage(iosChan)
+		assert.Contains(t, readable([]byte(ask.Text)), "<!subteam^S0QALEADS1> <@"+stranger+"> asks to invite 1 tester into *Acme iOS beta* for 14 days")
+		assert.Contains(t, readable(ask.Blocks), "alice@example.com")
+		assert.Empty(t, h.applivery.Requests(), "nothing is invited before a lead decides")
 
-	// The asker's own click, or anyone else's but a lead's, does nothing.
-	h.slack.ClickButton(stranger, "ask_approve", "", slackfake.InMessage(iosChan, ask.TS))
-	h.waitPrivateAnswer("Only QA leads can approve or deny")
-	assert.Empty(t, h.applivery.Requests())
+		// The asker's own click, or anyone else's but a lead's, does nothing.
+		h.slack.ClickButton(stranger, "ask_approve", "", slackfake.InMessage(iosChan, ask.TS))
+		h.waitPrivateAnswer("Only QA leads can approve or deny")
+		assert.Empty(t, h.applivery.Requests())
 
-	h.slack.ClickButton(lead, "ask_approve", "", slackfake.InMessage(iosChan, ask.TS))
-	summary, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-		return m.ThreadTS == ask.TS && strings.Contains(m.Text, "Details in the thread")
+		h.slack.ClickButton(lead, "ask_approve", "", slackfake.InMessage(iosChan, ask.TS))
+		summary, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+			return m.ThreadTS == ask.TS && strings.Contains(m.Text, "Details in the thread")
+		})
+		require.NoError(t, err, "the invite runs in the request's thread; logs:\n%s", h.logs)
+		assert.Contains(t, summary.Text, "<@"+lead+"> invited 1 tester")
+		users := h.applivery.OTPUsers(store)
+		require.Len(t, users, 1)
+		assert.Equal(t, "alice@example.com", users[0].Email)
+		h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
+		_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+			return m.TS == ask.TS && strings.Contains(readable([]byte(m.Text)), "was approved by <@"+lead+">")
+		})
+		require.NoError(t, err, "the request shows who approved it")
+
+		h.command(lead, iosChan, "list")
+		assert.Contains(t, h.waitResponse("Showing"), "access ends", "the end of a 14-day access is shown")
+		h.command(lead, iosChan, "history")
+		history := h.waitResponse("Last invitations")
+		assert.Contains(t, history, "asked for *alice@example.com*")
+		assert.Contains(t, history, "invited *alice@example.com*")
 	})
-	require.NoError(t, err, "the invite runs in the request's thread; logs:\n%s", h.logs)
-	assert.Contains(t, summary.Text, "<@"+lead+"> invited 1 tester")
-	users := h.applivery.OTPUsers(store)
-	require.Len(t, users, 1)
-	assert.Equal(t, "alice@example.com", users[0].Email)
-	h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
-	_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-		return m.TS == ask.TS && strings.Contains(readable([]byte(m.Text)), "was approved by <@"+lead+">")
-	})
-	require.NoError(t, err, "the request shows who approved it")
-
-	h.command(lead, iosChan, "list")
-	assert.Contains(t, h.waitResponse("Showing"), "access ends", "the end of a 14-day access is shown")
-	h.command(lead, iosChan, "history")
-	history := h.waitResponse("Last invitations")
-	assert.Contains(t, history, "asked for *alice@example.com*")
-	assert.Contains(t, history, "invited *alice@example.com*")
 }
 
 // The message shortcut and the form ask too, with the reason shown to the leads.
@@ -115,38 +118,40 @@ func TestTheFormAsksTheLeadsWithAReason(t *testing.T) {
 // A process that recorded a lead's approval and stopped before saving the invite loses
 // nothing: the next process starts the invite, in the request's thread, once.
 func TestAnApprovalWhoseProcessStoppedIsInvitedByTheNextOne(t *testing.T) {
-	h := askHarness(t)
-	h.command(stranger, iosChan, "alice@example.com")
-	ask := h.askMessage(iosChan)
-	require.Equal(t, 0, h.shutdown())
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := askHarness(t)
+		h.command(stranger, iosChan, "alice@example.com")
+		ask := h.askMessage(iosChan)
+		require.Equal(t, 0, h.shutdown())
 
-	// What the stopped process had done: the approval, two minutes ago, and nothing after.
-	ctx := context.Background()
-	db, err := database.Open(ctx, database.Config{SQLitePath: h.env["AUDIT_DB"]})
-	require.NoError(t, err)
-	twoMinutesAgo := func() time.Time { return time.Now().Add(-2 * time.Minute) }
-	asks := approval.NewService(db, approval.Options{Now: twoMinutesAgo})
-	mine, err := asks.Mine(ctx, stranger, 1)
-	require.NoError(t, err)
-	require.Len(t, mine, 1)
-	_, err = asks.Approve(ctx, mine[0].ID, lead)
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
+		// What the stopped process had done: the approval, two minutes ago, and nothing after.
+		ctx := context.Background()
+		db, err := database.Open(ctx, database.Config{SQLitePath: h.env["AUDIT_DB"]})
+		require.NoError(t, err)
+		twoMinutesAgo := func() time.Time { return time.Now().Add(-2 * time.Minute) }
+		asks := approval.NewService(db, approval.Options{Now: twoMinutesAgo})
+		mine, err := asks.Mine(ctx, stranger, 1)
+		require.NoError(t, err)
+		require.Len(t, mine, 1)
+		_, err = asks.Approve(ctx, mine[0].ID, lead)
+		require.NoError(t, err)
+		require.NoError(t, db.Close())
 
-	for restart := range 2 {
-		h.restart()
-		if restart == 0 {
-			summary, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-				return m.ThreadTS == ask.TS && strings.Contains(m.Text, "Details in the thread")
-			})
-			require.NoError(t, err, "the invite runs in the request's thread; logs:\n%s", h.logs)
-			assert.Contains(t, summary.Text, "<@"+lead+"> invited 1 tester")
-			h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
+		for restart := range 2 {
+			h.restart()
+			if restart == 0 {
+				summary, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+					return m.ThreadTS == ask.TS && strings.Contains(m.Text, "Details in the thread")
+				})
+				require.NoError(t, err, "the invite runs in the request's thread; logs:\n%s", h.logs)
+				assert.Contains(t, summary.Text, "<@"+lead+"> invited 1 tester")
+				h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
+			}
+			require.Equal(t, 0, h.shutdown(), "logs:\n%s", h.logs)
 		}
-		require.Equal(t, 0, h.shutdown(), "logs:\n%s", h.logs)
-	}
-	assert.Equal(t, 1, h.applivery.Count(http.MethodPost, "/otp-users"), "invited once, however many processes start")
-	require.Len(t, h.applivery.OTPUsers(store), 1)
+		assert.Equal(t, 1, h.applivery.Count(http.MethodPost, "/otp-users"), "invited once, however many processes start")
+		require.Len(t, h.applivery.OTPUsers(store), 1)
+	})
 }
 
 func TestADeniedRequestInvitesNobodyAndTellsTheAsker(t *testing.T) {

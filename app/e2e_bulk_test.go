@@ -54,23 +54,25 @@ func TestOneFailingEmailAmongMany(t *testing.T) {
 	summary := h.waitSummary(iosChan)
 	assert.Contains(t, summary.Text, "7 invited, 1 failed")
 	thread := h.threadText(iosChan, summary.TS, 2)
-	assert.Contains(t, thread, "tester003@example.com* failed: Applivery error 6001")
+	assert.Contains(t, thread, "tester003+qa@example.com* failed: Applivery error 6001")
 }
 
 func TestExistingTesterIsReportedNotCreatedAgain(t *testing.T) {
-	h := newHarness(t).start()
-	last := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
-	existing := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "Old@Example.com", AllowedDownloadsNum: 7,
-		PublishedApplicationID: iosApp, LastDownloadAt: &last})
-	h.command(lead, iosChan, "old@example.com new@example.com")
-	summary := h.waitSummary(iosChan)
-	assert.Contains(t, summary.Text, "1 invited, 1 already invited")
-	thread := h.threadText(iosChan, summary.TS, 2)
-	assert.Contains(t, thread, "already a tester")
-	assert.Contains(t, thread, existing.ID)
-	assert.Contains(t, thread, "7 downloads allowed")
-	assert.Contains(t, thread, "last download")
-	assert.Equal(t, 1, h.applivery.Count("POST", "/otp-users"), "no second create for the existing tester")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		last := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
+		existing := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "Old@Example.com", AllowedDownloadsNum: 7,
+			PublishedApplicationID: iosApp, LastDownloadAt: &last})
+		h.command(lead, iosChan, "old@example.com new@example.com")
+		summary := h.waitSummary(iosChan)
+		assert.Contains(t, summary.Text, "1 invited, 1 already invited")
+		thread := h.threadText(iosChan, summary.TS, 2)
+		assert.Contains(t, thread, "already a tester")
+		assert.Contains(t, thread, existing.ID)
+		assert.Contains(t, thread, "7 downloads allowed")
+		assert.Contains(t, thread, "last download")
+		assert.Equal(t, 1, h.applivery.Count("POST", "/otp-users"), "no second create for the existing tester")
+	})
 }
 
 func TestAuditSurvivesRestartAndShowsInHistoryAndHome(t *testing.T) {

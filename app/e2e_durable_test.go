@@ -74,13 +74,17 @@ func sameFiveAtOnce(t *testing.T, h *harness) {
 }
 
 func TestTwoCommandsForTheSameAddressesAtOnceCreateEachOnce(t *testing.T) {
-	sameFiveAtOnce(t, newHarness(t).start())
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		sameFiveAtOnce(t, newHarnessReading(t, reading).start())
+	})
 }
 
 func TestTwoReplicasInvitingTheSameAddressesAtOnceCreateEachOnce(t *testing.T) {
-	h := newHarness(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t))).start()
-	h.startReplica(1) // Slack spreads the two commands over the two connections
-	sameFiveAtOnce(t, h)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t))).start()
+		h.startReplica(1) // Slack spreads the two commands over the two connections
+		sameFiveAtOnce(t, h)
+	})
 }
 
 func TestAnEnvelopeRedeliveredToAnotherReplicaIsHandledOnce(t *testing.T) {

@@ -115,34 +115,38 @@ func TestAResultsMessageSlackRefusesDoesNotStopTheRest(t *testing.T) {
 	h.threadText(iosChan, summary.TS, 3)
 	replies := h.slack.Thread(iosChan, summary.TS)
 	require.Len(t, replies, 3)
-	assert.Contains(t, replies[0].Text, "invited tester000@example.com", "the refused group went as plain text…")
+	assert.Contains(t, replies[0].Text, "invited tester000+qa@example.com", "the refused group went as plain text…")
 	assert.Empty(t, replies[0].Blocks, "…without the blocks Slack refused")
-	assert.Contains(t, readable(replies[1].Blocks), "tester024@example.com", "the group after it was posted as usual")
+	assert.Contains(t, readable(replies[1].Blocks), "tester024+qa@example.com", "the group after it was posted as usual")
 	assert.Contains(t, replies[2].Text, "Testers download", "and the link after that")
 }
 
 func TestListSearchesLiterallyAndRefusesOverlongText(t *testing.T) {
-	h := newHarness(t).start()
-	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "a+b@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
-	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "aab@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
-	h.command(lead, iosChan, "list a+b")
-	body := h.waitResponse("matching")
-	assert.Contains(t, body, "a+b@example.com")
-	assert.NotContains(t, body, "aab@example.com", "a + is a plus sign, not a pattern")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "a+b@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "aab@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
+		h.command(lead, iosChan, "list a+b")
+		body := h.waitResponse("matching")
+		assert.Contains(t, body, "a+b@example.com")
+		assert.NotContains(t, body, "aab@example.com", "a + is a plus sign, not a pattern")
 
-	h.command(lead, iosChan, "list "+strings.Repeat("x", 501))
-	h.waitResponse("too long")
-	assert.Equal(t, 1, h.applivery.Count(http.MethodGet, "/otp-users"), "the overlong search never reached Applivery")
+		h.command(lead, iosChan, "list "+strings.Repeat("x", 501))
+		h.waitResponse("too long")
+		assert.Equal(t, 1, h.applivery.Count(http.MethodGet, "/otp-users"), "the overlong search never reached Applivery")
+	})
 }
 
 func TestARemoveRetriedAfterALostAnswerCountsAsRemoved(t *testing.T) {
-	h := newHarness(t).start()
-	alice := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
-	// The delete happens, but its answer is lost: the retry finds nothing to delete.
-	h.applivery.FailWith(http.MethodDelete, "/otp-users/"+alice.ID, 1, &appliverytest.Fault{Status: http.StatusBadGateway, AfterCommit: true})
-	h.command(lead, iosChan, "remove alice@example.com")
-	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
-	require.NoError(t, err, "logs:\n%s", h.logs)
-	assert.Empty(t, h.applivery.OTPUsers(store))
-	assert.Equal(t, 2, h.applivery.Count(http.MethodDelete, "/otp-users/"+alice.ID), "the retry was answered 404")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		alice := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
+		// The delete happens, but its answer is lost: the retry finds nothing to delete.
+		h.applivery.FailWith(http.MethodDelete, "/otp-users/"+alice.ID, 1, &appliverytest.Fault{Status: http.StatusBadGateway, AfterCommit: true})
+		h.command(lead, iosChan, "remove alice@example.com")
+		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
+		require.NoError(t, err, "logs:\n%s", h.logs)
+		assert.Empty(t, h.applivery.OTPUsers(store))
+		assert.Equal(t, 2, h.applivery.Count(http.MethodDelete, "/otp-users/"+alice.ID), "the retry was answered 404")
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
@@ -158,82 +159,95 @@ func TestDomainOutsideTheAllowlistIsRefused(t *testing.T) {
 }
 
 func TestListFollowsPagesAndSaysHowManyItShows(t *testing.T) {
-	h := newHarness(t).start()
-	for i := range 14 {
-		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: fmt.Sprintf("t%02d@example.com", i), AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
-	}
-	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "other@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: androidApp})
-	h.command(lead, iosChan, "list")
-	body := h.waitResponse("Showing")
-	assert.Contains(t, body, "Showing 14 of 14")
-	assert.Contains(t, body, "t13@example.com")
-	assert.NotContains(t, body, "other@example.com", "only the channel's apps")
-	assert.GreaterOrEqual(t, h.applivery.Count("GET", "/otp-users"), 2, "two pages were read")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		for i := range 110 {
+			h.applivery.AddOTPUser(store, applivery.OTPUser{Email: fmt.Sprintf("t%03d@example.com", i), AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
+		}
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "other@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: androidApp})
+		h.command(lead, iosChan, "list")
+		body := h.waitResponse("Showing")
+		assert.Contains(t, body, "Showing 50 of 110")
+		assert.Contains(t, body, "t049@example.com")
+		assert.NotContains(t, body, "other@example.com", "only the channel's apps")
 
-	h.command(lead, iosChan, "list t1")
-	body = h.waitResponse("matching")
-	assert.Contains(t, body, "t10@example.com")
-	assert.NotContains(t, body, "t02@example.com")
+		before := h.applivery.Count("GET", "/otp-users")
+		h.command(lead, iosChan, "list @EXAMPLE.com")
+		body = h.waitResponse("matching")
+		assert.Contains(t, body, "of 110", "counted here, over every page")
+		assert.Equal(t, 2, h.applivery.Count("GET", "/otp-users")-before, "two pages of 100 were read")
+
+		h.command(lead, iosChan, "list T10")
+		body = h.waitResponse("t109")
+		assert.Contains(t, body, "t100@example.com")
+		assert.NotContains(t, body, "t010@example.com")
+	})
 }
 
 func TestRemoveFoundAndNotFound(t *testing.T) {
-	h := newHarness(t).start()
-	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
-	h.command(lead, iosChan, "remove alice@example.com")
-	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
-	require.NoError(t, err)
-	assert.Empty(t, h.applivery.OTPUsers(store))
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
+		h.command(lead, iosChan, "remove alice@example.com")
+		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
+		require.NoError(t, err)
+		assert.Empty(t, h.applivery.OTPUsers(store))
 
-	h.command(lead, iosChan, "remove alice@example.com")
-	h.waitResponse("nothing to remove")
+		h.command(lead, iosChan, "remove alice@example.com")
+		h.waitResponse("nothing to remove")
+	})
 }
 
 func TestRevokeButtonInTheThread(t *testing.T) {
-	h := newHarness(t).start()
-	summary, reply := h.invitedInThread("alice@example.com")
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		summary, reply := h.invitedInThread("alice@example.com")
 
-	var blocks []struct {
-		Accessory struct {
-			ActionID string          `json:"action_id"`
-			Confirm  json.RawMessage `json:"confirm"`
-		} `json:"accessory"`
-	}
-	require.NoError(t, json.Unmarshal(reply.Blocks, &blocks))
-	assert.Equal(t, "revoke", blocks[0].Accessory.ActionID)
-	assert.Contains(t, string(blocks[0].Accessory.Confirm), "Revoke this tester?", "Slack asks for confirmation first")
+		var blocks []struct {
+			Accessory struct {
+				ActionID string          `json:"action_id"`
+				Confirm  json.RawMessage `json:"confirm"`
+			} `json:"accessory"`
+		}
+		require.NoError(t, json.Unmarshal(reply.Blocks, &blocks))
+		assert.Equal(t, "revoke", blocks[0].Accessory.ActionID)
+		assert.Contains(t, string(blocks[0].Accessory.Confirm), "Revoke this tester?", "Slack asks for confirmation first")
 
-	h.slack.ClickButton(lead, "revoke", "", slackfake.InMessage(iosChan, reply.TS))
-	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-		return m.ThreadTS == summary.TS && strings.Contains(m.Text, "removed *alice@example.com*")
+		h.slack.ClickButton(lead, "revoke", "", slackfake.InMessage(iosChan, reply.TS))
+		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+			return m.ThreadTS == summary.TS && strings.Contains(m.Text, "removed *alice@example.com*")
+		})
+		require.NoError(t, err, "logs:\n%s", h.logs)
+		assert.Empty(t, h.applivery.OTPUsers(store))
 	})
-	require.NoError(t, err, "logs:\n%s", h.logs)
-	assert.Empty(t, h.applivery.OTPUsers(store))
 }
 
 func TestFindAndRemoveFromTheAppHome(t *testing.T) {
-	h := newHarness(t).start()
-	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "zed@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
-	h.slack.Event(map[string]any{"type": "app_home_opened", "user": lead, "channel": "D0LEAD", "tab": "home"})
-	h.waitHome(lead)
-	h.slack.ClickButton(lead, "home_find", "", slackfake.OnHomeTab())
-	view := h.openedView(lead)
-	require.Equal(t, "find_modal", view.CallbackID)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		h := newHarnessReading(t, reading).start()
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "zed@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
+		h.slack.Event(map[string]any{"type": "app_home_opened", "user": lead, "channel": "D0LEAD", "tab": "home"})
+		h.waitHome(lead)
+		h.slack.ClickButton(lead, "home_find", "", slackfake.OnHomeTab())
+		view := h.openedView(lead)
+		require.Equal(t, "find_modal", view.CallbackID)
 
-	id := h.slack.SubmitView(view.ID, lead, map[string]map[string]slack.BlockAction{
-		"target": {"target": {SelectedOption: slack.OptionBlockObject{Value: iosChan + "/" + iosApp}}},
-		"filter": {"filter": {Value: "zed"}},
+		id := h.slack.SubmitView(view.ID, lead, map[string]map[string]slack.BlockAction{
+			"target": {"target": {SelectedOption: slack.OptionBlockObject{Value: iosChan + "/" + iosApp}}},
+			"filter": {"filter": {Value: "zed"}},
+		})
+		ack, err := h.slack.WaitAck(h.ctx(), id)
+		require.NoError(t, err)
+		assert.Contains(t, string(ack.Payload), `"response_action":"update"`)
+		assert.Contains(t, string(ack.Payload), "Searching")
+		_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "zed@example.com") })
+		require.NoError(t, err, "logs:\n%s", h.logs)
+
+		h.slack.ClickButton(lead, "find_remove", "", slackfake.InView(view.ID))
+		_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "removed") })
+		require.NoError(t, err, "logs:\n%s", h.logs)
+		assert.Empty(t, h.applivery.OTPUsers(store))
 	})
-	ack, err := h.slack.WaitAck(h.ctx(), id)
-	require.NoError(t, err)
-	assert.Contains(t, string(ack.Payload), `"response_action":"update"`)
-	assert.Contains(t, string(ack.Payload), "Searching")
-	_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "zed@example.com") })
-	require.NoError(t, err, "logs:\n%s", h.logs)
-
-	h.slack.ClickButton(lead, "find_remove", "", slackfake.InView(view.ID))
-	_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "removed") })
-	require.NoError(t, err, "logs:\n%s", h.logs)
-	assert.Empty(t, h.applivery.OTPUsers(store))
 }
 
 // waitHome waits for the App Home the bot published for user.

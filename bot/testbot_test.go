@@ -59,12 +59,18 @@ type testBot struct {
 
 // testBotOptions change what newTestBot builds.
 type testBotOptions struct {
-	maxEmails int // largest request: invite.Options.MaxEmails
+	maxEmails int                         // largest request: invite.Options.MaxEmails
+	reading   appliverytest.FilterReading // how the fake Applivery reads the email filter
+}
+
+// readingFilterAs has the fake Applivery read the OTP-user listing's email filter as told.
+func readingFilterAs(r appliverytest.FilterReading) func(*testBotOptions) {
+	return func(o *testBotOptions) { o.reading = r }
 }
 
 func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions)) *testBot {
 	t.Helper()
-	var o testBotOptions
+	o := testBotOptions{reading: appliverytest.FilterAsRegex}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -74,7 +80,7 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 	channels, err := mapping.New(context.Background(), file, db)
 	require.NoError(t, err)
 
-	fake := appliverytest.New(t)
+	fake := appliverytest.New(t, appliverytest.ReadFilterAs(o.reading))
 	fake.AddStore(betaIOS.Store, "Acme beta")
 	fake.AddPublishedApp(betaIOS.Store, iosApp.ID, iosApp.Name, "https://acme.applivery.io/acme-ios")
 	fake.AddPublishedApp(betaIOS.Store, androidApp.ID, androidApp.Name, "")

@@ -8,6 +8,7 @@ package invite_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -428,5 +429,72 @@ func TestAnOutcomeNeverWrittenIsResumedAsTheInviteItWas(t *testing.T) {
 			last := rep.final.Results[9]
 			assert.True(t, last.Recovered, "found after its create, not created again")
 		})
+	})
+}
+
+// chaos answers a share of creates with the faults an unattended bot meets: Applivery's own 503
+// before or after it committed the tester, and a gateway's HTML 502 before or after.
+func chaos(fake *appliverytest.Server, seed uint64) *atomic.Int32 {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, seed))
+	faults := &atomic.Int32{}
+	fake.Inject(func(r *http.Request) *appliverytest.Fault {
+		if r.Method != http.MethodPost {
+			return nil
+		}
+		mu.Lock()
+		roll := rng.IntN(100)
+		mu.Unlock()
+		var f *appliverytest.Fault
+		switch {
+		case roll < 6:
+			f = appliverytest.APIError(http.StatusServiceUnavailable, 0, "unavailable")
+		case roll < 12:
+			f = appliverytest.APIError(http.StatusServiceUnavailable, 0, "unavailable")
+			f.AfterCommit = true
+		case roll < 16:
+			f = appliverytest.BadGateway()
+		case roll < 20:
+			f = appliverytest.BadGateway()
+			f.AfterCommit = true
+		default:
+			return nil
+		}
+		faults.Add(1)
+		return f
+	})
+	return faults
+}
+
+func TestABulkThroughChaosCreatesEachTesterOnceAndLabelsEachAsItHappened(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading, invite.Options{MaxEmails: 200, CreateRetries: 8})
+		f.fake.AllowDuplicates(true) // Applivery would take a second tester: only the bot prevents it
+		addresses := emails(200, "chaos")
+		existing := map[string]string{}
+		for _, email := range addresses[:20] {
+			existing[email] = f.fake.AddOTPUser(storeID, applivery.OTPUser{Email: email, PublishedApplicationID: appID}).ID
+		}
+		faults := chaos(f.fake, 42)
+
+		report := f.invite(request(addresses...))
+		t.Logf("%d faults over %d creates", faults.Load(), f.fake.Count("POST", "/otp-users"))
+		assert.Positive(t, faults.Load())
+		byEmail := map[string][]applivery.OTPUser{}
+		for _, u := range f.fake.OTPUsers(storeID) {
+			byEmail[u.Email] = append(byEmail[u.Email], u)
+		}
+		for _, res := range report.Results {
+			users := byEmail[res.Email]
+			require.Len(t, users, 1, "%s: one tester, never two", res.Email)
+			require.NotNil(t, res.Tester, res.Email)
+			assert.Equal(t, users[0].ID, res.Tester.ID, res.Email)
+			if id, ok := existing[res.Email]; ok {
+				assert.Equal(t, invite.AlreadyInvited, res.Outcome, res.Email)
+				assert.Equal(t, id, res.Tester.ID)
+			} else {
+				assert.Equal(t, invite.Invited, res.Outcome, "%s: created by this request, whatever the look-up found", res.Email)
+			}
+		}
 	})
 }

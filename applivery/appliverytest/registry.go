@@ -155,6 +155,19 @@ func (s *Server) AddOTPUser(storeID string, u applivery.OTPUser) applivery.OTPUs
 	return u
 }
 
+// RemoveOTPUser deletes an OTP user behind the bot's back, as Applivery does by itself (after 30
+// days, say) or someone from its dashboard; it reports whether there was one.
+func (s *Server) RemoveOTPUser(storeID, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.mustStore(storeID)
+	i, found := st.userIndex(id)
+	if found {
+		st.users = append(st.users[:i:i], st.users[i+1:]...)
+	}
+	return found
+}
+
 // OTPUsers returns a snapshot of a store's OTP users in creation order.
 func (s *Server) OTPUsers(storeID string) []applivery.OTPUser {
 	s.mu.Lock()

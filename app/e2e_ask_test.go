@@ -55,11 +55,11 @@ func (h *harness) waitDirectMessage(user, want string) {
 func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := askHarness(t)
-		h.command(stranger, iosChan, "alice@example.com for 14d")
+		h.command(stranger, iosChan, "alice+qa@example.com for 14d")
 		h.waitPrivateAnswer("I asked them to invite 1 address into *Acme iOS beta*")
 		ask := h.askMessage(iosChan)
 		assert.Contains(t, readable([]byte(ask.Text)), "<!subteam^S0QALEADS1> <@"+stranger+"> asks to invite 1 tester into *Acme iOS beta* for 14 days")
-		assert.Contains(t, readable(ask.Blocks), "alice@example.com")
+		assert.Contains(t, readable(ask.Blocks), "alice+qa@example.com")
 		assert.Empty(t, h.applivery.Requests(), "nothing is invited before a lead decides")
 
 		// The asker's own click, or anyone else's but a lead's, does nothing.
@@ -75,7 +75,7 @@ func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
 		assert.Contains(t, summary.Text, "<@"+lead+"> invited 1 tester")
 		users := h.applivery.OTPUsers(store)
 		require.Len(t, users, 1)
-		assert.Equal(t, "alice@example.com", users[0].Email)
+		assert.Equal(t, "alice+qa@example.com", users[0].Email)
 		h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
 		_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
 			return m.TS == ask.TS && strings.Contains(readable([]byte(m.Text)), "was approved by <@"+lead+">")
@@ -86,8 +86,8 @@ func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
 		assert.Contains(t, h.waitResponse("Showing"), "access ends", "the end of a 14-day access is shown")
 		h.command(lead, iosChan, "history")
 		history := h.waitResponse("Last invitations")
-		assert.Contains(t, history, "asked for *alice@example.com*")
-		assert.Contains(t, history, "invited *alice@example.com*")
+		assert.Contains(t, history, "asked for *alice+qa@example.com*")
+		assert.Contains(t, history, "invited *alice+qa@example.com*")
 	})
 }
 
@@ -120,7 +120,7 @@ func TestTheFormAsksTheLeadsWithAReason(t *testing.T) {
 func TestAnApprovalWhoseProcessStoppedIsInvitedByTheNextOne(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := askHarness(t)
-		h.command(stranger, iosChan, "alice@example.com")
+		h.command(stranger, iosChan, "alice+qa@example.com")
 		ask := h.askMessage(iosChan)
 		require.Equal(t, 0, h.shutdown())
 

@@ -61,9 +61,9 @@ func TestExistingTesterIsReportedNotCreatedAgain(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		last := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
-		existing := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "Old@Example.com", AllowedDownloadsNum: 7,
+		existing := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "Old+QA@Example.com", AllowedDownloadsNum: 7,
 			PublishedApplicationID: iosApp, LastDownloadAt: &last})
-		h.command(lead, iosChan, "old@example.com new@example.com")
+		h.command(lead, iosChan, "old+qa@example.com new@example.com")
 		summary := h.waitSummary(iosChan)
 		assert.Contains(t, summary.Text, "1 invited, 1 already invited")
 		thread := h.threadText(iosChan, summary.TS, 2)

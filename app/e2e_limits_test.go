@@ -140,11 +140,11 @@ func TestListSearchesLiterallyAndRefusesOverlongText(t *testing.T) {
 func TestARemoveRetriedAfterALostAnswerCountsAsRemoved(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
-		alice := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
+		alice := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice+qa@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
 		// The delete happens, but its answer is lost: the retry finds nothing to delete.
 		h.applivery.FailWith(http.MethodDelete, "/otp-users/"+alice.ID, 1, &appliverytest.Fault{Status: http.StatusBadGateway, AfterCommit: true})
-		h.command(lead, iosChan, "remove alice@example.com")
-		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
+		h.command(lead, iosChan, "remove alice+qa@example.com")
+		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice+qa@example.com*") })
 		require.NoError(t, err, "logs:\n%s", h.logs)
 		assert.Empty(t, h.applivery.OTPUsers(store))
 		assert.Equal(t, 2, h.applivery.Count(http.MethodDelete, "/otp-users/"+alice.ID), "the retry was answered 404")

@@ -187,13 +187,13 @@ func TestListFollowsPagesAndSaysHowManyItShows(t *testing.T) {
 func TestRemoveFoundAndNotFound(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
-		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
-		h.command(lead, iosChan, "remove alice@example.com")
-		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice@example.com*") })
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice+qa@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
+		h.command(lead, iosChan, "remove alice+qa@example.com")
+		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool { return strings.Contains(m.Text, "removed *alice+qa@example.com*") })
 		require.NoError(t, err)
 		assert.Empty(t, h.applivery.OTPUsers(store))
 
-		h.command(lead, iosChan, "remove alice@example.com")
+		h.command(lead, iosChan, "remove alice+qa@example.com")
 		h.waitResponse("nothing to remove")
 	})
 }
@@ -201,7 +201,7 @@ func TestRemoveFoundAndNotFound(t *testing.T) {
 func TestRevokeButtonInTheThread(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
-		summary, reply := h.invitedInThread("alice@example.com")
+		summary, reply := h.invitedInThread("alice+qa@example.com")
 
 		var blocks []struct {
 			Accessory struct {
@@ -215,7 +215,7 @@ func TestRevokeButtonInTheThread(t *testing.T) {
 
 		h.slack.ClickButton(lead, "revoke", "", slackfake.InMessage(iosChan, reply.TS))
 		_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-			return m.ThreadTS == summary.TS && strings.Contains(m.Text, "removed *alice@example.com*")
+			return m.ThreadTS == summary.TS && strings.Contains(m.Text, "removed *alice+qa@example.com*")
 		})
 		require.NoError(t, err, "logs:\n%s", h.logs)
 		assert.Empty(t, h.applivery.OTPUsers(store))
@@ -225,7 +225,7 @@ func TestRevokeButtonInTheThread(t *testing.T) {
 func TestFindAndRemoveFromTheAppHome(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
-		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "zed@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
+		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "zed+qa@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
 		h.slack.Event(map[string]any{"type": "app_home_opened", "user": lead, "channel": "D0LEAD", "tab": "home"})
 		h.waitHome(lead)
 		h.slack.ClickButton(lead, "home_find", "", slackfake.OnHomeTab())
@@ -240,7 +240,7 @@ func TestFindAndRemoveFromTheAppHome(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, string(ack.Payload), `"response_action":"update"`)
 		assert.Contains(t, string(ack.Payload), "Searching")
-		_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "zed@example.com") })
+		_, err = h.slack.WaitCall(h.ctx(), "views.update", func(c slackfake.Call) bool { return strings.Contains(string(c.JSON), "zed+qa@example.com") })
 		require.NoError(t, err, "logs:\n%s", h.logs)
 
 		h.slack.ClickButton(lead, "find_remove", "", slackfake.InView(view.ID))

@@ -12,6 +12,12 @@
 //     cannot know is reported with [OutcomeUnknown] so the caller can look
 //     the tester up before trying again, instead of the client silently
 //     inviting someone twice.
+//   - It is right however Applivery reads the OTP-user listing's email
+//     filter, which the reference leaves open (plain text or a regular
+//     expression): it sends a piece of the address that means the same under
+//     both, reads every page and checks each user itself. [MayStillLand]
+//     tells a create that got no answer, which may still land, from one
+//     Applivery answered, which a look-up settles at once.
 //   - It never puts the service-account token into an error string, so
 //     errors can be logged and shown in Slack as they are.
 //   - Clients can share a [Gate], which bounds the requests in flight for

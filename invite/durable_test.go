@@ -7,6 +7,7 @@ package invite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -497,4 +498,48 @@ func TestABulkThroughChaosCreatesEachTesterOnceAndLabelsEachAsItHappened(t *test
 			}
 		}
 	})
+}
+
+// The database's connections are terminated the moment the last create of a bulk commits, as
+// when PostgreSQL restarts or a pooler drops them: the outcome is written once the store is back,
+// nobody is created twice, and every tester is labelled as invited.
+func TestConnectionsTerminatedAsACreateCommitsDoubleNothing(t *testing.T) {
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		cfg := storetest.Postgres(t)
+		fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
+		fake.AddStore(storeID, "Acme beta")
+		fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+		fake.AllowDuplicates(true)
+		db := storetest.Open(t, cfg)
+		admin, err := sql.Open("pgx", cfg.PostgresURL)
+		require.NoError(t, err)
+		t.Cleanup(func() { admin.Close() })
+		var creates, terminated atomic.Int32
+		fake.OnCreate(func(applivery.OTPUser) {
+			if creates.Add(1) != 10 {
+				return
+			}
+			var n int32
+			err := admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+			assert.NoError(t, err)
+			terminated.Store(n)
+		})
+		svc := invite.NewService(fake.Client(t), db, quick(invite.Options{}))
+
+		report := runToEnd(t, svc, emails(10, "terminated"))
+		assert.Positive(t, terminated.Load(), "the store's connections were terminated")
+		assert.Equal(t, 10, fake.Count("POST", "/otp-users"), "one create per address")
+		assert.Len(t, fake.OTPUsers(storeID), 10)
+		assert.Equal(t, 10, report.Count(invite.Invited), "each labelled as it happened")
+	})
+}
+
+// runToEnd runs a request to its end on svc and returns its final report.
+func runToEnd(t *testing.T, svc *invite.Service, addrs []string) invite.Report {
+	t.Helper()
+	rep := &reporter{}
+	require.NoError(t, svc.Start(context.Background(), request(addrs...), rep))
+	require.True(t, rep.finished(), "the request was summed up")
+	return rep.final
 }

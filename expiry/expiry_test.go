@@ -57,23 +57,25 @@ func TestADueEndRemovesTheTesterOnceAndReportsOnce(t *testing.T) {
 
 // The whole way: an invite "for 1m" through package invite, and its end one minute later.
 func TestAnInviteForAMinuteEndsAMinuteLater(t *testing.T) {
-	f := newFixture(t)
-	inviter := invite.NewService(f.fake.Client(t), f.db, invite.Options{Now: f.clock.Now})
-	req := invite.Request{ID: "r-1", UserID: "U0LEAD", ChannelID: "C1", Origin: "command", StoreID: storeID, AppID: appID,
-		AppName: "Acme iOS beta", Emails: []string{"alice@example.com"}, Downloads: 1, Reply: invite.Reply{Channel: "C1"},
-		AccessFor: time.Minute}
-	require.NoError(t, inviter.Start(context.Background(), req, silentInvites{}))
-	testers := f.fake.OTPUsers(storeID)
-	require.Len(t, testers, 1)
+	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		f := newFixtureReading(t, reading)
+		inviter := invite.NewService(f.fake.Client(t), f.db, invite.Options{Now: f.clock.Now})
+		req := invite.Request{ID: "r-1", UserID: "U0LEAD", ChannelID: "C1", Origin: "command", StoreID: storeID, AppID: appID,
+			AppName: "Acme iOS beta", Emails: []string{"alice+qa@example.com"}, Downloads: 1, Reply: invite.Reply{Channel: "C1"},
+			AccessFor: time.Minute}
+		require.NoError(t, inviter.Start(context.Background(), req, silentInvites{}))
+		testers := f.fake.OTPUsers(storeID)
+		require.Len(t, testers, 1)
 
-	svc, rep := f.service(expiry.Options{}), &reporter{}
-	f.clock.Set(t0.Add(time.Minute))
-	svc.ScanOnce(context.Background(), rep)
+		svc, rep := f.service(expiry.Options{}), &reporter{}
+		f.clock.Set(t0.Add(time.Minute))
+		svc.ScanOnce(context.Background(), rep)
 
-	require.Empty(t, f.fake.OTPUsers(storeID))
-	require.Len(t, rep.ended, 1)
-	assert.Equal(t, testers[0].ID, rep.ended[0].OTPUserID)
-	assert.Equal(t, "1700000000.000100", rep.ended[0].ReplyThread, "in the thread of the invite's results")
+		require.Empty(t, f.fake.OTPUsers(storeID))
+		require.Len(t, rep.ended, 1)
+		assert.Equal(t, testers[0].ID, rep.ended[0].OTPUserID)
+		assert.Equal(t, "1700000000.000100", rep.ended[0].ReplyThread, "in the thread of the invite's results")
+	})
 }
 
 // silentInvites is an invite.Reporter that shows nothing.

@@ -37,7 +37,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	fake := appliverytest.New(t)
+	return newFixtureReading(t, appliverytest.FilterAsRegex)
+}
+
+// newFixtureReading is newFixture against a fake Applivery that reads the email filter as told.
+func newFixtureReading(t *testing.T, reading appliverytest.FilterReading) *fixture {
+	t.Helper()
+	fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
 	return &fixture{t: t, fake: fake, db: storetest.Open(t, storetest.SQLite(t)), clock: testclock.New(t0)}

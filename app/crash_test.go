@@ -58,6 +58,7 @@ func aThirdCommitted(t *testing.T, committed chan struct{}) {
 
 func TestSIGKILLMidBulkThenARestartFinishesEveryInviteOnce(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		t.Parallel()
 		h, committed := crashHarness(t, reading)
 		bin := buildBinary(t)
 		first := startProcess(t, bin, h.env)
@@ -78,6 +79,7 @@ func TestSIGKILLMidBulkThenARestartFinishesEveryInviteOnce(t *testing.T) {
 
 func TestAReplicaKilledMidBulkIsFinishedByTheOther(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
+		t.Parallel()
 		h, committed := crashHarness(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
 		bin := buildBinary(t)
 		replicas := []*botProcess{startProcess(t, bin, h.env), startProcess(t, bin, h.env)}

@@ -156,6 +156,7 @@ func TestHelpAndBadInputAnsweredInTheAck(t *testing.T) {
 }
 
 func TestApplivieryErrorsShownInTheThread(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		fault  *appliverytest.Fault

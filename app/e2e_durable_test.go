@@ -108,6 +108,7 @@ func TestAnEnvelopeRedeliveredToAnotherReplicaIsHandledOnce(t *testing.T) {
 }
 
 func TestApplivieryNeverSeesMoreThanItsLimitInFlight(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withEnv("APPLIVERY_MAX_IN_FLIGHT", "8"), withEnv("MAX_EMAILS_PER_REQUEST", "4")).start()
 	h.applivery.SetLatency(50 * time.Millisecond)
 	var wg sync.WaitGroup
@@ -122,6 +123,7 @@ func TestApplivieryNeverSeesMoreThanItsLimitInFlight(t *testing.T) {
 }
 
 func TestA429PausesEveryApplivieryCallUntilRetryAfter(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.applivery.FailWith(http.MethodPost, "/otp-users", 1, appliverytest.RateLimited("2"))
 	h.command(lead, iosChan, "first@example.com")

@@ -194,6 +194,7 @@ func TestDuplicatedEnvelopeIsHandledOnceButAckedEachTime(t *testing.T) {
 // --- health and metrics -----------------------------------------------------------------------
 
 func TestReadyOnlyOnceConnectedToSlack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack.RateLimit("apps.connections.open", 1, 2*time.Second) // the first connection waits 2 s
 	h.startUnconnected()

@@ -187,6 +187,7 @@ func TestLinksSurviveARestartAndReachEveryReplicaAtOnce(t *testing.T) {
 }
 
 func TestTheMappingFileReloadsWithoutARestartAndABrokenOneIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	path := h.env["CHANNELS_FILE"]
 	h.slack.AddChannel("C0ADDED001", "added")

@@ -22,6 +22,7 @@ import (
 // would, and stops it with SIGTERM while an invite is waiting on Applivery: new commands are
 // answered "restarting", the in-flight invite's result is still posted, and the exit status is 0.
 func TestSIGTERMFinishesInFlightInvitesAndExitsZero(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary; skipped with -short")
 	}
@@ -60,13 +61,37 @@ func TestSIGTERMFinishesInFlightInvitesAndExitsZero(t *testing.T) {
 // just filled is reused.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "testerbot")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	build.Dir = ".." // the module root, where main.go lives
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build:\n%s", out)
-	return bin
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "testerbot-e2e-")
+		if err != nil {
+			binary.out, binary.err = []byte(err.Error()), err
+			return
+		}
+		binary.dir, binary.path = dir, filepath.Join(dir, "testerbot")
+		build := exec.Command("go", "build", "-trimpath", "-o", binary.path, ".")
+		build.Dir = ".." // the module root, where main.go lives
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		binary.out, binary.err = build.CombinedOutput()
+	})
+	require.NoError(t, binary.err, "go build:\n%s", binary.out)
+	return binary.path
+}
+
+// binary is the program built once for every test of the package that runs it (TestMain
+// removes it), so that tests running it in parallel do not each wait for a build.
+var binary struct {
+	once      sync.Once
+	dir, path string
+	out       []byte
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		_ = os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
 }
 
 // process is the running binary.
@@ -138,6 +163,7 @@ func (g *createGate) release() { g.openOnce.Do(func() { close(g.open) }) }
 // TestSIGHUPReloadsTheMappingFile sends the real binary SIGHUP, as `kill -HUP` or an
 // orchestrator would: the mapping file is read again at once, even unchanged.
 func TestSIGHUPReloadsTheMappingFile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the real binary; skipped with -short")
 	}

@@ -204,7 +204,11 @@ func (c *Client) FindOTPUser(ctx context.Context, storeID, publishedAppID, email
 // miss that Applivery's own answer contradicts, such as a create refused as
 // a duplicate of a tester the filtered look-up did not return.
 func (c *Client) ScanForOTPUser(ctx context.Context, storeID, publishedAppID, email string) (*OTPUser, error) {
-	return c.findOTPUser(ctx, storeID, ListOTPUsersOptions{PublishedApplicationID: publishedAppID}, strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return nil, errors.New("applivery: ScanForOTPUser needs an email")
+	}
+	return c.findOTPUser(ctx, storeID, ListOTPUsersOptions{PublishedApplicationID: publishedAppID}, email)
 }
 
 func (c *Client) findOTPUser(ctx context.Context, storeID string, opts ListOTPUsersOptions, email string) (*OTPUser, error) {

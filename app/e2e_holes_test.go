@@ -40,3 +40,45 @@ func TestApprovingARequestWhoseChannelMovedToAnotherAppInvitesNobody(t *testing.
 	assert.Zero(t, h.applivery.Count(http.MethodPost, "/otp-users"), "nothing is created in the retired app")
 	assert.Empty(t, h.applivery.OTPUsers(store))
 }
+
+// A channel limited to acme.com lists, removes, revokes and shows the history of only acme.com
+// testers, although its app is shared with a channel that invites anyone.
+func TestAChannelsDomainsLimitWhatItShowsAndRemoves(t *testing.T) {
+	open := strings.Replace(baseMapping, "    domains: [acme.com]\n", "", 1)
+	h := newHarness(t, withMapping(open)).start()
+	h.command(lead, bothChan, "bob@example.com") // before the channel was limited to acme.com
+	bob := h.waitResultFor(bothChan, "bob@example.com", 10*time.Second)
+	h.waitSummary(bothChan)
+	h.command(lead, iosChan, "outsider@example.com")
+	h.waitSummary(iosChan)
+
+	require.NoError(t, os.WriteFile(h.env["CHANNELS_FILE"], []byte(baseMapping), 0o600))
+	h.waitUntilLogged(`"msg":"mapping file reloaded"`, 10*time.Second)
+	h.command(lead, bothChan, "ann@acme.com")
+	h.waitResultFor(bothChan, "ann@acme.com", 10*time.Second)
+	require.Len(t, h.applivery.OTPUsers(store), 3)
+
+	h.command(lead, bothChan, "list")
+	list := h.waitResponse("Showing")
+	assert.Contains(t, list, "ann@acme.com")
+	assert.NotContains(t, list, "example.com", "testers at other domains are not shown")
+	assert.Contains(t, list, "Showing 1 of 1.")
+
+	h.command(lead, bothChan, "list example")
+	assert.Contains(t, h.waitResponse("example"), "No tester of this channel's apps has an email containing `example`.")
+
+	h.command(lead, bothChan, "history")
+	history := h.waitResponse("Last invitations")
+	assert.Contains(t, history, "ann@acme.com")
+	assert.NotContains(t, history, "bob@example.com", "history shows only the channel's domains")
+
+	h.command(lead, bothChan, "remove outsider@example.com")
+	h.waitPrivateAnswer("This channel manages only addresses at `acme.com`, so I left *outsider@example.com* alone.")
+	h.slack.ClickButton(lead, "revoke", "", slackfake.InMessage(bothChan, bob.TS))
+	_, err := h.slack.WaitMessage(h.ctx(), bothChan, func(m slackfake.Message) bool {
+		return m.ThreadTS == bob.ThreadTS && strings.Contains(m.Text, "so I left *bob@example.com* alone.")
+	})
+	require.NoError(t, err, "the Revoke of a tester outside the domains is refused in its thread; logs:\n%s", h.logs)
+	assert.Zero(t, h.applivery.Count(http.MethodDelete, "/otp-users"), "nobody outside the domains is removed")
+	assert.Len(t, h.applivery.OTPUsers(store), 3)
+}

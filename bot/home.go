@@ -58,11 +58,11 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.E
 	if b.d.History == nil {
 		return nil
 	}
-	q := store.Query{Limit: homeRecentShown}
+	var q store.Query
 	for _, ch := range channels {
 		q.ChannelIDs = append(q.ChannelIDs, ch.ID)
 	}
-	entries, err := b.d.History.Recent(ctx, q)
+	entries, err := b.recentInDomains(ctx, q, channels, homeRecentShown)
 	if err != nil {
 		b.log.Warn("could not read the audit log", "error", err.Error())
 	}
@@ -78,15 +78,20 @@ func (b *Bot) endingIn(ctx context.Context, channels []config.Channel) []expiry.
 	for i, ch := range channels {
 		ids[i] = ch.ID
 	}
-	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingShown)
+	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingRead)
 	if err != nil {
 		b.log.Warn("could not read when access ends", "error", err.Error())
 	}
-	return ends
+	ends = endsInDomains(ends, channels)
+	return ends[:min(len(ends), homeEndingShown)]
 }
 
-// homeEndingShown is how many ends the App Home lists.
-const homeEndingShown = 10
+// homeEndingShown is how many ends the App Home lists, of the homeEndingRead soonest: those
+// outside their channel's domains are dropped after reading.
+const (
+	homeEndingShown = 10
+	homeEndingRead  = 100
+)
 
 // fillAsks shows QA leads the requests waiting for them, and anyone else their own.
 func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *homeData) {

@@ -82,3 +82,43 @@ func TestAChannelsDomainsLimitWhatItShowsAndRemoves(t *testing.T) {
 	assert.Zero(t, h.applivery.Count(http.MethodDelete, "/otp-users"), "nobody outside the domains is removed")
 	assert.Len(t, h.applivery.OTPUsers(store), 3)
 }
+
+// In a Slack Connect channel, without qa_leads, the members from the other organisation are
+// refused like guests; the bot's own workspace's members manage testers as before.
+func TestMembersOfAnotherOrganisationNeverManageTesters(t *testing.T) {
+	h := newHarness(t)
+	h.slack.AddUser(slackfake.User{ID: "U0PARTNER1", Name: "pat", TeamID: "T0PARTNER"})
+	h.slack.SetChannelMembers(iosChan, lead, "U0PARTNER1")
+	h.start()
+
+	h.command("U0PARTNER1", iosChan, "alice@example.com")
+	h.waitPrivateAnswer("guests and people of other organisations never can")
+	h.command("U0PARTNER1", iosChan, "list")
+	h.waitPrivateAnswer("Only members of <#" + iosChan + ">")
+	assert.Empty(t, h.applivery.Requests(), "nothing reaches Applivery for an outsider")
+
+	h.command(lead, iosChan, "alice@example.com")
+	h.waitSummary(iosChan)
+	assert.Len(t, h.applivery.OTPUsers(store), 1)
+}
+
+// On Enterprise Grid, a member of another workspace of the same organisation is inside; a
+// member of another organisation is not.
+func TestOnEnterpriseGridTheWholeOrganisationIsInside(t *testing.T) {
+	h := newHarness(t)
+	h.slack = slackfake.New(t, slackfake.WithEnterprise("E0ACMEORG"))
+	h.slack.AddChannel(iosChan, "beta-ios")
+	h.slack.AddUser(slackfake.User{ID: "U0SISTER01", Name: "sis", TeamID: "T0SISTERWS", EnterpriseID: "E0ACMEORG"})
+	h.slack.AddUser(slackfake.User{ID: "U0PARTNER1", Name: "pat", TeamID: "T0PARTNER", EnterpriseID: "E0PARTNER"})
+	h.slack.SetChannelMembers(iosChan, "U0SISTER01", "U0PARTNER1")
+	h.env["SLACK_APP_TOKEN"], h.env["SLACK_BOT_TOKEN"], h.env["SLACK_API_URL"] = h.slack.AppToken(), h.slack.BotToken(), h.slack.APIURL()
+	h.start()
+
+	h.command("U0PARTNER1", iosChan, "bob@example.com")
+	h.waitPrivateAnswer("guests and people of other organisations never can")
+	h.command("U0SISTER01", iosChan, "alice@example.com")
+	h.waitSummary(iosChan)
+	users := h.applivery.OTPUsers(store)
+	require.Len(t, users, 1)
+	assert.Equal(t, "alice@example.com", users[0].Email)
+}

@@ -54,7 +54,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		blocks = append(blocks, section("Only QA leads invite testers: ask them with `/invite-tester alice@example.com` in a linked channel, and "+leadsText(d.Leads)+" will approve or deny it.", nil))
 		blocks = append(blocks, mineBlocks(d.Mine)...)
 	default:
-		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests never manage testers.)", nil))
+		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests and people of other organisations never manage testers.)", nil))
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), section(helpText, nil))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
@@ -121,4 +122,48 @@ func TestOnEnterpriseGridTheWholeOrganisationIsInside(t *testing.T) {
 	users := h.applivery.OTPUsers(store)
 	require.Len(t, users, 1)
 	assert.Equal(t, "alice@example.com", users[0].Email)
+}
+
+// An approval never changes the access of someone already a tester: a permanent tester asked
+// "for 2m" stays permanent, a tester whose access ends keeps that end, and the thread says so.
+// A QA lead's own invite with an end changes it, and says so. The leads see on the App Home
+// which addresses of a waiting request are testers already.
+func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T) {
+	h := askHarness(t)
+	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 3, PublishedApplicationID: iosApp})
+	h.command(lead, iosChan, "bob@example.com for 14d")
+	h.waitSummary(iosChan)
+
+	h.command(stranger, iosChan, "alice@example.com bob@example.com carol@example.com for 2m")
+	ask := h.askMessage(iosChan)
+	assert.NotContains(t, readable(ask.Blocks), "Already testers", "the channel is not told who is a tester")
+	h.slack.Event(map[string]any{"type": "app_home_opened", "user": lead, "channel": "D0LEAD", "tab": "home"})
+	assert.Contains(t, readable(h.waitHome(lead).JSON), "Already testers, whose access an approval leaves as it is: `alice@example.com`, `bob@example.com`.")
+
+	h.slack.ClickButton(lead, "ask_approve", "", slackfake.InMessage(iosChan, ask.TS))
+	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+		return m.ThreadTS == ask.TS && strings.Contains(m.Text, "Details in the thread")
+	})
+	require.NoError(t, err, "logs:\n%s", h.logs)
+	thread := h.threadText(iosChan, ask.TS, 2)
+	assert.Contains(t, thread, "alice@example.com was already a tester; their access still does not end")
+	assert.Regexp(t, `bob@example\.com was already a tester; access still ends <!date\^\d+\^`, thread)
+	h.command(lead, iosChan, "list")
+	list := h.waitResponse("Showing")
+	for _, line := range strings.Split(list, `\n`) {
+		if strings.Contains(line, "alice@example.com") {
+			assert.NotContains(t, line, "access ends", "alice's access still does not end")
+		}
+	}
+	assert.Contains(t, list, "carol@example.com")
+
+	h.command(lead, iosChan, "alice@example.com for 1h")
+	summaries := 0
+	_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+		if m.ThreadTS != "" && strings.Contains(m.Text, "alice@example.com was already a tester; access now ends") {
+			summaries++
+		}
+		return summaries > 0
+	})
+	require.NoError(t, err, "the lead's own choice changes the end, and the thread says so; logs:\n%s", h.logs)
 }

@@ -66,6 +66,24 @@ func askBlocks(a approval.Ask, leads *config.QALeads) []slack.Block {
 		slack.NewContextBlock("", mrkdwn("Only a QA lead's click counts. The request expires "+slackDate(a.ExpiresAt)+".")))
 }
 
+// alreadyTestersText tells the leads which addresses of a request are testers already: approving
+// them changes nothing of their access.
+func alreadyTestersText(testers []string) string {
+	if len(testers) == 0 {
+		return ""
+	}
+	return " Already testers, whose access an approval leaves as it is: " + quoteList(testers, askAddressesShown) + "."
+}
+
+// withAlreadyTesters adds that note under the request's addresses.
+func withAlreadyTesters(blocks []slack.Block, testers []string) []slack.Block {
+	if len(testers) == 0 {
+		return blocks
+	}
+	note := slack.NewContextBlock("", mrkdwn(":information_source:"+alreadyTestersText(testers)))
+	return append(blocks[:1], append([]slack.Block{note}, blocks[1:]...)...)
+}
+
 // stateWords says what became of a request that is no longer pending.
 func stateWords(a approval.Ask) string {
 	switch a.State {

@@ -6,6 +6,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/store"
@@ -101,12 +102,31 @@ func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *home
 	var err error
 	if lead, _ := b.d.Access.IsLead(ctx, userID); lead && manages {
 		d.Pending, err = b.d.Asks.Pending(ctx, nil, homePendingShown+1)
+		d.Testers = b.alreadyTesters(ctx, d.Pending[:min(len(d.Pending), homePendingShown)])
 	} else {
 		d.Mine, err = b.d.Asks.Mine(ctx, userID, 10)
 	}
 	if err != nil {
 		b.log.Warn("could not read the requests for testers", "error", err.Error())
 	}
+}
+
+// alreadyTesters looks up which addresses of each request are testers of its app already, for
+// the leads to see that approving changes nothing of their access. Not knowing is logged.
+func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[string][]string {
+	if b.d.Invites == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, a := range asks {
+		testers, err := b.d.Invites.AlreadyTesters(ctx, a.StoreID, a.AppID, a.Emails)
+		if err != nil {
+			b.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err.Error())
+			continue
+		}
+		out[a.ID] = testers
+	}
+	return out
 }
 
 // onHomeInvite opens the invite modal from the App Home button.

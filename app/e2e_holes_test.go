@@ -167,3 +167,39 @@ func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T)
 	})
 	require.NoError(t, err, "the lead's own choice changes the end, and the thread says so; logs:\n%s", h.logs)
 }
+
+// One person cannot flood the leads: past MAX_OPEN_REQUESTS waiting requests they are refused.
+// Someone else asking for an address already waiting joins that request: the leads see both
+// askers, and both hear of the decision.
+func TestRequestsPerPersonAreLimitedAndASecondAskerJoinsTheFirst(t *testing.T) {
+	h := askHarness(t, withEnv("MAX_OPEN_REQUESTS", "2"))
+	h.command(stranger, iosChan, "alice@example.com")
+	first := h.askMessage(iosChan)
+	h.command(stranger, iosChan, "bob@example.com")
+	h.waitPrivateAnswer("I asked them to invite 1 address")
+	h.command(stranger, iosChan, "carol@example.com")
+	h.waitPrivateAnswer("You already have 2 requests waiting for the QA leads, the most one person may have, so I asked nobody.")
+	asks := 0
+	for _, m := range h.slack.Messages(iosChan) {
+		if strings.Contains(m.Text, "asks to invite") {
+			asks++
+		}
+	}
+	assert.Equal(t, 2, asks, "the third request never reached the leads")
+
+	h.command("U0SECOND01", iosChan, "alice@example.com")
+	h.waitPrivateAnswer("I added you to that request, so the QA leads see that you asked too.")
+	_, err := h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+		return m.TS == first.TS && strings.Contains(readable([]byte(m.Text)), "(also asked by <@U0SECOND01>)")
+	})
+	require.NoError(t, err, "the leads see both askers; logs:\n%s", h.logs)
+
+	h.slack.ClickButton(lead, "ask_approve", "", slackfake.InMessage(iosChan, first.TS))
+	h.waitDirectMessage(stranger, "<@"+lead+"> approved your request")
+	h.waitDirectMessage("U0SECOND01", "<@"+lead+"> approved your request")
+	_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
+		return m.ThreadTS == first.TS && strings.Contains(m.Text, "Details in the thread")
+	})
+	require.NoError(t, err, "logs:\n%s", h.logs)
+	assert.Len(t, h.applivery.OTPUsers(store), 1, "alice is invited once")
+}

@@ -62,7 +62,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
-	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, Logger: logger})
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
 	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
 	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL)
 	go func() { // at start, without holding it up; asked again when someone needs it

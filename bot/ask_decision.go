@@ -112,7 +112,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 		if err := b.d.Asks.SetRequest(ctx, a.ID, req.ID); err != nil {
 			b.log.Warn("could not note the invite an approval started", "ask", a.ID, "error", err.Error())
 		}
-		b.postToUser(ctx, a.RequesterID, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
+		b.postToAskers(ctx, a, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
 			a.DecidedBy, plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID))
 	}
 	err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w, begun: begun})
@@ -160,7 +160,7 @@ func (b *Bot) onDenySubmit(cb slack.InteractionCallback) reply {
 		if reason != "" {
 			text += " Their reason: " + esc(reason)
 		}
-		b.postToUser(ctx, a.RequesterID, text)
+		b.postToAskers(ctx, *a, text)
 	}}
 }
 

@@ -34,6 +34,13 @@ func askText(a approval.Ask, leads *config.QALeads) string {
 	if a.AccessFor > 0 {
 		text += " for " + accessWords(a.AccessFor)
 	}
+	if len(a.AlsoAskedBy) > 0 {
+		also := make([]string, len(a.AlsoAskedBy))
+		for i, u := range a.AlsoAskedBy {
+			also[i] = "<@" + u + ">"
+		}
+		text += " (also asked by " + strings.Join(also, ", ") + ")"
+	}
 	if a.State == approval.Pending {
 		return leadsMention(leads) + " " + text + "."
 	}

@@ -64,6 +64,7 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		AppliveryMaxInFlight:  8,
 		LeaseTTL:              30 * time.Second,
 		RequestTTL:            7 * 24 * time.Hour,
+		MaxOpenRequests:       5,
 		MaxCommandBytes:       8000,
 		AuditDB:               "invites.db",
 		AppliveryTimeout:      10 * time.Second,

@@ -230,6 +230,17 @@ var migrations = []step{
 		) {strict};
 		CREATE INDEX ask_pending_ask ON ask_pending (ask_id);`,
 	},
+	// v6: people who asked for an address already waiting in someone else's ask join that ask
+	// (issue 17), so the leads see every asker; one row per person and ask, taken with INSERT …
+	// ON CONFLICT DO NOTHING.
+	{
+		ddl: `CREATE TABLE ask_joiners (
+			ask_id       TEXT     NOT NULL,
+			requester_id TEXT     NOT NULL,
+			joined_at    {millis} NOT NULL,
+			PRIMARY KEY (ask_id, requester_id)
+		) {strict};`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

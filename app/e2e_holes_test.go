@@ -203,3 +203,39 @@ func TestRequestsPerPersonAreLimitedAndASecondAskerJoinsTheFirst(t *testing.T) {
 	require.NoError(t, err, "logs:\n%s", h.logs)
 	assert.Len(t, h.applivery.OTPUsers(store), 1, "alice is invited once")
 }
+
+// A channel linked from Slack and then taken into the mapping file loses its Slack link, ended
+// in the audit trail by the mapping file; when the channel leaves the file it is unlinked, not
+// back on its old link, until a lead links it again.
+func TestALinkTakenOverByTheFileNeverComesBack(t *testing.T) {
+	h, _ := setupHarness(t)
+	h.slack.SetChannelMembers(newChan, lead)
+	h.start()
+	view := h.chooseStore(h.openSetup(lead, newChan), lead, store, "Acme Android beta")
+	h.slack.SubmitView(view.ID, lead, setupValues(store, androidApp, "2", "acme.com"))
+	h.waitChannelMessage(newChan, "<@"+lead+"> linked this channel to *Acme Android beta*")
+
+	path := h.env["CHANNELS_FILE"]
+	withNew := leadsMapping + `  - channel: C0NEWCHAN1
+    store: 64a1b2c3d4e5f6a7b8c9d0e1
+    apps: [{id: 64a1b2c3d4e5f6a7b8c9d0e2, name: File app}]
+    downloads: 1
+`
+	require.NoError(t, os.WriteFile(path, []byte(withNew), 0o600))
+	h.waitUntilLogged(`"msg":"mapping file reloaded","file":"`+path+`","channels":3`, 10*time.Second)
+	h.waitUntilLogged(`"msg":"the mapping file took a channel over: its link made from Slack is ended","channel":"`+newChan+`"`, 10*time.Second)
+	h.command(lead, newChan, "one@example.com")
+	assert.Contains(t, h.waitSummary(newChan).Text, "into *File app*")
+
+	require.NoError(t, os.WriteFile(path, []byte(leadsMapping), 0o600))
+	h.waitUntilLogged(`"msg":"mapping file reloaded","file":"`+path+`","channels":2`, 10*time.Second)
+	h.command(lead, newChan, "dev@acme.com")
+	h.waitPrivateAnswer("is not linked to an Applivery store") // the old Slack link is not live again
+	for _, u := range h.applivery.OTPUsers(store) {
+		assert.NotEqual(t, androidApp, u.PublishedApplicationID, "nobody is invited into the old link's app")
+	}
+
+	changes := readable(h.openSetup(lead, newChan).JSON)
+	assert.Contains(t, changes, "the mapping file removed the link", "the audit trail says who ended it")
+	assert.Contains(t, changes, "<@"+lead+"> linked it to *Acme Android beta*")
+}

@@ -361,7 +361,7 @@ func (c *Client) errorResponse(req request, resp *http.Response, body []byte, en
 	case decodeErr == nil && env.Error != nil:
 		e.Code, e.Message = int(env.Error.Code), env.Error.Message
 	case decodeErr != nil:
-		e.Message = snippet(body)
+		e.Message = c.snippet(body)
 	}
 	e.Message = c.redact(e.Message)
 	if e.forbidden() {
@@ -394,25 +394,34 @@ func decodeData(body []byte, env envelope, decodeErr error, out any) error {
 	return nil
 }
 
-// redact removes the token should a server or proxy echo it back, so no
-// error string can ever leak it.
+// redact removes the token should a server or proxy echo it back, and
+// anything shaped like a credential whatever its value (an Authorization
+// header's "Bearer …", a Slack xox… or xapp-… token), so no error string can
+// ever leak one.
 func (c *Client) redact(s string) string {
-	if c.token == "" {
-		return s
+	if c.token != "" {
+		s = strings.ReplaceAll(s, c.token, "[redacted]")
 	}
-	return strings.ReplaceAll(s, c.token, "[redacted]")
+	return secretShaped.ReplaceAllString(s, "[redacted]")
 }
+
+// secretShaped matches what looks like a credential: "Bearer" and what follows it, and
+// Slack's token shapes (xoxb-, xoxp-, xoxe.xoxp-…, xapp-…).
+var secretShaped = regexp.MustCompile(`(?i)\bbearer\s+[^\s"',;<>]+|\bxox[a-z0-9.]*-[a-z0-9._-]+|\bxapp-[a-z0-9._-]+`)
 
 var htmlTag = regexp.MustCompile(`<[^>]*>`)
 
 // snippet is a short, single-line, tag-free excerpt of a body that is not
 // JSON (typically a proxy's HTML error page), enough to tell what answered.
-func snippet(body []byte) string {
+// It is redacted before it is cut, so no secret straddling the cut can leak
+// in part, and again after the tags go, in case they split one.
+func (c *Client) snippet(body []byte) string {
 	const limit = 120
 	if !utf8.Valid(body) {
 		body = bytes.ToValidUTF8(body, []byte("?"))
 	}
-	text := strings.Join(strings.Fields(htmlTag.ReplaceAllString(string(body), " ")), " ")
+	text := c.redact(string(body))
+	text = c.redact(strings.Join(strings.Fields(htmlTag.ReplaceAllString(text, " ")), " "))
 	if utf8.RuneCountInString(text) <= limit {
 		return text
 	}

@@ -358,7 +358,21 @@ func databaseURL(raw *string) string {
 	if _, err := url.Parse(*raw); err != nil {
 		return "is not a valid URL; percent-encode special characters in the user name and password"
 	}
+	if strings.Count(authority(*raw), "@") > 1 {
+		// pgx would take what follows the first @ as the host and name it in its error.
+		return "has an unencoded @ in its user name or password; percent-encode it (@ is %40) and any other special character"
+	}
 	return ""
+}
+
+// authority is the user, password, host and port of a URL: what lies between "://" and the
+// path, query or fragment.
+func authority(raw string) string {
+	_, rest, _ := strings.Cut(raw, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 // oneOf accepts any letter case and stores the lower-case form.

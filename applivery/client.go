@@ -281,6 +281,23 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	}
 }
 
+// httpClient makes every request: Go's default transport, and a redirect policy that follows
+// a redirect only to the same scheme and host. One elsewhere (an https API sent to http, or to
+// another host, where the token or an invite would go) is not followed: the redirect itself is
+// the answer, an error like any other non-2xx.
+var httpClient = &http.Client{CheckRedirect: sameOrigin}
+
+// maxRedirects is how many redirects within the API's own host one request follows.
+const maxRedirects = 5
+
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) || len(via) > maxRedirects {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
 // attempt makes one HTTP exchange; it returns nil on success.
 func (c *Client) attempt(ctx context.Context, req request, payload []byte, out any) *failure {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -290,7 +307,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
 	}
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(httpReq)
+	resp, err := httpClient.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
 		return transportFailure(ctx, req, err)

@@ -239,3 +239,18 @@ func TestALinkTakenOverByTheFileNeverComesBack(t *testing.T) {
 	assert.Contains(t, changes, "the mapping file removed the link", "the audit trail says who ended it")
 	assert.Contains(t, changes, "<@"+lead+"> linked it to *Acme Android beta*")
 }
+
+// The setup modal's type-ahead answers QA leads only, like the modal: anyone else who sends a
+// block_suggestion for it learns no store and no app.
+func TestTheSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
+	h, big := setupHarness(t)
+	h.start()
+	view := h.chooseStore(h.openSetup(lead, newChan), lead, big, `"external_select"`)
+	options, err := h.slack.WaitSuggestedOptions(h.ctx(), h.slack.Suggest(view.ID, lead, "setup_app", "App 120"))
+	require.NoError(t, err)
+	require.Len(t, options, 1, "a lead is answered")
+
+	options, err = h.slack.WaitSuggestedOptions(h.ctx(), h.slack.Suggest(view.ID, stranger, "setup_app", "App"))
+	require.NoError(t, err)
+	assert.Empty(t, options, "anyone else is not")
+}

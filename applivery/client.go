@@ -419,7 +419,12 @@ func (c *Client) redact(s string) string {
 	if c.token != "" {
 		s = strings.ReplaceAll(s, c.token, "[redacted]")
 	}
-	return secretShaped.ReplaceAllString(s, "[redacted]")
+	return secretShaped.ReplaceAllStringFunc(s, func(secret string) string {
+		if scheme, _, ok := strings.Cut(secret, " "); ok && strings.EqualFold(scheme, "bearer") {
+			return scheme + " [redacted]" // what was there stays readable
+		}
+		return "[redacted]"
+	})
 }
 
 // secretShaped matches what looks like a credential: "Bearer" and what follows it, and

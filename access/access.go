@@ -4,7 +4,9 @@
 //   - With qa_leads in the mapping file, the listed users and the members of the listed user
 //     groups manage every mapping, and nobody else manages any.
 //   - Without qa_leads, a person manages the mappings of the channels they are a member of,
-//     unless they are a guest (a multi- or single-channel guest never manages testers).
+//     unless they are a guest (a multi- or single-channel guest never manages testers) or belong
+//     to another organisation (a Slack Connect channel's members from outside, whom users.info
+//     does not mark as guests).
 //
 // Everything comes from Slack and is cached briefly, so a burst of requests costs one call per
 // group, channel or person. When Slack cannot answer, access is refused (fail closed).
@@ -12,6 +14,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -28,9 +31,35 @@ type Directory interface {
 	GroupMembers(ctx context.Context, groupID string) ([]string, error)
 	// ChannelMembers lists a channel's members, every page (conversations.members).
 	ChannelMembers(ctx context.Context, channelID string) ([]string, error)
-	// IsGuest reports whether a user is a multi- or single-channel guest (users.info's
-	// is_restricted or is_ultra_restricted).
-	IsGuest(ctx context.Context, userID string) (bool, error)
+	// Person looks a user up (users.info).
+	Person(ctx context.Context, userID string) (Person, error)
+	// Home is the organisation the bot is installed in (auth.test).
+	Home(ctx context.Context) (Org, error)
+}
+
+// Person is what the policy needs to know of a user.
+type Person struct {
+	Guest bool // a multi- or single-channel guest (is_restricted or is_ultra_restricted)
+	// Stranger is Slack's is_stranger: a user of another organisation the workspace shares
+	// nothing else with.
+	Stranger bool
+	Org      Org // team_id, and enterprise_user.enterprise_id on Enterprise Grid
+}
+
+// Org names a Slack organisation: a workspace, and on Enterprise Grid the enterprise it is part of.
+type Org struct {
+	TeamID       string
+	EnterpriseID string
+}
+
+// Includes reports whether a person of org p belongs to the organisation o. On Enterprise Grid
+// every workspace of the enterprise is inside; elsewhere only the workspace itself is. What
+// names no organisation is outside (fail closed).
+func (o Org) Includes(p Org) bool {
+	if o.EnterpriseID != "" && (p.EnterpriseID == o.EnterpriseID || p.TeamID == o.EnterpriseID) {
+		return true
+	}
+	return o.TeamID != "" && p.TeamID == o.TeamID
 }
 
 // How long answers from Slack are trusted. Leads' groups change rarely and their TTL is
@@ -52,8 +81,13 @@ type Policy struct {
 	dir     Directory
 	groups  *cache.Cache[[]string]
 	members *cache.Cache[[]string]
-	guests  *cache.Cache[bool]
+	people  *cache.Cache[Person]
+	home    *cache.Cache[Org]
 }
+
+// homeTTL is how long the bot's own organisation is trusted: it changes only if the app is
+// installed elsewhere, which takes new tokens and a restart.
+const homeTTL = 24 * time.Hour
 
 // NewPolicy builds a Policy. leads returns the mapping file's qa_leads block as currently loaded
 // (the file may be reloaded), nil when it has none; leadsTTL is how long a user group's
@@ -64,7 +98,8 @@ func NewPolicy(leads func() *config.QALeads, dir Directory, leadsTTL time.Durati
 		dir:     dir,
 		groups:  cache.New[[]string](leadsTTL, failureTTL),
 		members: cache.New[[]string](membersTTL, failureTTL),
-		guests:  cache.New[bool](guestTTL, failureTTL),
+		people:  cache.New[Person](guestTTL, failureTTL),
+		home:    cache.New[Org](homeTTL, failureTTL),
 	}
 }
 
@@ -110,14 +145,8 @@ func (p *Policy) Manageable(ctx context.Context, userID string, channelIDs []str
 		}
 		return slices.Clone(channelIDs), nil
 	}
-	guest, err := p.guests.Get(ctx, userID, func(ctx context.Context) (bool, error) {
-		return p.dir.IsGuest(ctx, userID)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("look up user %s: %w", userID, err)
-	}
-	if guest {
-		return nil, nil
+	if outside, err := p.guestOrOutsider(ctx, userID); err != nil || outside {
+		return nil, err
 	}
 	member := make([]bool, len(channelIDs))
 	g, gctx := errgroup.WithContext(ctx)
@@ -144,4 +173,32 @@ func (p *Policy) Manageable(ctx context.Context, userID string, channelIDs []str
 		}
 	}
 	return out, nil
+}
+
+// Home returns the bot's own organisation, from auth.test; the bot asks at start, so that the
+// first person's click does not wait for it.
+func (p *Policy) Home(ctx context.Context) (Org, error) {
+	return p.home.Get(ctx, "", func(ctx context.Context) (Org, error) {
+		org, err := p.dir.Home(ctx)
+		if err == nil && org.TeamID == "" {
+			err = errors.New("auth.test named no team")
+		}
+		return org, err
+	})
+}
+
+// guestOrOutsider reports whether a person never manages testers as a channel member: a guest,
+// or someone of another organisation.
+func (p *Policy) guestOrOutsider(ctx context.Context, userID string) (bool, error) {
+	home, err := p.Home(ctx)
+	if err != nil {
+		return false, fmt.Errorf("look up the bot's own workspace: %w", err)
+	}
+	person, err := p.people.Get(ctx, userID, func(ctx context.Context) (Person, error) {
+		return p.dir.Person(ctx, userID)
+	})
+	if err != nil {
+		return false, fmt.Errorf("look up user %s: %w", userID, err)
+	}
+	return person.Guest || person.Stranger || !home.Includes(person.Org), nil
 }

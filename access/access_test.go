@@ -19,6 +19,8 @@ type fakeDirectory struct {
 	groups   map[string][]string
 	channels map[string][]string
 	guests   map[string]bool
+	orgs     map[string]Org // a user's organisation; home when absent
+	home     Org
 	err      error
 	calls    map[string]int
 }
@@ -48,9 +50,25 @@ func (f *fakeDirectory) ChannelMembers(_ context.Context, id string) ([]string, 
 	return f.channels[id], f.err
 }
 
-func (f *fakeDirectory) IsGuest(_ context.Context, id string) (bool, error) {
+func (f *fakeDirectory) Person(_ context.Context, id string) (Person, error) {
 	f.count("users.info")
-	return f.guests[id], f.err
+	org, ok := f.orgs[id]
+	if !ok {
+		org = f.homeOrg()
+	}
+	return Person{Guest: f.guests[id], Org: org}, f.err
+}
+
+func (f *fakeDirectory) Home(context.Context) (Org, error) {
+	f.count("auth.test")
+	return f.homeOrg(), f.err
+}
+
+func (f *fakeDirectory) homeOrg() Org {
+	if f.home == (Org{}) {
+		return Org{TeamID: "T0HOME"}
+	}
+	return f.home
 }
 
 var ctx = context.Background()
@@ -82,6 +100,38 @@ func TestGuestsNeverManageWithoutLeads(t *testing.T) {
 	ok, err := p.MayManage(ctx, "UGUEST", "C1")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// In a Slack Connect channel, the other organisation's members are members of the channel, and
+// users.info does not mark them as guests: they never manage testers all the same.
+func TestPeopleOfAnotherOrganisationNeverManageWithoutLeads(t *testing.T) {
+	dir := &fakeDirectory{channels: map[string][]string{"C1": {"UHOME", "UPARTNER", "UNOTEAM"}},
+		orgs: map[string]Org{"UPARTNER": {TeamID: "T0PARTNER"}, "UNOTEAM": {}}}
+	p := NewPolicy(noLeads, dir, time.Minute)
+	for user, want := range map[string]bool{"UHOME": true, "UPARTNER": false, "UNOTEAM": false} {
+		ok, err := p.MayManage(ctx, user, "C1")
+		require.NoError(t, err)
+		assert.Equal(t, want, ok, user)
+	}
+	assert.Equal(t, 1, dir.callsTo("auth.test"), "the bot's own workspace is asked once")
+}
+
+func TestOnEnterpriseGridEveryWorkspaceOfTheEnterpriseIsInside(t *testing.T) {
+	home := Org{TeamID: "T0HOME", EnterpriseID: "E0ACME"}
+	for name, tc := range map[string]struct {
+		person Org
+		inside bool
+	}{
+		"the same workspace":                     {Org{TeamID: "T0HOME", EnterpriseID: "E0ACME"}, true},
+		"another workspace of the enterprise":    {Org{TeamID: "T0SISTER", EnterpriseID: "E0ACME"}, true},
+		"an org-wide user whose team is the org": {Org{TeamID: "E0ACME"}, true},
+		"another enterprise":                     {Org{TeamID: "T0PARTNER", EnterpriseID: "E0OTHER"}, false},
+		"a workspace outside any enterprise":     {Org{TeamID: "T0PARTNER"}, false},
+		"nothing named":                          {Org{}, false},
+	} {
+		assert.Equal(t, tc.inside, home.Includes(tc.person), name)
+	}
+	assert.False(t, Org{}.Includes(Org{}), "an unknown home includes nobody")
 }
 
 func TestLeadsManageEveryMappingGuestsIncluded(t *testing.T) {

@@ -36,7 +36,7 @@ func TestGuestsNeverManageTestersWithoutLeads(t *testing.T) {
 	h.slack.SetChannelMembers(iosChan, lead, "U0GUEST001")
 	h.start()
 	h.command("U0GUEST001", iosChan, "alice@example.com")
-	h.waitPrivateAnswer("guests never can")
+	h.waitPrivateAnswer("guests and people of other organisations never can")
 	assert.Empty(t, h.applivery.Requests())
 }
 

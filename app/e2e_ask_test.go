@@ -178,12 +178,12 @@ func TestAnAddressAlreadyAskedForIsNotAskedTwice(t *testing.T) {
 	h.command(stranger, iosChan, "alice@example.com")
 	h.askMessage(iosChan)
 	h.command("U0SECOND01", iosChan, "alice@example.com bob@example.com")
-	h.waitPrivateAnswer("Already waiting for a decision, so not asked again: `alice@example.com`")
+	h.waitPrivateAnswer("Already waiting for a decision, so not asked again: `alice@example.com`. I added you to that request")
 	asks := 0
 	for _, m := range h.slack.Messages(iosChan) {
 		if strings.Contains(m.Text, "asks to invite") {
 			asks++
-			if strings.Contains(m.Text, "U0SECOND01") {
+			if strings.Contains(m.Text, "<@U0SECOND01> asks to invite") {
 				assert.Contains(t, readable(m.Blocks), "bob@example.com")
 				assert.NotContains(t, readable(m.Blocks), "alice@example.com")
 			}

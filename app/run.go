@@ -62,12 +62,20 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
-	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, Logger: logger})
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
 	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
+	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL)
+	go func() { // at start, without holding it up; asked again when someone needs it
+		if home, err := policy.Home(ctx); err != nil {
+			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
+		} else {
+			logger.Debug("the bot's own workspace", "team_id", home.TeamID, "enterprise_id", home.EnterpriseID)
+		}
+	}()
 	b := bot.New(bot.Deps{
 		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
-		Access:  access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL),
+		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
 	})
 
@@ -174,12 +182,24 @@ func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string
 	}
 }
 
-func (d slackDirectory) IsGuest(ctx context.Context, id string) (bool, error) {
+func (d slackDirectory) Person(ctx context.Context, id string) (access.Person, error) {
 	user, err := d.api.GetUserInfoContext(ctx, id)
 	if err != nil {
-		return false, err
+		return access.Person{}, err
 	}
-	return user.IsRestricted || user.IsUltraRestricted, nil
+	return access.Person{
+		Guest:    user.IsRestricted || user.IsUltraRestricted,
+		Stranger: user.IsStranger,
+		Org:      access.Org{TeamID: user.TeamID, EnterpriseID: user.Enterprise.EnterpriseID},
+	}, nil
+}
+
+func (d slackDirectory) Home(ctx context.Context) (access.Org, error) {
+	auth, err := d.api.AuthTestContext(ctx)
+	if err != nil {
+		return access.Org{}, err
+	}
+	return access.Org{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID}, nil
 }
 
 // slogWriter sends slack-go's own log lines (debug only) through the bot's logger.

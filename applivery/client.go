@@ -281,6 +281,23 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	}
 }
 
+// httpClient makes every request: Go's default transport, and a redirect policy that follows
+// a redirect only to the same scheme and host. One elsewhere (an https API sent to http, or to
+// another host, where the token or an invite would go) is not followed: the redirect itself is
+// the answer, an error like any other non-2xx.
+var httpClient = &http.Client{CheckRedirect: sameOrigin}
+
+// maxRedirects is how many redirects within the API's own host one request follows.
+const maxRedirects = 5
+
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) || len(via) > maxRedirects {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
 // attempt makes one HTTP exchange; it returns nil on success.
 func (c *Client) attempt(ctx context.Context, req request, payload []byte, out any) *failure {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -290,7 +307,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
 	}
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(httpReq)
+	resp, err := httpClient.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
 		return transportFailure(ctx, req, err)
@@ -361,7 +378,7 @@ func (c *Client) errorResponse(req request, resp *http.Response, body []byte, en
 	case decodeErr == nil && env.Error != nil:
 		e.Code, e.Message = int(env.Error.Code), env.Error.Message
 	case decodeErr != nil:
-		e.Message = snippet(body)
+		e.Message = c.snippet(body)
 	}
 	e.Message = c.redact(e.Message)
 	if e.forbidden() {
@@ -394,25 +411,39 @@ func decodeData(body []byte, env envelope, decodeErr error, out any) error {
 	return nil
 }
 
-// redact removes the token should a server or proxy echo it back, so no
-// error string can ever leak it.
+// redact removes the token should a server or proxy echo it back, and
+// anything shaped like a credential whatever its value (an Authorization
+// header's "Bearer …", a Slack xox… or xapp-… token), so no error string can
+// ever leak one.
 func (c *Client) redact(s string) string {
-	if c.token == "" {
-		return s
+	if c.token != "" {
+		s = strings.ReplaceAll(s, c.token, "[redacted]")
 	}
-	return strings.ReplaceAll(s, c.token, "[redacted]")
+	return secretShaped.ReplaceAllStringFunc(s, func(secret string) string {
+		if scheme, _, ok := strings.Cut(secret, " "); ok && strings.EqualFold(scheme, "bearer") {
+			return scheme + " [redacted]" // what was there stays readable
+		}
+		return "[redacted]"
+	})
 }
+
+// secretShaped matches what looks like a credential: "Bearer" and what follows it, and
+// Slack's token shapes (xoxb-, xoxp-, xoxe.xoxp-…, xapp-…).
+var secretShaped = regexp.MustCompile(`(?i)\bbearer\s+[^\s"',;<>]+|\bxox[a-z0-9.]*-[a-z0-9._-]+|\bxapp-[a-z0-9._-]+`)
 
 var htmlTag = regexp.MustCompile(`<[^>]*>`)
 
 // snippet is a short, single-line, tag-free excerpt of a body that is not
 // JSON (typically a proxy's HTML error page), enough to tell what answered.
-func snippet(body []byte) string {
+// It is redacted before it is cut, so no secret straddling the cut can leak
+// in part, and again after the tags go, in case they split one.
+func (c *Client) snippet(body []byte) string {
 	const limit = 120
 	if !utf8.Valid(body) {
 		body = bytes.ToValidUTF8(body, []byte("?"))
 	}
-	text := strings.Join(strings.Fields(htmlTag.ReplaceAllString(string(body), " ")), " ")
+	text := c.redact(string(body))
+	text = c.redact(strings.Join(strings.Fields(htmlTag.ReplaceAllString(text, " ")), " "))
 	if utf8.RuneCountInString(text) <= limit {
 		return text
 	}

@@ -210,3 +210,40 @@ func TestTokenNeverAppearsInErrors(t *testing.T) {
 		})
 	}
 }
+
+// A token echoed across the 120-character cut of a body leaks no part of it: the body is
+// redacted before it is cut. Anything shaped like a credential is redacted whatever its value.
+func TestSecretsAreRedactedBeforeTheBodyIsCut(t *testing.T) {
+	for name, body := range map[string]string{
+		"the token across the cut": strings.Repeat("x", 110) + " " + testToken + " " + strings.Repeat("y", 50),
+		"a bearer header echoed":   "<pre>Authorization: Bearer eyJhbGciOi.other-secret_value</pre> denied",
+		"a slack bot token":        "upstream said: token xoxb-1234-5678-abcdefSECRET is invalid",
+		"a slack app token":        "bad xapp-1-A0123-456-deadbeefSECRET here",
+		"a rotated slack token":    "xoxe.xoxp-1-Mi0yLTEyMzQSECRET refused",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStub(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusBadGateway)
+				_, _ = w.Write([]byte(body))
+			})
+			c, _ := newTestClient(t, s, applivery.WithRetry(1, 0, 0))
+			_, err := c.GetStore(context.Background(), storeID)
+			require.Error(t, err)
+			for _, secret := range []string{testToken[:5], testToken[len(testToken)-5:], "SECRET", "other-secret", "eyJhbGciOi"} {
+				assert.NotContains(t, err.Error(), secret)
+			}
+			assert.Contains(t, err.Error(), "[redacted", "the cut may fall inside the marker, never inside a secret")
+		})
+	}
+}
+
+// Applivery's own error message is redacted too, credential shapes included.
+func TestAnErrorMessageEchoingACredentialIsRedacted(t *testing.T) {
+	s := newStub(t, respond(400, apiErrorBody(6001, "bad header Bearer abc.def.SECRET and "+testToken)))
+	c, _ := newTestClient(t, s, applivery.WithRetry(1, 0, 0))
+	_, err := c.GetStore(context.Background(), storeID)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "SECRET")
+	assert.NotContains(t, err.Error(), testToken)
+}

@@ -16,3 +16,7 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 func (g *Gate) Pause(d time.Duration) { g.pause(d) }
 
 func (g *Gate) Acquire(ctx context.Context) (release func(), err error) { return g.acquire(ctx) }
+
+// SameOrigin is the client's redirect policy, for tests of what no test server can serve (a
+// redirect from https to http).
+var SameOrigin = sameOrigin

@@ -49,6 +49,19 @@ type Ask struct {
 	DecidedAt   time.Time // zero while pending
 	DenyReason  string
 	RequestID   string // the invite request started on approval, or NotInvited
+	// AlsoAskedBy are the other people who asked for some of its addresses while it waited, in
+	// the order they joined.
+	AlsoAskedBy []string
+}
+
+// Created is what creating an ask did.
+type Created struct {
+	Ask *Ask // the new ask; nil when every address was already waiting in another
+	// Pending are the addresses already waiting in another ask, left out of this one.
+	Pending []string
+	// Joined are the other people's asks holding some of those addresses, which the asker
+	// joined, as they now stand: their messages need showing again.
+	Joined []Ask
 }
 
 // NotInvited is the RequestID of an approved ask whose invite could not start, say because its
@@ -75,9 +88,13 @@ type Decision struct {
 type Store interface {
 	// CreateAsk saves a new pending ask with an "asked" audit row per address, and holds each of
 	// its addresses for its store and app, all at once. Addresses another pending ask holds are
-	// left out of the saved ask and returned; when none is left, nothing is saved and the ask
-	// returned is nil. a.Emails must be distinct whatever their letter case.
-	CreateAsk(ctx context.Context, a Ask) (saved *Ask, alreadyPending []string, err error)
+	// left out of the saved ask and returned in Pending, and the requester joins each of those
+	// asks that is someone else's, with an "asked" audit row per address; when no address is
+	// left, no ask is saved and Created.Ask is nil. a.Emails must be distinct whatever their
+	// letter case.
+	CreateAsk(ctx context.Context, a Ask) (Created, error)
+	// CountPendingAsks counts a requester's own asks still pending, not yet due at now.
+	CountPendingAsks(ctx context.Context, requesterID string, now time.Time) (int, error)
 	// LoadAsk reads an ask; ErrNotFound when there is none.
 	LoadAsk(ctx context.Context, id string) (*Ask, error)
 	// SetAskMessage records where the ask is shown; ErrNotFound for an unknown id.

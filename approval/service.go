@@ -18,8 +18,22 @@ type Options struct {
 	TTL          time.Duration // how long an ask waits for a decision: REQUEST_TTL (default 7 days)
 	ScanInterval time.Duration // how often Supervise expires the asks past their TTL (default 1 minute)
 	StartGrace   time.Duration // how long an approval may wait for its invite to be recorded before Supervise starts it (default 1 minute)
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// MaxPending is how many of their own asks one person may have waiting at once:
+	// MAX_OPEN_REQUESTS (default DefaultMaxPending). Each ask calls the leads.
+	MaxPending int
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// DefaultMaxPending is how many of their own asks one person may have waiting at once unless
+// configured otherwise: enough for real work, too few to flood the leads or hold addresses.
+const DefaultMaxPending = 5
+
+// TooManyError refuses an ask from someone who already has Limit asks waiting.
+type TooManyError struct{ Limit int }
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("approval: %d asks are already waiting, the most one person may have", e.Limit)
 }
 
 // Limits on how many asks Pending and Mine return, sized for an App Home.
@@ -46,6 +60,9 @@ func NewService(store Store, opts Options) *Service {
 	if opts.StartGrace <= 0 {
 		opts.StartGrace = time.Minute
 	}
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = DefaultMaxPending
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -61,35 +78,48 @@ func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Mill
 
 // Create validates and saves an ask, pending until ExpiresAt. Its addresses are normalized and
 // merged whatever their letter case; an invalid one refuses the whole ask with an *AddressError
-// (allowed domains depend on the channel: checking them is the caller's job). Addresses already
-// pending in another ask for the same app are left out and returned; when that leaves none, no
-// ask is created and the ask returned is nil.
-func (s *Service) Create(ctx context.Context, a Ask) (*Ask, []string, error) {
+// (allowed domains depend on the channel: checking them is the caller's job). Someone with
+// MaxPending asks waiting is refused with a *TooManyError. Addresses already pending in another
+// ask for the same app are left out and returned, and the requester joins those asks that are
+// someone else's; when that leaves none, no ask is created and Created.Ask is nil.
+func (s *Service) Create(ctx context.Context, a Ask) (Created, error) {
 	emails, err := normalize(a.Emails)
 	if err != nil {
-		return nil, nil, err
+		return Created{}, err
 	}
 	if a.RequesterID == "" || a.StoreID == "" || a.AppID == "" {
-		return nil, nil, errors.New("approval: an ask needs a requester, a store and an app")
+		return Created{}, errors.New("approval: an ask needs a requester, a store and an app")
 	}
 	now := s.now()
+	open, err := s.store.CountPendingAsks(ctx, a.RequesterID, now)
+	if err != nil {
+		return Created{}, err
+	}
+	if open >= s.opts.MaxPending {
+		s.opts.Logger.Info("ask refused: too many waiting", "requester", a.RequesterID, "pending", open)
+		return Created{}, &TooManyError{Limit: s.opts.MaxPending}
+	}
 	ask := Ask{
 		ID: newID(), RequesterID: a.RequesterID, ChannelID: a.ChannelID, StoreID: a.StoreID,
 		AppID: a.AppID, AppName: a.AppName, Emails: emails, Downloads: a.Downloads,
 		AccessFor: a.AccessFor, Reason: a.Reason, State: Pending, CreatedAt: now, ExpiresAt: now.Add(s.opts.TTL),
 	}
-	saved, pending, err := s.store.CreateAsk(ctx, ask)
+	created, err := s.store.CreateAsk(ctx, ask)
 	if err != nil {
-		return nil, nil, err
+		return Created{}, err
 	}
-	if saved == nil {
+	for _, j := range created.Joined {
+		s.opts.Logger.Info("ask joined", "ask_id", j.ID, "requester", a.RequesterID)
+	}
+	if created.Ask == nil {
 		s.opts.Logger.Info("ask not created: every address is pending in another ask", "requester", a.RequesterID,
-			"app_id", a.AppID, "already_pending", len(pending))
-		return nil, pending, nil
+			"app_id", a.AppID, "already_pending", len(created.Pending))
+		return created, nil
 	}
+	saved := created.Ask
 	s.opts.Logger.Info("ask created", "ask_id", saved.ID, "requester", saved.RequesterID, "channel", saved.ChannelID,
-		"app_id", saved.AppID, "emails", len(saved.Emails), "already_pending", len(pending))
-	return saved, pending, nil
+		"app_id", saved.AppID, "emails", len(saved.Emails), "already_pending", len(created.Pending))
+	return created, nil
 }
 
 // normalize returns the addresses as the bot sends them, each once whatever its letter case, in

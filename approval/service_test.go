@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/approval"
@@ -59,9 +60,9 @@ func ask(emails ...string) approval.Ask {
 
 func (f *fixture) create(a approval.Ask) (*approval.Ask, []string) {
 	f.t.Helper()
-	saved, pending, err := f.service.Create(context.Background(), a)
+	created, err := f.service.Create(context.Background(), a)
 	require.NoError(f.t, err)
-	return saved, pending
+	return created.Ask, created.Pending
 }
 
 // audit returns the audit rows of an ask as (email, outcome, user, detail), oldest first.
@@ -133,7 +134,7 @@ func TestCreateRefusesAnAskWithAnInvalidAddressOrNone(t *testing.T) {
 	f := newFixture(t, approval.Options{})
 	ctx := context.Background()
 
-	_, _, err := f.service.Create(ctx, ask("ann@example.com", "bob", "carol@exa mple.com"))
+	_, err := f.service.Create(ctx, ask("ann@example.com", "bob", "carol@exa mple.com"))
 	addrErr, ok := errors.AsType[*approval.AddressError](err)
 	require.True(t, ok, "%v", err)
 	require.Equal(t, []approval.InvalidAddress{
@@ -141,7 +142,7 @@ func TestCreateRefusesAnAskWithAnInvalidAddressOrNone(t *testing.T) {
 		{Address: "carol@exa mple.com", Why: "contains a space"},
 	}, addrErr.Invalid)
 
-	_, _, err = f.service.Create(ctx, ask())
+	_, err = f.service.Create(ctx, ask())
 	require.ErrorIs(t, err, approval.ErrNoAddresses)
 
 	mine, err := f.service.Mine(ctx, "U0ALICE", 0)
@@ -329,8 +330,8 @@ func TestADecisionPastExpiresAtExpiresTheAskInstead(t *testing.T) {
 
 // Two replicas sweep at the same moment: each due ask is expired and returned exactly once.
 func TestExpireDueExpiresEachAskOnceAcrossProcesses(t *testing.T) {
-	f := newFixture(t, approval.Options{})
-	_, other := f.replica(approval.Options{})
+	f := newFixture(t, approval.Options{MaxPending: 100}) // one asker, many asks
+	_, other := f.replica(approval.Options{MaxPending: 100})
 	ctx := context.Background()
 	var due []string
 	for i := range 10 {
@@ -533,7 +534,7 @@ func TestSuperviseStartsApprovalsWhoseInviteWasNeverRecorded(t *testing.T) {
 }
 
 func TestPendingListsTheAsksToDecideOldestFirst(t *testing.T) {
-	f := newFixture(t, approval.Options{})
+	f := newFixture(t, approval.Options{MaxPending: 100}) // one asker, many asks
 	ctx := context.Background()
 	create := func(at time.Duration, channel, email string) *approval.Ask {
 		f.clock.Set(t0.Add(at))
@@ -579,7 +580,7 @@ func mustPending(t *testing.T, f *fixture) []approval.Ask {
 }
 
 func TestMineListsARequestersLatestAsksInAnyState(t *testing.T) {
-	f := newFixture(t, approval.Options{})
+	f := newFixture(t, approval.Options{MaxPending: 30})
 	ctx := context.Background()
 	var want []string
 	for i := range 22 {
@@ -621,4 +622,30 @@ func TestAskRowsShowInAChannelsHistory(t *testing.T) {
 		outcomes = append(outcomes, e.Outcome)
 	}
 	require.Equal(t, []invite.Outcome{invite.Denied, invite.Asked}, outcomes)
+}
+
+// One person may have MaxPending asks waiting; past it they are refused until one is decided.
+// Joining someone else's ask does not count.
+func TestOnePersonMayHaveOnlySoManyAsksWaiting(t *testing.T) {
+	f := newFixture(t, approval.Options{MaxPending: 2})
+	ctx := context.Background()
+	first, _ := f.create(ask("ann@example.com"))
+	f.create(ask("ben@example.com"))
+	_, err := f.service.Create(ctx, ask("carol@example.com"))
+	tooMany, ok := errors.AsType[*approval.TooManyError](err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, 2, tooMany.Limit)
+
+	other := ask("ann@example.com", "dave@example.com")
+	other.RequesterID = "U0BOB"
+	created, err := f.service.Create(ctx, other)
+	require.NoError(t, err)
+	require.Len(t, created.Joined, 1, "Bob joins Alice's ask for ann")
+	assert.Equal(t, []string{"U0BOB"}, created.Joined[0].AlsoAskedBy)
+
+	_, err = f.service.Deny(ctx, first.ID, "U0LEAD", "")
+	require.NoError(t, err)
+	again, _ := f.create(ask("carol@example.com"))
+	assert.NotNil(t, again, "a decided ask no longer counts")
+	assert.Equal(t, approval.DefaultMaxPending, 5)
 }

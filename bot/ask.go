@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/slack-go/slack"
@@ -43,20 +44,31 @@ func (b *Bot) inviteOrAsk(ctx context.Context, w who, ch config.Channel, req inv
 }
 
 // ask records a request for testers, posts it in the channel for the QA leads, and tells the
-// asker. Addresses someone already asked for are not asked twice.
+// asker. Addresses someone already asked for are not asked twice: the asker joins that request,
+// and the leads see both askers. Someone with too many requests waiting is refused.
 func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string) {
-	a, pending, err := b.d.Asks.Create(ctx, approval.Ask{
+	created, err := b.d.Asks.Create(ctx, approval.Ask{
 		RequesterID: w.userID, ChannelID: req.ChannelID, StoreID: req.StoreID, AppID: req.AppID, AppName: req.AppName,
 		Emails: req.Emails, Downloads: req.Downloads, AccessFor: req.AccessFor, Reason: truncate(reason, maxReason),
 	})
+	if tooMany, ok := errors.AsType[*approval.TooManyError](err); ok {
+		b.tell(ctx, w, fmt.Sprintf(":hourglass_flowing_sand: You already have %d requests waiting for the QA leads, the most one person may have, so I asked nobody. Ask again once one is decided; the App Home shows yours.", tooMany.Limit))
+		return
+	}
 	if err != nil {
 		b.log.Error("could not record a request for testers", "user", w.userID, "error", err.Error())
 		b.tell(ctx, w, ":x: I couldn't record your request (my database did not answer), so nobody was asked. Please try again in a moment.")
 		return
 	}
-	already := ""
-	if len(pending) > 0 {
-		already = " Already waiting for a decision, so not asked again: " + quoteList(pending, 10) + "."
+	for _, joined := range created.Joined {
+		b.showDecision(ctx, joined) // the leads see every asker
+	}
+	a, already := created.Ask, ""
+	if len(created.Pending) > 0 {
+		already = " Already waiting for a decision, so not asked again: " + quoteList(created.Pending, 10) + "."
+		if len(created.Joined) > 0 {
+			already += " I added you to that request, so the QA leads see that you asked too."
+		}
 	}
 	if a == nil {
 		b.tell(ctx, w, ":hourglass_flowing_sand: Every one of those addresses is already waiting for a QA lead's decision."+already)
@@ -91,14 +103,22 @@ func (b *Bot) showDecision(ctx context.Context, a approval.Ask) {
 	}
 }
 
-// Expired shows that a request expired, on its message and to its asker; with Approved (in
+// Expired shows that a request expired, on its message and to its askers; with Approved (in
 // ask_decision.go) it makes the bot the approval package's Handler.
 func (b *Bot) Expired(ctx context.Context, a approval.Ask) error {
 	b.showDecision(ctx, a)
 	b.countAsk(a, invite.AskExpired)
-	b.postToUser(ctx, a.RequesterID, fmt.Sprintf(":hourglass: Your request to invite %s into *%s* expired: no QA lead decided in time. Ask again if it is still needed.",
+	b.postToAskers(ctx, a, fmt.Sprintf(":hourglass: Your request to invite %s into *%s* expired: no QA lead decided in time. Ask again if it is still needed.",
 		plural(len(a.Emails), "address", "addresses"), esc(a.AppName)))
 	return nil
+}
+
+// postToAskers tells everyone who asked for a request: its requester, and those who joined it.
+func (b *Bot) postToAskers(ctx context.Context, a approval.Ask, text string) {
+	b.postToUser(ctx, a.RequesterID, text)
+	for _, u := range a.AlsoAskedBy {
+		b.postToUser(ctx, u, text)
+	}
 }
 
 // countAsk counts what happened to each address of a request, for metrics.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -69,10 +70,16 @@ func (b *Bot) Approved(ctx context.Context, a approval.Ask) error {
 }
 
 // approvable returns the channel an approved request invites from, or why it no longer can.
+// The request is resolved again against today's mapping: the same store, and an app the
+// channel still maps (a request waits for days, and the channel may have moved on meanwhile).
 func (b *Bot) approvable(ctx context.Context, a approval.Ask) (config.Channel, string) {
 	ch, ok, err := b.d.Mappings.Lookup(ctx, a.ChannelID)
 	if err != nil || !ok || ch.Store != a.StoreID {
 		return ch, fmt.Sprintf("<#%s> no longer invites into that store, so I invited nobody.", a.ChannelID)
+	}
+	if !slices.ContainsFunc(ch.Apps, func(app config.App) bool { return app.ID == a.AppID }) {
+		return ch, fmt.Sprintf("<#%s> no longer invites into *%s* (it now invites into %s), so I invited nobody. Ask again there if it is still needed.",
+			a.ChannelID, esc(a.AppName), appNames(ch.Apps))
 	}
 	if err := b.d.Invites.CheckSize(len(a.Emails)); err != nil {
 		return ch, fmt.Sprintf("The request names %d addresses, more than one request may invite now (%d), so I invited nobody.", len(a.Emails), b.d.Invites.MaxEmails())
@@ -105,7 +112,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 		if err := b.d.Asks.SetRequest(ctx, a.ID, req.ID); err != nil {
 			b.log.Warn("could not note the invite an approval started", "ask", a.ID, "error", err.Error())
 		}
-		b.postToUser(ctx, a.RequesterID, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
+		b.postToAskers(ctx, a, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
 			a.DecidedBy, plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID))
 	}
 	err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w, begun: begun})
@@ -153,7 +160,7 @@ func (b *Bot) onDenySubmit(cb slack.InteractionCallback) reply {
 		if reason != "" {
 			text += " Their reason: " + esc(reason)
 		}
-		b.postToUser(ctx, a.RequesterID, text)
+		b.postToAskers(ctx, *a, text)
 	}}
 }
 
@@ -195,4 +202,13 @@ func (b *Bot) decisionProblem(ctx context.Context, id string, err error) string 
 	}
 	b.log.Error("could not decide a request", "ask", id, "error", err.Error())
 	return ":x: I couldn't record the decision (my database did not answer). Please try again."
+}
+
+// appNames lists a channel's apps for a message, each in bold.
+func appNames(apps []config.App) string {
+	names := make([]string, len(apps))
+	for i, app := range apps {
+		names[i] = "*" + esc(app.Name) + "*"
+	}
+	return strings.Join(names, ", ")
 }

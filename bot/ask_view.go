@@ -34,6 +34,13 @@ func askText(a approval.Ask, leads *config.QALeads) string {
 	if a.AccessFor > 0 {
 		text += " for " + accessWords(a.AccessFor)
 	}
+	if len(a.AlsoAskedBy) > 0 {
+		also := make([]string, len(a.AlsoAskedBy))
+		for i, u := range a.AlsoAskedBy {
+			also[i] = "<@" + u + ">"
+		}
+		text += " (also asked by " + strings.Join(also, ", ") + ")"
+	}
 	if a.State == approval.Pending {
 		return leadsMention(leads) + " " + text + "."
 	}
@@ -64,6 +71,24 @@ func askBlocks(a approval.Ask, leads *config.QALeads) []slack.Block {
 	return append(blocks,
 		slack.NewActionBlock("ask_"+a.ID, approve, deny),
 		slack.NewContextBlock("", mrkdwn("Only a QA lead's click counts. The request expires "+slackDate(a.ExpiresAt)+".")))
+}
+
+// alreadyTestersText tells the leads which addresses of a request are testers already: approving
+// them changes nothing of their access.
+func alreadyTestersText(testers []string) string {
+	if len(testers) == 0 {
+		return ""
+	}
+	return " Already testers, whose access an approval leaves as it is: " + quoteList(testers, askAddressesShown) + "."
+}
+
+// withAlreadyTesters adds that note under the request's addresses.
+func withAlreadyTesters(blocks []slack.Block, testers []string) []slack.Block {
+	if len(testers) == 0 {
+		return blocks
+	}
+	note := slack.NewContextBlock("", mrkdwn(":information_source:"+alreadyTestersText(testers)))
+	return append(blocks[:1], append([]slack.Block{note}, blocks[1:]...)...)
 }
 
 // stateWords says what became of a request that is no longer pending.

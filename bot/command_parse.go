@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -74,30 +75,36 @@ func splitAccess(text string) (rest string, accessFor time.Duration, badAccess s
 	rest, spec := text[:m[0]], text[m[2]:m[3]]
 	d, err := parseAccess(spec)
 	switch {
+	case errors.Is(err, strconv.ErrRange) || (err == nil && (d == 0 || invite.CheckAccess(d) != nil)):
+		return rest, 0, "Access can last from 1 minute to 365 days, not " + code(spec) + "."
 	case err != nil:
 		return rest, 0, "Say how long access lasts with a number and m, h or d, like `for 14d` or `for 12h`; " + code(spec) + " is not one."
-	case d == 0 || invite.CheckAccess(d) != nil:
-		return rest, 0, "Access can last from 1 minute to 365 days, not " + code(spec) + "."
 	}
 	return rest, d, ""
 }
 
-// parseAccess reads "90m", "12h" or "14d".
+// accessUnits are the units "for …" takes.
+var accessUnits = map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+
+// parseAccess reads "90m", "12h" or "14d". The number is checked against invite.MaxAccess in
+// its own unit before it is multiplied: "213504d" would overflow a time.Duration and wrap
+// round to about 25 minutes. A number past it is strconv.ErrRange; what is not a number of a
+// unit is strconv.ErrSyntax.
 func parseAccess(spec string) (time.Duration, error) {
 	if len(spec) < 2 {
 		return 0, strconv.ErrSyntax
 	}
-	n, err := strconv.Atoi(spec[:len(spec)-1])
-	if err != nil || n < 0 || n > 1_000_000 {
+	unit, ok := accessUnits[strings.ToLower(spec[len(spec)-1:])]
+	digits := spec[:len(spec)-1]
+	if !ok || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0, strconv.ErrSyntax // digits only: no sign, no space
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if errors.Is(err, strconv.ErrRange) || (err == nil && n > int64(invite.MaxAccess/unit)) {
+		return 0, strconv.ErrRange
+	}
+	if err != nil {
 		return 0, strconv.ErrSyntax
 	}
-	switch strings.ToLower(spec[len(spec)-1:]) {
-	case "m":
-		return time.Duration(n) * time.Minute, nil
-	case "h":
-		return time.Duration(n) * time.Hour, nil
-	case "d":
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return 0, strconv.ErrSyntax
+	return time.Duration(n) * unit, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/invite"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -36,13 +37,43 @@ func TestParseCommand(t *testing.T) {
 	}
 }
 
+// A duration is checked against 365 days in its own unit before it is multiplied: "213504d"
+// once overflowed time.Duration and was taken as about 25 minutes.
+func TestAccessIsCheckedAtTheEdgesBeforeItIsMultiplied(t *testing.T) {
+	const day = 24 * time.Hour
+	for spec, want := range map[string]time.Duration{
+		"365d": 365 * day, "8760h": 365 * day, "525600m": 365 * day, "1m": time.Minute, "001d": day,
+	} {
+		c := parseCommand("a@x.io for " + spec)
+		assert.Equal(t, want, c.accessFor, spec)
+		assert.Empty(t, c.badAccess, spec)
+	}
+	for _, spec := range []string{"366d", "8761h", "525601m", "213504d", "106752d", "2562048h", "153722868m",
+		"9223372036854775807m", "9223372036854775808d", "99999999999999999999999d", "0d", "0m"} {
+		c := parseCommand("a@x.io for " + spec)
+		assert.Zero(t, c.accessFor, spec)
+		assert.Equal(t, "Access can last from 1 minute to 365 days, not `"+spec+"`.", c.badAccess, spec)
+	}
+	for _, spec := range []string{"-1d", "+5d", "1.5h", "d", "5w", "１d"} {
+		c := parseCommand("a@x.io for " + spec)
+		assert.Zero(t, c.accessFor, spec)
+		assert.Contains(t, c.badAccess, "Say how long access lasts", spec)
+	}
+}
+
 // FuzzParseCommand: whatever people type, parsing never panics, and what it calls an email is one.
 func FuzzParseCommand(f *testing.F) {
-	for _, seed := range []string{"", "help", "list a", "remove a@b.co", "a@b.co,c@d.io", "<mailto:a@b.co|a@b.co>", "<!channel>", "remove"} {
+	for _, seed := range []string{"", "help", "list a", "remove a@b.co", "a@b.co,c@d.io", "<mailto:a@b.co|a@b.co>", "<!channel>", "remove",
+		// durations at the edges: the bounds, one past them, and where time.Duration overflows
+		"a@b.co for 365d", "a@b.co for 366d", "a@b.co for 8760h", "a@b.co for 525601m", "a@b.co for 1m", "a@b.co for 0m",
+		"a@b.co for 213504d", "a@b.co for 106752d", "a@b.co for 9223372036854775807m", "a@b.co for 18446744073709551616h"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		c := parseCommand(text)
+		if c.accessFor != 0 && (c.accessFor < invite.MinAccess || c.accessFor > invite.MaxAccess) {
+			t.Fatalf("%q gives access for %s, outside 1 minute to 365 days", text, c.accessFor)
+		}
 		for _, e := range c.emails {
 			if strings.ContainsAny(e, "<>| \n") || !strings.Contains(e, "@") {
 				t.Fatalf("parsed %q as an email", e)

@@ -63,7 +63,7 @@ func TestAddressesOutsideTheChannelsDomainsAreRefusedInTheAck(t *testing.T) {
 
 func TestListAndRemoveAreRefusedToWhoMayNotManageTheChannel(t *testing.T) {
 	for name, tc := range map[string]struct{ mapping, refusal string }{
-		"a non-member": {membersMapping, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests never can. Ask to be added to the channel."},
+		"a non-member": {membersMapping, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."},
 		"not a lead":   {leadsMapping, "Sorry, only QA leads can invite, list or remove testers. <@U0ANA0001> can help you."},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -157,7 +157,7 @@ func (b *Bot) showFindResults(ctx context.Context, w who, viewID string, t targe
 		channels = []config.Channel{t.Channel}
 	}
 	m := findModal{Targets: b.namedTargets(ctx, channels), Selected: t.key(), Filter: filter, Searched: true, Notice: notice}
-	listing, err := b.d.Invites.List(ctx, t.Channel.Store, []config.App{t.App}, filter, findResultsShown)
+	listing, err := b.listTestersIn(ctx, t.Channel, []config.App{t.App}, filter, findResultsShown)
 	if err != nil {
 		m.Notice = strings.TrimSpace(notice + "\n:x: " + explainError(err))
 		listing = &invite.Listing{}

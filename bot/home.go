@@ -6,6 +6,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/store"
@@ -58,11 +59,11 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.E
 	if b.d.History == nil {
 		return nil
 	}
-	q := store.Query{Limit: homeRecentShown}
+	var q store.Query
 	for _, ch := range channels {
 		q.ChannelIDs = append(q.ChannelIDs, ch.ID)
 	}
-	entries, err := b.d.History.Recent(ctx, q)
+	entries, err := b.recentInDomains(ctx, q, channels, homeRecentShown)
 	if err != nil {
 		b.log.Warn("could not read the audit log", "error", err.Error())
 	}
@@ -78,15 +79,20 @@ func (b *Bot) endingIn(ctx context.Context, channels []config.Channel) []expiry.
 	for i, ch := range channels {
 		ids[i] = ch.ID
 	}
-	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingShown)
+	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingRead)
 	if err != nil {
 		b.log.Warn("could not read when access ends", "error", err.Error())
 	}
-	return ends
+	ends = endsInDomains(ends, channels)
+	return ends[:min(len(ends), homeEndingShown)]
 }
 
-// homeEndingShown is how many ends the App Home lists.
-const homeEndingShown = 10
+// homeEndingShown is how many ends the App Home lists, of the homeEndingRead soonest: those
+// outside their channel's domains are dropped after reading.
+const (
+	homeEndingShown = 10
+	homeEndingRead  = 100
+)
 
 // fillAsks shows QA leads the requests waiting for them, and anyone else their own.
 func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *homeData) {
@@ -96,12 +102,31 @@ func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *home
 	var err error
 	if lead, _ := b.d.Access.IsLead(ctx, userID); lead && manages {
 		d.Pending, err = b.d.Asks.Pending(ctx, nil, homePendingShown+1)
+		d.Testers = b.alreadyTesters(ctx, d.Pending[:min(len(d.Pending), homePendingShown)])
 	} else {
 		d.Mine, err = b.d.Asks.Mine(ctx, userID, 10)
 	}
 	if err != nil {
 		b.log.Warn("could not read the requests for testers", "error", err.Error())
 	}
+}
+
+// alreadyTesters looks up which addresses of each request are testers of its app already, for
+// the leads to see that approving changes nothing of their access. Not knowing is logged.
+func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[string][]string {
+	if b.d.Invites == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, a := range asks {
+		testers, err := b.d.Invites.AlreadyTesters(ctx, a.StoreID, a.AppID, a.Emails)
+		if err != nil {
+			b.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err.Error())
+			continue
+		}
+		out[a.ID] = testers
+	}
+	return out
 }
 
 // onHomeInvite opens the invite modal from the App Home button.

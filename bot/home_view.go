@@ -28,8 +28,11 @@ type homeData struct {
 	Recent   []store.Entry  // invitations in those channels
 	Problem  string         // mrkdwn: why Slack could not say what the viewer may manage
 	Pending  []approval.Ask // requests waiting for a decision, for QA leads (with the buttons)
-	Mine     []approval.Ask // the viewer's own requests, for someone who asks
-	Ending   []expiry.End   // testers whose access ends soon, in those channels
+	// Testers are, by request id, the addresses of a pending request that are testers of its
+	// app already. Shown to QA leads only: in the channel it would tell anyone who asks.
+	Testers map[string][]string
+	Mine    []approval.Ask // the viewer's own requests, for someone who asks
+	Ending  []expiry.End   // testers whose access ends soon, in those channels
 }
 
 // homeView builds the App Home tab. It is pure, and golden-file tested.
@@ -46,7 +49,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 			slack.NewButtonBlockElement(actionHomeInvite, "invite", plain("Invite testers")).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionHomeFind, "find", plain("Find or remove a tester")),
 		))
-		blocks = append(blocks, pendingBlocks(d.Pending, d.Leads)...)
+		blocks = append(blocks, pendingBlocks(d.Pending, d.Leads, d.Testers)...)
 		blocks = append(blocks, mappingBlocks(d.Channels, d.LinkedBy)...)
 		blocks = append(blocks, endingBlocks(d.Ending)...)
 		blocks = append(blocks, recentBlocks(d.Recent)...)
@@ -54,7 +57,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		blocks = append(blocks, section("Only QA leads invite testers: ask them with `/invite-tester alice@example.com` in a linked channel, and "+leadsText(d.Leads)+" will approve or deny it.", nil))
 		blocks = append(blocks, mineBlocks(d.Mine)...)
 	default:
-		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests never manage testers.)", nil))
+		blocks = append(blocks, section("You can invite testers from the channels linked to an Applivery store that you are a member of, and you are not in any. Ask to be added to one. (Guests and people of other organisations never manage testers.)", nil))
 	}
 	blocks = append(blocks, slack.NewDividerBlock(), section(helpText, nil))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
@@ -82,7 +85,7 @@ func mappingBlocks(channels []config.Channel, linkedBy map[string]string) []slac
 // homePendingShown keeps the App Home within Slack's 100-block limit: each request takes four.
 const homePendingShown = 8
 
-func pendingBlocks(asks []approval.Ask, leads *config.QALeads) []slack.Block {
+func pendingBlocks(asks []approval.Ask, leads *config.QALeads, testers map[string][]string) []slack.Block {
 	if len(asks) == 0 {
 		return nil
 	}
@@ -92,7 +95,7 @@ func pendingBlocks(asks []approval.Ask, leads *config.QALeads) []slack.Block {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more, in their channels.", len(asks)-i))))
 			break
 		}
-		blocks = append(blocks, askBlocks(a, leads)...)
+		blocks = append(blocks, withAlreadyTesters(askBlocks(a, leads), testers[a.ID])...)
 	}
 	return blocks
 }

@@ -84,6 +84,6 @@ func TestTheCommandsResponseURLAnswersOnlyItsOwnUser(t *testing.T) {
 	told := tb.slack.messages(func(m sentMessage) bool { return m.ephemeral })
 	require.Len(t, told, 1)
 	assert.Equal(t, sentMessage{via: "chat.postEphemeral", channel: betaIOS.ID, user: olga, ephemeral: true,
-		text: "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests never can. Ask to be added to the channel."}, told[0])
+		text: "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."}, told[0])
 	assert.Empty(t, tb.applivery.OTPUsers(betaIOS.Store))
 }

@@ -17,7 +17,7 @@ import (
 
 // listTesters answers `/invite-tester list [filter]` privately.
 func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter string) {
-	listing, err := b.d.Invites.List(ctx, ch.Store, ch.Apps, filter, b.d.ListLimit)
+	listing, err := b.listTestersIn(ctx, ch, ch.Apps, filter, b.d.ListLimit)
 	if err != nil {
 		b.log.Warn("list testers failed", "channel", ch.ID, "error", err.Error())
 		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
@@ -74,7 +74,7 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 		b.tell(ctx, w, "The audit log is not enabled.")
 		return
 	}
-	entries, err := b.d.History.Recent(ctx, store.Query{ChannelID: ch.ID, Limit: 20})
+	entries, err := b.recentInDomains(ctx, store.Query{ChannelID: ch.ID}, []config.Channel{ch}, 20)
 	if err != nil {
 		b.log.Error("could not read the audit log", "error", err.Error())
 		b.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
@@ -94,6 +94,10 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 // removeByCommand answers `/invite-tester remove <email>`: the tester is removed from every app
 // of the channel they are in, and the result is posted in the channel for the record.
 func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
+	if !inDomains(ch, email) {
+		b.tell(ctx, w, domainsRefusal(ch, email))
+		return
+	}
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
 		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
 		StoreID: ch.Store, Apps: ch.Apps, Email: email,

@@ -60,9 +60,9 @@ func (b *Bot) refusalText(channelID string) string {
 		return "Sorry, only QA leads can invite, list or remove testers. " + leadsText(b.d.Access.Leads()) + " can help you."
 	}
 	if channelID == "" {
-		return "You can manage the testers of the channels you are a member of, and you are not in any channel linked to an Applivery store. Ask to be added to one. (Guests never manage testers.)"
+		return "You can manage the testers of the channels you are a member of, and you are not in any channel linked to an Applivery store. Ask to be added to one. (Guests and people of other organisations never manage testers.)"
 	}
-	return "Only members of <#" + channelID + "> can invite, list or remove its testers, and guests never can. Ask to be added to the channel."
+	return "Only members of <#" + channelID + "> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."
 }
 
 // leadsText names the QA leads for people who need one.

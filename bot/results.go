@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -71,13 +72,24 @@ func (t *resultsThread) Deliver(ctx context.Context, r invite.Report, parent str
 	shown := 0
 	for left := len(results) - shown; left >= testersPerMessage || (final && left > 0); left = len(results) - shown {
 		group := results[shown : shown+min(left, testersPerMessage)]
-		if err := t.post(ctx, r, parent, groupMessage(r.Request, group)); err != nil {
+		if err := t.post(ctx, r, parent, groupMessage(r.Request, group, t.keptEnds(ctx, r.Request, group))); err != nil {
 			return shown, err
 		}
 		t.tellTesters(ctx, r, group)
 		shown += len(group)
 	}
 	return shown, nil
+}
+
+// keptEnds reads when the access of those already testers ends, so their results can say so.
+func (t *resultsThread) keptEnds(ctx context.Context, req invite.Request, group []invite.Result) map[string]time.Time {
+	var already []invite.Tester
+	for _, res := range group {
+		if res.Outcome == invite.AlreadyInvited && res.Tester != nil {
+			already = append(already, invite.Tester{User: *res.Tester})
+		}
+	}
+	return t.b.accessEnds(ctx, req.StoreID, already)
 }
 
 // Finish edits the parent message to the summary and adds the app's download link.

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -55,13 +56,14 @@ func summaryText(r *invite.Report) string {
 		icon, req.UserID, plural(len(r.Results), "tester", "testers"), esc(req.AppName), req.Reply.Note, strings.Join(parts, ", "))
 }
 
-// groupMessage is one thread reply: a group of testers' outcomes.
-func groupMessage(req invite.Request, results []invite.Result) message {
+// groupMessage is one thread reply: a group of testers' outcomes. ends holds when the access of
+// those already testers ends, by OTP user id, as it stands after this invite.
+func groupMessage(req invite.Request, results []invite.Result, ends map[string]time.Time) message {
 	blocks := make([]slack.Block, 0, len(results))
 	lines := make([]string, 0, len(results))
 	for _, res := range results {
-		blocks = append(blocks, resultBlock(req, res))
-		lines = append(lines, resultLine(res))
+		blocks = append(blocks, resultBlock(req, res, ends))
+		lines = append(lines, resultLine(req, res, ends))
 	}
 	return message{text: cutMrkdwn(strings.Join(lines, "\n"), maxMrkdwn), blocks: blocks}
 }
@@ -91,12 +93,12 @@ func slackLink(url string) string {
 	return "<" + u + ">"
 }
 
-func resultLine(res invite.Result) string {
+func resultLine(req invite.Request, res invite.Result, ends map[string]time.Time) string {
 	switch res.Outcome {
 	case invite.Invited:
 		return "invited " + esc(res.Email)
 	case invite.AlreadyInvited:
-		return esc(res.Email) + " was already a tester"
+		return esc(res.Email) + " was already a tester" + accessKept(req, res, ends)
 	case invite.Refused:
 		return "refused " + esc(res.Email)
 	default:
@@ -105,7 +107,7 @@ func resultLine(res invite.Result) string {
 }
 
 // resultBlock is one tester's outcome, with a Revoke button for someone invited.
-func resultBlock(req invite.Request, res invite.Result) slack.Block {
+func resultBlock(req invite.Request, res invite.Result, ends map[string]time.Time) slack.Block {
 	var text string
 	var accessory *slack.Accessory
 	switch res.Outcome {
@@ -116,7 +118,7 @@ func resultBlock(req invite.Request, res invite.Result) slack.Block {
 		}
 		accessory = slack.NewAccessory(revokeButton(revokeTargetOf(req, res)))
 	case invite.AlreadyInvited:
-		text = fmt.Sprintf(":information_source: *%s* %s\n%s", esc(res.Email), alreadyText(res), userDetails(req.AppName, res.Tester, false))
+		text = fmt.Sprintf(":information_source: *%s* %s%s\n%s", esc(res.Email), alreadyText(res), accessKept(req, res, ends), userDetails(req.AppName, res.Tester, false))
 		accessory = slack.NewAccessory(revokeButton(revokeTargetOf(req, res)))
 	case invite.Refused:
 		text = fmt.Sprintf(":no_entry_sign: *%s* not invited: %s", esc(res.Email), problemText(res.Problem))
@@ -151,6 +153,25 @@ func alreadyText(res invite.Result) string {
 		return fmt.Sprintf("was invited by <@%s> moments ago, so I did not invite them again", res.InvitedBy)
 	}
 	return "was already a tester, so I did not invite them again"
+}
+
+// accessKept says what became of the access of someone already a tester: changed only when the
+// person inviting chose an end themselves (see invite.Request.AccessEnd), else kept as it was.
+func accessKept(req invite.Request, res invite.Result, ends map[string]time.Time) string {
+	if !res.AccessEnds.IsZero() {
+		return "; access now ends " + slackDate(res.AccessEnds)
+	}
+	var end time.Time
+	if res.Tester != nil {
+		end = ends[res.Tester.ID]
+	}
+	switch {
+	case !end.IsZero():
+		return "; access still ends " + slackDate(end)
+	case req.AccessFor > 0:
+		return "; their access still does not end"
+	}
+	return ""
 }
 
 // userDetails lists what the inviter needs about one OTP user.

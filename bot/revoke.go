@@ -114,8 +114,12 @@ func (b *Bot) stillMapped(channelID string, rt revokeTarget) bool {
 	return ok
 }
 
-// remove revokes one tester and returns a sentence about it for people.
+// remove revokes one tester and returns a sentence about it for people. An address outside the
+// channel's domains is left alone: a button may predate them.
 func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string, rt revokeTarget) string {
+	if ch, ok := b.d.Mappings.Channel(channelID); ok && !inDomains(ch, rt.Email) {
+		return domainsRefusal(ch, rt.Email)
+	}
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
 		ID: newRef(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
 		Apps: []config.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,

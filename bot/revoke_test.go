@@ -67,7 +67,7 @@ func TestARevokeBySomeoneWhoMayNotManageIsRefusedAndTheTesterStays(t *testing.T)
 
 	tb.run(tb.onRevoke(click(olga, betaIOS.ID, actionRevoke, revoke.Value, posts[1])))
 
-	assert.Equal(t, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests never can. Ask to be added to the channel.", tb.slack.private())
+	assert.Equal(t, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel.", tb.slack.private())
 	assert.Len(t, tb.slack.posts(betaIOS.ID), 3, "nothing more in the channel")
 	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 1)
 }

@@ -65,8 +65,8 @@ func (b *Bot) setupFor(ctx context.Context, userID, channelID string) slack.Moda
 	m := setupModal{ChannelID: channelID, Link: link, Downloads: downloadsValue(link), Domains: domainsValue(link)}
 	if link != nil {
 		m.Store, m.App = link.StoreID, link.AppID
-		m.Changes = b.changeLines(ctx, channelID)
 	}
+	m.Changes = b.changeLines(ctx, channelID) // also of a link that is gone: who ended it, and when
 	if problem := b.fillCatalog(ctx, &m); problem != "" {
 		return noticeModalView("Link this channel", problem)
 	}
@@ -102,7 +102,11 @@ func (b *Bot) changeLines(ctx context.Context, channelID string) []string {
 		if i == 5 {
 			break
 		}
-		lines = append(lines, fmt.Sprintf("• %s <@%s> %s", slackDate(c.At), c.UserID, changeWords(c)))
+		by := "<@" + c.UserID + ">"
+		if c.UserID == mapping.FileActor {
+			by = "the mapping file"
+		}
+		lines = append(lines, fmt.Sprintf("• %s %s %s", slackDate(c.At), by, changeWords(c)))
 	}
 	return lines
 }

@@ -49,21 +49,51 @@ func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.Pu
 // the modal was filled from the same lists moments ago.
 
 func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
+	if !b.suggestsToLead(cb.User.ID) {
+		return reply{ack: suggestions(nil)}
+	}
 	stores, _ := b.storesCache.Peek("stores")
 	var options []*slack.OptionBlockObject
 	for _, s := range stores {
 		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
 	}
-	return reply{ack: slack.OptionsResponse{Options: options}}
+	return reply{ack: suggestions(options)}
 }
 
 func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
+	if !b.suggestsToLead(cb.User.ID) {
+		return reply{ack: suggestions(nil)}
+	}
 	apps, _ := b.appsCache.Peek(decodeSetupMeta(cb.View.PrivateMetadata).Store)
 	var options []*slack.OptionBlockObject
 	for _, a := range apps {
 		options = appendMatch(options, cb.Value, a.Name+" "+a.Slug+" "+a.ID, a.ID, appLabel(a))
 	}
-	return reply{ack: slack.OptionsResponse{Options: options}}
+	return reply{ack: suggestions(options)}
+}
+
+// suggestsToLead reports whether the type-ahead of the setup modal may answer this person: a
+// QA lead's, like the modal itself. Anyone else, or a check Slack cannot answer in time, gets
+// no options (fail closed): the stores and apps are the organisation's.
+func (b *Bot) suggestsToLead(userID string) bool {
+	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	defer cancel()
+	lead, err := b.d.Access.IsLead(ctx, userID)
+	if err != nil {
+		b.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err.Error())
+	}
+	return err == nil && lead
+}
+
+// suggestions answers a type-ahead: always with an options array, empty when nothing matches
+// (slack.OptionsResponse leaves an empty one out, and Slack refuses an answer without it).
+func suggestions(options []*slack.OptionBlockObject) any {
+	if options == nil {
+		options = []*slack.OptionBlockObject{}
+	}
+	return struct {
+		Options []*slack.OptionBlockObject `json:"options"`
+	}{options}
 }
 
 // appendMatch adds an option when what it is known by contains query, ignoring case, up to

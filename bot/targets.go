@@ -149,13 +149,13 @@ func (b *Bot) onTargetSuggestion(cb slack.InteractionCallback) reply {
 	channels, err := b.manageable(ctx, cb.User.ID)
 	if err != nil {
 		b.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err.Error())
-		return reply{ack: slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}}
+		return reply{ack: suggestions(nil)}
 	}
 	var targets []target
 	for _, ch := range channels {
 		targets = append(targets, channelTargets(ch, b.cachedChannelName(ch.ID))...)
 	}
-	return reply{ack: slack.OptionsResponse{Options: matchingOptions(targets, cb.Value)}}
+	return reply{ack: suggestions(matchingOptions(targets, cb.Value))}
 }
 
 // matchingOptions is the type-ahead answer: targets whose channel or app name contains query,

@@ -109,7 +109,10 @@ func (d directory) ChannelMembers(_ context.Context, channelID string) ([]string
 }
 
 func (directory) GroupMembers(context.Context, string) ([]string, error) { return nil, nil }
-func (directory) IsGuest(context.Context, string) (bool, error)          { return false, nil }
+func (directory) Person(context.Context, string) (access.Person, error) {
+	return access.Person{Org: access.Org{TeamID: "T0HOME"}}, nil
+}
+func (directory) Home(context.Context) (access.Org, error) { return access.Org{TeamID: "T0HOME"}, nil }
 
 // run does what a reply leaves for after the ack, as dispatch would, and returns its ack.
 func (tb *testBot) run(r reply) any {

@@ -133,7 +133,7 @@ func TestEscapingNeverPings(t *testing.T) {
 func threadMessages(r *invite.Report) []message {
 	var out []message
 	for start := 0; start < len(r.Results); start += testersPerMessage {
-		out = append(out, groupMessage(r.Request, r.Results[start:min(start+testersPerMessage, len(r.Results))]))
+		out = append(out, groupMessage(r.Request, r.Results[start:min(start+testersPerMessage, len(r.Results))], nil))
 	}
 	if link, ok := linkMessage(r); ok {
 		out = append(out, link)

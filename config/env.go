@@ -33,6 +33,7 @@ type Env struct {
 	InviteConcurrency     int           // INVITE_CONCURRENCY
 	AppliveryMaxInFlight  int           // APPLIVERY_MAX_IN_FLIGHT
 	RequestTTL            time.Duration // REQUEST_TTL
+	MaxOpenRequests       int           // MAX_OPEN_REQUESTS
 	LeaseTTL              time.Duration // LEASE_TTL
 	MaxCommandBytes       int           // MAX_COMMAND_BYTES
 	AuditDB               string        // AUDIT_DB
@@ -86,6 +87,8 @@ func envVars(e *Env) []envVar {
 			desc: "most Applivery requests in flight at once across all the work of this process (1-64)"},
 		{name: "REQUEST_TTL", def: "168h", field: duration(&e.RequestTTL, between(time.Hour, 90*24*time.Hour)),
 			desc: "how long a request for testers waits for a QA lead's decision before it expires (1h-90 days)"},
+		{name: "MAX_OPEN_REQUESTS", def: "5", field: integer(&e.MaxOpenRequests, between(1, 100)),
+			desc: "most requests for testers one person may have waiting for the QA leads at once (1-100)"},
 		{name: "LEASE_TTL", def: "30s", field: duration(&e.LeaseTTL, between(5*time.Second, 10*time.Minute)),
 			desc: "how long an unfinished invite waits for a process that stopped renewing it before another takes it over (5s-10m)"},
 		{name: "MAX_COMMAND_BYTES", def: "8000", field: integer(&e.MaxCommandBytes, between(1, 1<<20)),
@@ -355,7 +358,21 @@ func databaseURL(raw *string) string {
 	if _, err := url.Parse(*raw); err != nil {
 		return "is not a valid URL; percent-encode special characters in the user name and password"
 	}
+	if strings.Count(authority(*raw), "@") > 1 {
+		// pgx would take what follows the first @ as the host and name it in its error.
+		return "has an unencoded @ in its user name or password; percent-encode it (@ is %40) and any other special character"
+	}
 	return ""
+}
+
+// authority is the user, password, host and port of a URL: what lies between "://" and the
+// path, query or fragment.
+func authority(raw string) string {
+	_, rest, _ := strings.Cut(raw, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 // oneOf accepts any letter case and stores the lower-case form.

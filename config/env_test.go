@@ -64,6 +64,7 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		AppliveryMaxInFlight:  8,
 		LeaseTTL:              30 * time.Second,
 		RequestTTL:            7 * 24 * time.Hour,
+		MaxOpenRequests:       5,
 		MaxCommandBytes:       8000,
 		AuditDB:               "invites.db",
 		AppliveryTimeout:      10 * time.Second,
@@ -169,6 +170,8 @@ func TestLoadEnvRejects(t *testing.T) {
 		{"DATABASE_URL", "mysql://bot:SECRET@db/testerbot", "DATABASE_URL must be a postgres:// or postgresql:// URL"},
 		{"DATABASE_URL", "/data/SECRET.db", "DATABASE_URL must be a postgres:// or postgresql:// URL"},
 		{"DATABASE_URL", "postgres://bot:SECRET@db:5432/x%zz", "DATABASE_URL is not a valid URL; percent-encode special characters in the user name and password"},
+		{"DATABASE_URL", "postgres://bot:SEC@RET@127.0.0.1:5432/testerbot", "DATABASE_URL has an unencoded @ in its user name or password; percent-encode it (@ is %40) and any other special character"},
+		{"DATABASE_URL", "postgresql://bot:SECRET@@db/testerbot?x=a@b", "DATABASE_URL has an unencoded @ in its user name or password; percent-encode it (@ is %40) and any other special character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
@@ -266,4 +269,12 @@ func TestEnvPrintsWithoutSecrets(t *testing.T) {
 	}
 	assert.Contains(t, logged.String(), `"SLACK_BOT_TOKEN":"[redacted]"`)
 	assert.Contains(t, logged.String(), `"DATABASE_URL":"[redacted]"`)
+}
+
+// An @ in a query parameter or a percent-encoded one in the password is fine.
+func TestLoadEnvTakesAnEncodedAtInTheDatabaseURL(t *testing.T) {
+	for _, raw := range []string{"postgres://bot:p%40ss@db/testerbot", "postgres://bot@db/testerbot?application_name=a@b"} {
+		_, err := LoadEnv(lookupIn(with("DATABASE_URL", raw)))
+		assert.NoError(t, err, raw)
+	}
 }

@@ -39,7 +39,8 @@ func TestCheckAccessTakesNoEndAndTheBounds(t *testing.T) {
 	}
 }
 
-// Each tester invited, new or not, learns until when; refusals and failures have no end, and a
+// Each tester invited learns until when; someone already a tester keeps their access when the
+// invite is an approval of someone else's request; refusals and failures have no end, and a
 // request without AccessFor gives access that does not end.
 func TestEachTesterInvitedGetsTheEndOfTheirAccess(t *testing.T) {
 	f := newFixture(t, invite.Options{})
@@ -50,9 +51,8 @@ func TestEachTesterInvitedGetsTheEndOfTheirAccess(t *testing.T) {
 
 	require.Equal(t, []invite.Outcome{invite.Invited, invite.AlreadyInvited, invite.Refused},
 		[]invite.Outcome{report.Results[0].Outcome, report.Results[1].Outcome, report.Results[2].Outcome})
-	for _, res := range report.Results[:2] {
-		assert.Equal(t, res.FinishedAt.Add(14*24*time.Hour), res.AccessEnds, res.Email)
-	}
+	assert.Equal(t, report.Results[0].FinishedAt.Add(14*24*time.Hour), report.Results[0].AccessEnds)
+	assert.Zero(t, report.Results[1].AccessEnds, "an approval never changes an existing tester's access")
 	assert.Zero(t, report.Results[2].AccessEnds)
 
 	rec, err := f.db.LoadRequest(context.Background(), "r-access")
@@ -66,4 +66,11 @@ func TestEachTesterInvitedGetsTheEndOfTheirAccess(t *testing.T) {
 
 	forever := f.invite(request("forever@example.com"))
 	assert.Zero(t, forever.Results[0].AccessEnds)
+
+	again := request("old@example.com")
+	again.ID, again.AccessFor = "r-chosen", time.Hour
+	chosen := f.invite(again)
+	require.Equal(t, invite.AlreadyInvited, chosen.Results[0].Outcome)
+	assert.Equal(t, chosen.Results[0].FinishedAt.Add(time.Hour), chosen.Results[0].AccessEnds,
+		"a QA lead's own invite for 1h changes an existing tester's end: they chose it")
 }

@@ -103,9 +103,15 @@ func CheckAccess(d time.Duration) error {
 }
 
 // AccessEnd is when the access res gave ends: its FinishedAt plus AccessFor, for a tester
-// invited or already invited by a request whose access ends; zero otherwise.
+// invited by a request whose access ends; zero otherwise, and then a tester keeps the access
+// they had. Someone already a tester gets the new end only when the person inviting chose it
+// themselves: an approval invites what someone else asked for (RequestedBy), and never changes
+// an existing tester's access, permanent or not.
 func (r Request) AccessEnd(res Result) time.Time {
-	if r.AccessFor <= 0 || res.Tester == nil || (res.Outcome != Invited && res.Outcome != AlreadyInvited) {
+	if r.AccessFor <= 0 || res.Tester == nil {
+		return time.Time{}
+	}
+	if res.Outcome != Invited && (res.Outcome != AlreadyInvited || r.RequestedBy != "") {
 		return time.Time{}
 	}
 	return res.FinishedAt.Add(r.AccessFor)

@@ -6,7 +6,8 @@
 // The file is reloaded on SIGHUP and whenever it changes; a broken new file is refused whole and
 // the old mapping stays in force. Links are read from the database every few seconds, and at
 // once after this process changes one. A channel listed in the file is managed by the file: a
-// link for it in the database is ignored (and cannot be made).
+// link for it cannot be made, and one made before the file listed it is ended, in the audit
+// trail by FileActor, so that it never comes back by itself when the channel leaves the file.
 package mapping
 
 import (
@@ -83,7 +84,7 @@ func New(ctx context.Context, path string, links Links) (*Live, error) {
 	l.stamp, _ = stampOf(path)
 	empty := map[string]Link{}
 	l.linked.Store(&empty)
-	if err := l.refreshLinks(ctx); err != nil {
+	if _, err := l.refreshLinks(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -196,17 +197,33 @@ func (l *Live) sortedLinks() []Link {
 	return out
 }
 
-func (l *Live) refreshLinks(ctx context.Context) error {
+// FileActor is who ends, in the audit trail, the Slack link of a channel the mapping file took
+// over.
+const FileActor = "mapping-file"
+
+// refreshLinks reads the links again, ending those of channels the file now lists: a link the
+// file took over must not come back, with its old app, downloads and domains, when the channel
+// leaves the file. The channel is then unlinked until a lead links it again.
+// It returns the channels whose links it ended.
+func (l *Live) refreshLinks(ctx context.Context) (ended []string, err error) {
 	links, err := l.links.Links(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	file := l.file.Load()
 	byChannel := make(map[string]Link, len(links))
 	for _, link := range links {
+		if _, inFile := file.Channel(link.ChannelID); inFile {
+			if _, err := l.links.RemoveLink(ctx, link.ChannelID, FileActor); err != nil {
+				return ended, err
+			}
+			ended = append(ended, link.ChannelID)
+			continue
+		}
 		byChannel[link.ChannelID] = link
 	}
 	l.linked.Store(&byChannel)
-	return nil
+	return ended, nil
 }
 
 // remember and forget apply this process's own changes at once, without waiting for the next

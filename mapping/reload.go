@@ -37,7 +37,11 @@ func (l *Live) Watch(ctx context.Context, hup <-chan os.Signal, interval time.Du
 			l.Reload(log, true)
 		case <-tick.C:
 			l.Reload(log, false)
-			if err := l.refreshLinks(ctx); err != nil && ctx.Err() == nil {
+			ended, err := l.refreshLinks(ctx)
+			for _, channel := range ended {
+				log.Info("the mapping file took a channel over: its link made from Slack is ended", "channel", channel)
+			}
+			if err != nil && ctx.Err() == nil {
 				log.Warn("could not read the channel links; keeping the ones read before", "error", err.Error())
 			}
 		}

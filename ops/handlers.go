@@ -27,10 +27,10 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // readyz answers readiness: 200 only while Slack is connected and the
 // database (if any) answers; otherwise 503 listing each failing check.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	reasons := notReadyReasons(r.Context(), s.bot, s.db)
-	s.readiness.record(s.logger, reasons)
-	if len(reasons) > 0 {
-		writeText(w, http.StatusServiceUnavailable, strings.Join(reasons, "\n")+"\n")
+	shown, logged := notReadyReasons(r.Context(), s.bot, s.db)
+	s.readiness.record(s.logger, logged)
+	if len(shown) > 0 {
+		writeText(w, http.StatusServiceUnavailable, strings.Join(shown, "\n")+"\n")
 		return
 	}
 	writeText(w, http.StatusOK, "ready\n")

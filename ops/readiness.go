@@ -20,18 +20,21 @@ type Pinger interface {
 const pingTimeout = 2 * time.Second
 
 // notReadyReasons runs every check, even after one fails, so the operator
-// sees all problems at once. An empty result means ready.
-func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) []string {
-	var reasons []string
+// sees all problems at once. An empty result means ready. shown is what
+// /readyz answers, which anyone who reaches the port reads: no error text,
+// which may name a file path or a host. logged has the errors, for the log.
+func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) (shown, logged []string) {
 	if bot == nil || !bot.Ready() {
-		reasons = append(reasons, "slack: not connected")
+		shown = append(shown, "slack: not connected")
+		logged = append(logged, "slack: not connected")
 	}
 	if db != nil {
 		if err := pingWithTimeout(ctx, db); err != nil {
-			reasons = append(reasons, fmt.Sprintf("database: %v", err))
+			shown = append(shown, "database: not answering (the log says why)")
+			logged = append(logged, fmt.Sprintf("database: %v", err))
 		}
 	}
-	return reasons
+	return shown, logged
 }
 
 func pingWithTimeout(ctx context.Context, db Pinger) error {

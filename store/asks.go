@@ -29,18 +29,21 @@ const selectAsks = `SELECT id, created_at, expires_at, requester_id, channel_id,
 	deny_reason, request_id FROM asks`
 
 // CreateAsk saves a new pending ask with an "asked" audit row per address, less the addresses
-// another pending ask of its store and app holds, which it returns; when none is left it saves
-// nothing.
-func (s *Store) CreateAsk(ctx context.Context, a approval.Ask) (*approval.Ask, []string, error) {
-	var saved *approval.Ask
-	var pending []string
+// another pending ask of its store and app holds, which it returns; the requester joins those
+// asks that are someone else's. When no address is left it saves no ask.
+func (s *Store) CreateAsk(ctx context.Context, a approval.Ask) (approval.Created, error) {
+	var out approval.Created
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = approval.Created{}
 		kept, held, err := s.holdAddresses(ctx, tx, a)
-		if err != nil || len(kept) == 0 {
-			pending = held
+		if err != nil {
 			return err
 		}
-		a.Emails, pending = kept, held
+		out.Pending = held
+		if out.Joined, err = s.joinHolders(ctx, tx, a, held); err != nil || len(kept) == 0 {
+			return err
+		}
+		a.Emails = kept
 		if err := s.insertAsk(ctx, tx, a); err != nil {
 			return err
 		}
@@ -49,13 +52,67 @@ func (s *Store) CreateAsk(ctx context.Context, a approval.Ask) (*approval.Ask, [
 				return err
 			}
 		}
-		saved = &a
+		out.Ask = &a
 		return nil
 	})
 	if err != nil {
-		return nil, nil, s.wrap("create ask", err)
+		return approval.Created{}, s.wrap("create ask", err)
 	}
-	return saved, pending, nil
+	return out, nil
+}
+
+// joinHolders adds a's requester to the other people's pending asks that hold the addresses
+// held, with an "asked" audit row per address, and returns those asks as they now stand.
+func (s *Store) joinHolders(ctx context.Context, tx *sql.Tx, a approval.Ask, held []string) ([]approval.Ask, error) {
+	var order []string
+	byAsk := map[string][]string{}
+	for _, email := range held {
+		var id string
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT ask_id FROM ask_pending WHERE store_id = ? AND app_id = ? AND email_key = ?`),
+			a.StoreID, a.AppID, strings.ToLower(email)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // its ask was decided meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := byAsk[id]; !ok {
+			order = append(order, id)
+		}
+		byAsk[id] = append(byAsk[id], email)
+	}
+	var joined []approval.Ask
+	for _, id := range order {
+		holder, err := s.ask(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if holder.RequesterID == a.RequesterID {
+			continue // asked again by the same person: nothing to join
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ask_joiners (ask_id, requester_id, joined_at)
+			VALUES (?, ?, ?) ON CONFLICT (ask_id, requester_id) DO NOTHING`), id, a.RequesterID, toMillis(a.CreatedAt)); err != nil {
+			return nil, err
+		}
+		for _, email := range byAsk[id] {
+			if err := s.insertEntry(ctx, tx, askEntry(*holder, a.CreatedAt, a.RequesterID, email, invite.Asked, "joined the waiting request")); err != nil {
+				return nil, err
+			}
+		}
+		if holder, err = s.ask(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		joined = append(joined, *holder)
+	}
+	return joined, nil
+}
+
+// CountPendingAsks counts a requester's own asks still pending, not yet due at now.
+func (s *Store) CountPendingAsks(ctx context.Context, requesterID string, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM asks WHERE requester_id = ? AND state = 'pending' AND expires_at > ?`),
+		requesterID, toMillis(now)).Scan(&n)
+	return n, s.wrap("count pending asks", err)
 }
 
 // holdAddresses takes each address of a for a's store and app unless another pending ask
@@ -107,7 +164,7 @@ func (s *Store) LoadAsk(ctx context.Context, id string) (*approval.Ask, error) {
 	return a, s.wrap("load ask", err)
 }
 
-func (s *Store) ask(ctx context.Context, q querier, id string) (*approval.Ask, error) {
+func (s *Store) ask(ctx context.Context, q rowsQuerier, id string) (*approval.Ask, error) {
 	a, err := scanAsk(q.QueryRowContext(ctx, s.rebind(selectAsks+` WHERE id = ?`), id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, approval.ErrNotFound
@@ -115,7 +172,44 @@ func (s *Store) ask(ctx context.Context, q querier, id string) (*approval.Ask, e
 	if err != nil {
 		return nil, err
 	}
-	return &a, nil
+	asks := []approval.Ask{a}
+	if err := s.addJoiners(ctx, q, asks); err != nil {
+		return nil, err
+	}
+	return &asks[0], nil
+}
+
+// rowsQuerier is a *sql.DB or a *sql.Tx.
+type rowsQuerier interface {
+	querier
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// addJoiners fills each ask's AlsoAskedBy, in the order they joined.
+func (s *Store) addJoiners(ctx context.Context, q rowsQuerier, asks []approval.Ask) error {
+	if len(asks) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(asks))
+	args := make([]any, len(asks))
+	for i, a := range asks {
+		index[a.ID], args[i] = i, a.ID
+	}
+	rows, err := q.QueryContext(ctx, s.rebind(`SELECT ask_id, requester_id FROM ask_joiners WHERE ask_id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(asks)), ",")+`) ORDER BY joined_at, requester_id`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var askID, requester string
+		if err := rows.Scan(&askID, &requester); err != nil {
+			return err
+		}
+		i := index[askID]
+		asks[i].AlsoAskedBy = append(asks[i].AlsoAskedBy, requester)
+	}
+	return rows.Err()
 }
 
 func scanAsk(scan rowScanner) (approval.Ask, error) {
@@ -254,5 +348,9 @@ func (s *Store) AsksBy(ctx context.Context, requesterID string, limit int) ([]ap
 
 // asks returns the asks that selectAsks followed by rest selects.
 func (s *Store) asks(ctx context.Context, what, rest string, args ...any) ([]approval.Ask, error) {
-	return queryAll(ctx, s, what, selectAsks+rest, args, scanAsk)
+	asks, err := queryAll(ctx, s, what, selectAsks+rest, args, scanAsk)
+	if err != nil {
+		return nil, err
+	}
+	return asks, s.wrap(what, s.addJoiners(ctx, s.db, asks))
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/approval"
@@ -35,9 +36,9 @@ func newAsk(id string, created time.Time, emails ...string) approval.Ask {
 
 func createAsk(t *testing.T, s *store.Store, a approval.Ask) (*approval.Ask, []string) {
 	t.Helper()
-	saved, pending, err := s.CreateAsk(context.Background(), a)
+	created, err := s.CreateAsk(context.Background(), a)
 	require.NoError(t, err)
-	return saved, pending
+	return created.Ask, created.Pending
 }
 
 func loadAsk(t *testing.T, s *store.Store, id string) *approval.Ask {
@@ -404,8 +405,8 @@ func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
 		}
 		answers := make([]answer, len(emails))
 		together.Run(len(emails), func(i int) {
-			saved, pending, err := stores[i%2].CreateAsk(context.Background(), newAsk(fmt.Sprintf("a-%d", i), t0, emails[i]...))
-			answers[i] = answer{saved, pending, err}
+			created, err := stores[i%2].CreateAsk(context.Background(), newAsk(fmt.Sprintf("a-%d", i), t0, emails[i]...))
+			answers[i] = answer{created.Ask, created.Pending, err}
 		})
 
 		holders := map[string]int{}
@@ -423,5 +424,44 @@ func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
 			}
 		}
 		require.Equal(t, map[string]int{"ann@example.com": 1, "ben@example.com": 1, "carol@example.com": 1, "dave@example.com": 1}, holders)
+	})
+}
+
+// Someone else asking for an address already waiting joins the ask that holds it, once, with an
+// audit row per address; the same person asking again joins nothing.
+func TestAnotherPersonAskingForAWaitingAddressJoinsItsAsk(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		createAsk(t, s, newAsk("a-1", t0, "ann@example.com", "ben@example.com"))
+
+		mine := newAsk("a-2", t0.Add(time.Minute), "ann@example.com")
+		created, err := s.CreateAsk(ctx, mine)
+		require.NoError(t, err)
+		require.Nil(t, created.Ask)
+		require.Empty(t, created.Joined, "the same person asking again joins nothing")
+
+		bob := newAsk("a-3", t0.Add(2*time.Minute), "Ben@Example.com", "carol@example.com")
+		bob.RequesterID = "U0BOB"
+		for range 2 {
+			created, err = s.CreateAsk(ctx, bob)
+			require.NoError(t, err)
+			bob.ID = "a-4" // asking again the same
+		}
+		require.Len(t, created.Joined, 1)
+		assert.Equal(t, "a-1", created.Joined[0].ID)
+		assert.Equal(t, []string{"U0BOB"}, created.Joined[0].AlsoAskedBy, "joined once")
+		assert.Equal(t, []string{"U0BOB"}, loadAsk(t, s, "a-1").AlsoAskedBy)
+		pending, err := s.PendingAsks(ctx, nil, t0, 10)
+		require.NoError(t, err)
+		require.Len(t, pending, 2)
+		assert.Equal(t, []string{"U0BOB"}, pending[0].AlsoAskedBy)
+		assert.Contains(t, askRows(t, s, "a-1"), askRow("a-1", t0.Add(2*time.Minute), "U0BOB", "Ben@Example.com", invite.Asked, "joined the waiting request"))
+
+		n, err := s.CountPendingAsks(ctx, "U0BOB", t0)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "a joined ask is not Bob's own")
+		n, err = s.CountPendingAsks(ctx, "U0ALICE", t0.Add(week))
+		require.NoError(t, err)
+		assert.Zero(t, n, "an ask due to expire is no longer waiting")
 	})
 }

@@ -98,7 +98,9 @@ func (s *Store) RemoveLink(ctx context.Context, channelID, by string) (*mapping.
 		if before, err = s.link(ctx, tx, channelID); err != nil || before == nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM channel_links WHERE channel_id = ?`), channelID); err != nil {
+		deleted, err := s.changedOne(ctx, tx, `DELETE FROM channel_links WHERE channel_id = ?`, channelID)
+		if err != nil || !deleted { // another process removed it a moment ago, and audited it
+			before = nil
 			return err
 		}
 		return s.auditLink(ctx, tx, by, channelID, "unlinked", before, nil, time.Now())

@@ -235,6 +235,17 @@ var migrations = []step{
 	{
 		ddl: `ALTER TABLE invite_emails ADD COLUMN was_gone INTEGER NOT NULL DEFAULT 0;`,
 	},
+	// v7: people who asked for an address already waiting in someone else's ask join that ask
+	// (issue 17), so the leads see every asker; one row per person and ask, taken with INSERT …
+	// ON CONFLICT DO NOTHING.
+	{
+		ddl: `CREATE TABLE ask_joiners (
+			ask_id       TEXT     NOT NULL,
+			requester_id TEXT     NOT NULL,
+			joined_at    {millis} NOT NULL,
+			PRIMARY KEY (ask_id, requester_id)
+		) {strict};`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -26,6 +26,16 @@ func isPostgresURL(raw string) bool {
 	return strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://")
 }
 
+// authority is the user, password, host and port of a URL: what lies between "://" and the
+// path, query or fragment.
+func authority(raw string) string {
+	_, rest, _ := strings.Cut(raw, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
 // openPostgres opens a pool for the database rawURL names and checks that it
 // connects. The URL may hold a password, so no error returned
 // here or later quotes it: pgx's connection errors name only the user,
@@ -33,6 +43,11 @@ func isPostgresURL(raw string) bool {
 func openPostgres(ctx context.Context, rawURL string) (*sql.DB, error) {
 	if !isPostgresURL(rawURL) {
 		return nil, errors.New("the PostgreSQL URL must start with postgres:// or postgresql://")
+	}
+	if strings.Count(authority(rawURL), "@") > 1 {
+		// pgx would take what follows the first @ as the host, and name that part of the
+		// password in its error ("lookup ss@127.0.0.1: no such host").
+		return nil, errors.New("the PostgreSQL URL has an unencoded @ in its user name or password (not shown): percent-encode it (@ is %40)")
 	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {

@@ -162,3 +162,14 @@ func TestPostgresPasswordIsNeverShown(t *testing.T) {
 		})
 	}
 }
+
+// A password with an unencoded @ once reached the error in part ("lookup ss@127.0.0.1: no
+// such host"): such a URL gets a fixed message, and nothing of the password.
+func TestAnUnencodedAtInThePasswordGetsAFixedMessage(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Config{PostgresURL: "postgres://root:pa@ss-SECRET@127.0.0.1:5432/test?sslmode=disable"})
+	require.Error(t, err)
+	require.ErrorContains(t, err, "unencoded @ in its user name or password (not shown): percent-encode it (@ is %40)")
+	require.NotContains(t, err.Error(), "SECRET")
+	require.NotContains(t, err.Error(), "ss-")
+	require.NotContains(t, err.Error(), "127.0.0.1", "nor what pgx would have taken for the host")
+}

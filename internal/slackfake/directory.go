@@ -33,14 +33,19 @@ func (s *Server) appsConnectionsOpen(*apiRequest) (reply, string) {
 }
 
 func (s *Server) authTest(*apiRequest) (reply, string) {
-	return reply{
+	out := reply{
 		"url":     "https://" + teamDomain + ".slack.com/",
 		"team":    "Fake Workspace",
 		"user":    "testerbot",
 		"team_id": teamID,
 		"user_id": BotUserID,
 		"bot_id":  botID,
-	}, ""
+	}
+	if s.enterpriseID != "" {
+		out["enterprise_id"] = s.enterpriseID
+		out["is_enterprise_install"] = false
+	}
+	return out, ""
 }
 
 func (s *Server) usergroupsUsersList(req *apiRequest) (reply, string) {

@@ -56,7 +56,7 @@ func (s *Server) completeCallbackLocked(cb *slack.InteractionCallback) {
 		cb.Token = verificationToken
 	}
 	if cb.User.TeamID == "" {
-		cb.User.TeamID = teamID
+		cb.User.TeamID, _ = s.userOrgLocked(cb.User.ID)
 	}
 	if cb.User.Name != "" {
 		s.state.userNames[cb.User.ID] = cb.User.Name
@@ -153,7 +153,8 @@ func tidyState(state any) {
 // userObjectLocked is the "user" object Slack puts in interaction payloads.
 func (s *Server) userObjectLocked(userID string) map[string]any {
 	name := s.userNameLocked(userID)
-	return map[string]any{"id": userID, "username": name, "name": name, "team_id": teamID}
+	team, _ := s.userOrgLocked(userID)
+	return map[string]any{"id": userID, "username": name, "name": name, "team_id": team}
 }
 
 // interactionBaseLocked holds the fields every interaction payload shares.

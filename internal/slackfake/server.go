@@ -39,6 +39,7 @@ type Server struct {
 	http         *httptest.Server
 	pingInterval time.Duration
 	now          func() time.Time
+	enterpriseID string // the Enterprise Grid organisation of the fake workspace, if any
 
 	// goroutines tracks the socket goroutines so Close can wait for them.
 	goroutines sync.WaitGroup
@@ -92,6 +93,12 @@ type Option func(*Server)
 // disables pings, which lets a test watch the bot detect a dead link.
 func WithPingInterval(d time.Duration) Option {
 	return func(s *Server) { s.pingInterval = d }
+}
+
+// WithEnterprise makes the fake workspace part of an Enterprise Grid organisation: auth.test
+// names it, and users.info gives the workspace's users its enterprise_user.
+func WithEnterprise(enterpriseID string) Option {
+	return func(s *Server) { s.enterpriseID = enterpriseID }
 }
 
 // WithClock replaces the wall clock used for trigger_id expiry and for the

@@ -16,6 +16,13 @@ type User struct {
 	Restricted      bool
 	UltraRestricted bool
 	Deleted         bool // deactivated
+	// TeamID is the user's own workspace; empty means the fake workspace. Another one makes the
+	// user a member of another organisation, as a Slack Connect channel's outside members are:
+	// users.info does not mark them as guests.
+	TeamID string
+	// EnterpriseID is the user's Enterprise Grid organisation; empty means the fake's own (see
+	// WithEnterprise) for users of the fake workspace, and none for users of another.
+	EnterpriseID string
 }
 
 // AddUser puts a person in the directory behind users.info and
@@ -67,9 +74,10 @@ func (s *Server) userJSONLocked(id string) map[string]any {
 	if user.Email != "" {
 		profile["email"] = user.Email
 	}
-	return map[string]any{
+	team, enterprise := s.userOrgLocked(id)
+	out := map[string]any{
 		"id":                  id,
-		"team_id":             teamID,
+		"team_id":             team,
 		"name":                name,
 		"real_name":           name,
 		"deleted":             user.Deleted,
@@ -78,6 +86,23 @@ func (s *Server) userJSONLocked(id string) map[string]any {
 		"is_ultra_restricted": user.UltraRestricted,
 		"profile":             profile,
 	}
+	if enterprise != "" {
+		out["enterprise_user"] = map[string]any{"id": id, "enterprise_id": enterprise, "teams": []string{team}}
+	}
+	return out
+}
+
+// userOrgLocked is the workspace and Grid organisation a user belongs to.
+func (s *Server) userOrgLocked(id string) (team, enterprise string) {
+	user := s.state.users[id]
+	team, enterprise = user.TeamID, user.EnterpriseID
+	if team == "" {
+		team = teamID
+	}
+	if enterprise == "" && team == teamID {
+		enterprise = s.enterpriseID
+	}
+	return team, enterprise
 }
 
 func (s *Server) userNameLocked(userID string) string {

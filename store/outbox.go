@@ -92,7 +92,7 @@ func (s *Store) PendingMessages(ctx context.Context, limit int) ([]outbox.Queued
 // MessageSent records that version of a message was sent as ts; a response_url, a credential,
 // is forgotten then.
 func (s *Store) MessageSent(ctx context.Context, key string, version int, ts string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET state = 'sent', sent_ts = ?, url = '', finished_at = ?,
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET state = 'sent', sent_ts = ?, url = '', asker_url = '', finished_at = ?,
 		target_ts = CASE WHEN kind = 'update' THEN ? ELSE target_ts END
 		WHERE msg_key = ? AND version = ? AND state = 'pending'`), ts, toMillis(at), ts, key, version)
 	return s.wrap("message sent", err)
@@ -100,7 +100,7 @@ func (s *Store) MessageSent(ctx context.Context, key string, version int, ts str
 
 // MessageFinal makes a pending message final.
 func (s *Store) MessageFinal(ctx context.Context, key string, state outbox.State, code string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET state = ?, error = ?, url = '', finished_at = ?
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET state = ?, error = ?, url = '', asker_url = '', finished_at = ?
 		WHERE msg_key = ? AND state = 'pending'`), string(state), code, toMillis(at), key)
 	return s.wrap("message final", err)
 }
@@ -138,6 +138,12 @@ func (s *Store) TakeLane(ctx context.Context, lane, owner string, now, until tim
 		WHERE outbox_lanes.owner = excluded.owner OR outbox_lanes.lease_until < ?`,
 		lane, owner, toMillis(until), toMillis(now))
 	return taken, s.wrap("take lane", err)
+}
+
+// ReleaseLanes gives up owner's lanes.
+func (s *Store) ReleaseLanes(ctx context.Context, owner string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM outbox_lanes WHERE owner = ?`), owner)
+	return s.wrap("release lanes", err)
 }
 
 // OutboxStats counts pending messages and finds the oldest.

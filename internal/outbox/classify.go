@@ -19,6 +19,7 @@ const (
 	channelGone                       // final: the bot cannot post there
 	refusedForGood                    // final: Slack will never take this message
 	tooLong                           // split it
+	badBlocks                         // send the text alone, which carries what the blocks say
 	noMember                          // a DM to an address that is nobody in the workspace
 	stopped                           // the process is stopping
 )
@@ -36,6 +37,7 @@ var codeKinds = map[string]failureKind{
 	"not_in_channel": channelGone, "channel_not_found": channelGone, "is_archived": channelGone,
 	"restricted_action": channelGone, "restricted_action_thread_only": channelGone,
 	"restricted_action_read_only_channel": channelGone, "ekm_access_denied": channelGone,
+	"invalid_blocks": badBlocks, "invalid_blocks_format": badBlocks, "too_many_blocks": badBlocks,
 	"msg_too_long":    tooLong,
 	"users_not_found": noMember, "user_not_found": noMember, "user_disabled": noMember,
 	"internal_error": transient, "fatal_error": transient, "service_unavailable": transient,

@@ -35,6 +35,8 @@ type Store interface {
 	SplitMessage(ctx context.Context, key string, parts []Record) error
 	// TakeLane leases lane to owner until until, unless another owner holds a current lease.
 	TakeLane(ctx context.Context, lane, owner string, now, until time.Time) (bool, error)
+	// ReleaseLanes gives up every lane owner holds.
+	ReleaseLanes(ctx context.Context, owner string) error
 	// OutboxStats counts pending messages and says when the oldest was enqueued.
 	OutboxStats(ctx context.Context) (depth int, oldest time.Time, err error)
 }
@@ -61,9 +63,9 @@ type Slack interface {
 	AuthTest(ctx context.Context) error
 }
 
-// Observer is told what happens, for metrics.
+// Observer is told the backlog about once a second, for metrics. (Slack's 429s are counted where
+// every Web API error is, by the Slack client.)
 type Observer interface {
-	RateLimited(method string)
 	Backlog(depth int, oldestAge time.Duration)
 }
 

@@ -27,6 +27,14 @@ var DefaultPace = Pace{
 	TierBurst: 5, Minute: time.Minute,
 }
 
+// Scaled is DefaultPace with minute for Slack's minute (and a second a sixtieth of it), for a
+// test Slack that enforces the same limits faster.
+func Scaled(minute time.Duration) Pace {
+	p := DefaultPace
+	p.Minute, p.PostEvery = minute, minute/60
+	return p
+}
+
 func (p Pace) withDefaults() Pace {
 	d := DefaultPace
 	if p.PostEvery <= 0 {

@@ -13,6 +13,7 @@ const batch = 1000
 // Run sends pending messages until ctx ends; sends in flight then finish on their own (each
 // is bounded by the HTTP client's timeout) and what they did is recorded.
 func (o *Outbox) Run(ctx context.Context) {
+	defer o.releaseLanes()
 	var statsDue, probeDue time.Time
 	for {
 		next := o.opts.Poll
@@ -38,6 +39,24 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// releaseLanes gives this sender's lanes up once sends in flight are done, so that the next
+// process need not wait for their leases to expire.
+func (o *Outbox) releaseLanes() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		o.mu.Lock()
+		busy := len(o.busy)
+		o.mu.Unlock()
+		if busy == 0 || wait.Sleep(ctx, 10*time.Millisecond) != nil {
+			break
+		}
+	}
+	if err := o.store.ReleaseLanes(ctx, o.owner); err != nil {
+		o.opts.Logger.Warn("outbox: could not release lanes; they free up on their own", "error", err.Error())
 	}
 }
 
@@ -102,6 +121,9 @@ func (o *Outbox) round(ctx context.Context) time.Duration {
 func (o *Outbox) ready(ctx context.Context, p *Queued) time.Duration {
 	now := o.opts.Now()
 	if dep := p.dependsOn(); dep != "" {
+		if p.DepState == Split {
+			o.followSplit(ctx, p, dep)
+		}
 		switch p.DepState {
 		case Sent:
 			if p.Kind == Update {
@@ -132,6 +154,17 @@ func (o *Outbox) ready(ctx context.Context, p *Queued) time.Duration {
 		}
 	}
 	return o.pace.take(method, channel, now)
+}
+
+// followSplit makes a message that depends on a split message depend on its first part, where
+// a thread starts and the ts an edit would change.
+func (o *Outbox) followSplit(ctx context.Context, p *Queued, dep string) {
+	for _, key := range []string{dep + "#1", dep + "#t"} {
+		if part, err := o.store.LoadMessage(ctx, key); err == nil {
+			p.DepState, p.DepTS, p.DepError = part.State, part.SentTS, part.Error
+			return
+		}
+	}
 }
 
 func (p *Queued) dependsOn() string {
@@ -242,9 +275,6 @@ func (o *Outbox) settle(ctx context.Context, r Record, ts string, err error) {
 	}
 	switch f.kind {
 	case rateLimited:
-		if o.opts.Observe != nil {
-			o.opts.Observe.RateLimited(method)
-		}
 		o.pace.pause(method, r.Channel, now.Add(max(f.retryAfter, time.Second)))
 		o.opts.Logger.Debug("outbox: Slack asked to slow down", "method", method, "retry_after", f.retryAfter.String())
 	case tokenRefused:
@@ -254,6 +284,13 @@ func (o *Outbox) settle(ctx context.Context, r Record, ts string, err error) {
 		o.final(ctx, r, Failed, f.code)
 	case tooLong:
 		o.split(ctx, r)
+	case badBlocks:
+		if len(r.Blocks) == 0 {
+			o.final(ctx, r, Failed, f.code)
+			break
+		}
+		o.opts.Logger.Warn("outbox: Slack refused a message's blocks; sending its text alone", "key", r.Key, "group", r.Group, "error", f.code)
+		o.textOnly(ctx, r)
 	case noMember:
 		o.final(ctx, r, Dropped, f.code)
 	case stopped:

@@ -29,6 +29,13 @@ func (o *Outbox) split(ctx context.Context, r Record) {
 	o.recordErr(r, wait.Record(ctx, func(ctx context.Context) error { return o.store.SplitMessage(ctx, r.Key, parts) }))
 }
 
+// textOnly replaces a message whose blocks Slack refused by its text alone, keyed Key+"#t".
+func (o *Outbox) textOnly(ctx context.Context, r Record) {
+	part := Record{Message: r.Message, Ord: r.Ord + "0", State: Pending, CreatedAt: r.CreatedAt}
+	part.Key, part.Blocks, part.Replace = r.Key+"#t", nil, false
+	o.recordErr(r, wait.Record(ctx, func(ctx context.Context) error { return o.store.SplitMessage(ctx, r.Key, []Record{part}) }))
+}
+
 // splitMessage cuts a message in two: its text at the line break nearest the middle (or the
 // middle itself), and its blocks in two halves. A single block cannot be cut, so it is dropped
 // and the text alone goes, since the text carries what the blocks say.

@@ -96,6 +96,7 @@ func newHarnessReading(t *testing.T, reading appliverytest.FilterReading, opts .
 		"SLACK_APP_TOKEN":        h.slack.AppToken(),
 		"SLACK_BOT_TOKEN":        h.slack.BotToken(),
 		"SLACK_API_URL":          h.slack.APIURL(),
+		"SLACK_MINUTE":           "1200ms", // Slack's pace at a fiftieth, so many commands in one channel take no minutes
 		"APPLIVERY_API_TOKEN":    h.applivery.Token(),
 		"APPLIVERY_ORGANIZATION": h.applivery.Organization(),
 		"APPLIVERY_API_URL":      h.applivery.URL(),

@@ -29,7 +29,7 @@ func (s *Server) newResponseURLLocked(kind string) string {
 	return url
 }
 
-// useLocked spends one of a response_url's posts, or says why Slack refuses it: five posts
+// useResponseURLLocked spends one of a response_url's posts, or says why Slack refuses it: five posts
 // within thirty minutes (of the fake's minute, see WithMinute), then used_url or expired_url.
 func (s *Server) useResponseURLLocked(u *responseURL) string {
 	switch {
@@ -58,7 +58,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		dropConnection(w)
 		return
 	}
-	issued, known := s.state.responseURLs[url]
+	issued, known := s.state.responseURLs[url] // issued is nil for a URL the fake never gave out
 	valid := json.Valid(body)
 	refusal := ""
 	if known && valid {

@@ -31,7 +31,7 @@ import (
 //	go test -run '^$' -bench AckLatencyBurst -benchtime 1x ./app
 func BenchmarkAckLatencyBurst(b *testing.B) {
 	const burst = 200
-	bare, ours := startBareBot(b), startBenchBot(b)
+	bare, ours := startBareBot(b), startBenchBot(b, time.Minute)
 	burstLatencies(b, 20, bare, "warm-up") // connections, caches and the runtime warm up alike
 	burstLatencies(b, 20, ours, "warm-up")
 	b.ResetTimer()
@@ -130,9 +130,11 @@ type benchFakes struct {
 
 // startBenchBot runs the program as the harness does (which is bound to *testing.T), with a
 // short shutdown timeout so the invites still waiting on Applivery do not outlast the benchmark.
-func startBenchBot(b *testing.B) benchFakes {
+// minute is Slack's minute, the bot's SLACK_MINUTE and the fake Slack's alike, which enforces
+// Slack's limits at that pace.
+func startBenchBot(b *testing.B, minute time.Duration) benchFakes {
 	b.Helper()
-	f := benchFakes{slack: slackfake.New(b), applivery: appliverytest.New(b)}
+	f := benchFakes{slack: slackfake.New(b, slackfake.WithMinute(minute)), applivery: appliverytest.New(b)}
 	f.applivery.AddStore(store, "Acme beta")
 	f.applivery.AddPublishedApp(store, iosApp, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
 	f.applivery.AddPublishedApp(store, androidApp, "Acme Android beta", "")
@@ -151,6 +153,7 @@ func startBenchBot(b *testing.B) benchFakes {
 		"APPLIVERY_API_TOKEN": f.applivery.Token(), "APPLIVERY_ORGANIZATION": f.applivery.Organization(),
 		"APPLIVERY_API_URL": f.applivery.URL(), "AUDIT_DB": filepath.Join(dir, "invites.db"),
 		"CHANNELS_FILE": mapping, "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "1s",
+		"SLACK_MINUTE": minute.String(),
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 
@@ -177,7 +180,7 @@ func startBenchBot(b *testing.B) benchFakes {
 //
 //	go test -run '^$' -bench ResultAfter503503200 -benchtime 5x ./app
 func BenchmarkResultAfter503503200(b *testing.B) {
-	f := startBenchBot(b)
+	f := startBenchBot(b, time.Minute)
 	var total time.Duration
 	for i := range b.N {
 		f.applivery.FailWith(http.MethodPost, "/otp-users", 2, appliverytest.APIError(http.StatusServiceUnavailable, 0, "unavailable"))
@@ -195,4 +198,138 @@ func BenchmarkResultAfter503503200(b *testing.B) {
 		total += time.Since(start)
 	}
 	b.ReportMetric(durationMS(total)/float64(b.N), "ms-to-result")
+}
+
+// benchMinute is Slack's minute in the benchmarks of Slack's pace: a tenth of a real one, for the
+// bot (SLACK_MINUTE) and for the fake Slack, which enforces Slack's limits at that pace. Their
+// figures in Slack's time are the measured ones times benchScale. A 429's Retry-After is still
+// whole real seconds, so each 429 costs ten of Slack's seconds here: the scale is no kinder to the
+// bot than a real minute.
+const (
+	benchMinute = 6 * time.Second
+	benchScale  = float64(time.Minute) / float64(benchMinute)
+)
+
+// inSlackSeconds is a duration measured at benchMinute, in seconds of Slack's real pace.
+func inSlackSeconds(d time.Duration) float64 { return d.Seconds() * benchScale }
+
+// BenchmarkBulkUnderSlackLimits invites 100 addresses in one command, 80 of them members of the
+// workspace, against the fake Slack enforcing Slack's limits (users.lookupByEmail 50 a minute,
+// chat.update 50, a post a second per channel after a burst of three): every tester's OTP user id
+// must be shown in the channel within 40 s of the command, every member told by DM within 150 s,
+// with at most 20 429s. Figures are in Slack's seconds (see benchMinute).
+//
+//	go test -run '^$' -bench BulkUnderSlackLimits -benchtime 1x ./app
+func BenchmarkBulkUnderSlackLimits(b *testing.B) {
+	f := startBenchBot(b, benchMinute)
+	var shown, told time.Duration
+	limited := 0
+	for i := range b.N {
+		list := make([]string, 100)
+		var members []string
+		for j := range list {
+			list[j] = fmt.Sprintf("bulk%d-%03d+qa@example.com", i, j)
+			if j < 80 {
+				id := fmt.Sprintf("U0M%02d%05d", i, j)
+				f.slack.AddUser(slackfake.User{ID: id, Name: fmt.Sprintf("member%d-%03d", i, j), Email: list[j]})
+				members = append(members, id)
+			}
+		}
+		before := f.slack.RateLimited("")
+		start := time.Now()
+		f.slack.SlashCommand(slackfake.SlashCommand{UserID: lead, ChannelID: iosChan, Text: strings.Join(list, "\n")})
+		waitUntil(b, f, 10*benchMinute, "every tester's id shown", func() bool { return idsShown(f, iosChan, list) })
+		shown += time.Since(start)
+		waitUntil(b, f, 10*benchMinute, "every member told", func() bool {
+			for _, id := range members {
+				if len(f.slack.Messages(id)) == 0 {
+					return false
+				}
+			}
+			return true
+		})
+		told += time.Since(start)
+		limited += f.slack.RateLimited("") - before
+	}
+	n := float64(b.N)
+	b.ReportMetric(inSlackSeconds(shown)/n, "s-ids-shown")
+	b.ReportMetric(inSlackSeconds(told)/n, "s-members-told")
+	b.ReportMetric(float64(limited)/n, "429s")
+	b.Logf("429s by method: %v", f.slack.RateLimitedByMethod())
+}
+
+// BenchmarkBurstInOneChannelUnderSlackLimits types 25 /invite-tester commands at once in one
+// channel, one new address each, against the fake Slack enforcing Slack's limits: none may be
+// refused, every tester must be created once and shown within 120 s, with at most 40 429s.
+// Figures are in Slack's seconds (see benchMinute).
+//
+//	go test -run '^$' -bench BurstInOneChannelUnderSlackLimits -benchtime 1x ./app
+func BenchmarkBurstInOneChannelUnderSlackLimits(b *testing.B) {
+	const commands = 25
+	f := startBenchBot(b, benchMinute)
+	var shown time.Duration
+	limited, refused := 0, 0
+	for i := range b.N {
+		list := make([]string, commands)
+		for j := range list {
+			list[j] = fmt.Sprintf("burst%d-%02d+qa@example.com", i, j)
+		}
+		before, created := f.slack.RateLimited(""), f.applivery.Count(http.MethodPost, "/otp-users")
+		start := time.Now()
+		for _, email := range list {
+			f.slack.SlashCommand(slackfake.SlashCommand{UserID: lead, ChannelID: iosChan, Text: email})
+		}
+		waitUntil(b, f, 10*benchMinute, "every tester's id shown", func() bool { return idsShown(f, iosChan, list) })
+		shown += time.Since(start)
+		limited += f.slack.RateLimited("") - before
+		if got := f.applivery.Count(http.MethodPost, "/otp-users") - created; got != commands {
+			b.Fatalf("%d creates for %d new testers", got, commands)
+		}
+	}
+	for _, p := range f.slack.ResponsePosts() {
+		if strings.Contains(string(p.Body), ":warning:") {
+			refused++
+		}
+	}
+	if refused > 0 {
+		b.Errorf("%d people were told something went wrong", refused)
+	}
+	n := float64(b.N)
+	b.ReportMetric(inSlackSeconds(shown)/n, "s-all-shown")
+	b.ReportMetric(float64(limited)/n, "429s")
+	b.Logf("429s by method: %v", f.slack.RateLimitedByMethod())
+}
+
+// idsShown says whether the channel's messages, threads included, show the OTP user id of every
+// address, each created once.
+func idsShown(f benchFakes, channel string, addresses []string) bool {
+	ids := map[string]string{}
+	for _, u := range f.applivery.OTPUsers(store) {
+		if _, twice := ids[u.Email]; twice {
+			return false
+		}
+		ids[u.Email] = u.ID
+	}
+	var all strings.Builder
+	for _, m := range f.slack.Messages(channel) {
+		all.WriteString(m.Text)
+		all.Write(m.Blocks)
+	}
+	text := all.String()
+	for _, email := range addresses {
+		id, created := ids[email]
+		if !created || !strings.Contains(text, id) {
+			return false
+		}
+	}
+	return true
+}
+
+func waitUntil(b *testing.B, f benchFakes, timeout time.Duration, what string, cond func() bool) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := f.slack.WaitUntil(ctx, what, cond); err != nil {
+		b.Fatalf("%v (429s by method: %v)", err, f.slack.RateLimitedByMethod())
+	}
 }

@@ -107,7 +107,7 @@ func TestMembersOfAnotherOrganisationNeverManageTesters(t *testing.T) {
 // member of another organisation is not.
 func TestOnEnterpriseGridTheWholeOrganisationIsInside(t *testing.T) {
 	h := newHarness(t)
-	h.slack = slackfake.New(t, slackfake.WithEnterprise("E0ACMEORG"))
+	h.slack = newSlack(t, slackfake.WithEnterprise("E0ACMEORG"))
 	h.slack.AddChannel(iosChan, "beta-ios")
 	h.slack.AddUser(slackfake.User{ID: "U0SISTER01", Name: "sis", TeamID: "T0SISTERWS", EnterpriseID: "E0ACMEORG"})
 	h.slack.AddUser(slackfake.User{ID: "U0PARTNER1", Name: "pat", TeamID: "T0PARTNER", EnterpriseID: "E0PARTNER"})

@@ -51,6 +51,16 @@ channels:
     domains: [acme.com]
 `
 
+// slackMinute is the minute of Slack's rate limits in the end-to-end tests, the bot's
+// SLACK_MINUTE and the fake Slack's alike: Slack's pace at a fiftieth, so many commands in one
+// channel take no minutes. The fake enforces Slack's limits at that pace.
+const slackMinute = 1200 * time.Millisecond
+
+// newSlack is the fake Slack of the end-to-end tests, at slackMinute.
+func newSlack(t testing.TB, opts ...slackfake.Option) *slackfake.Server {
+	return slackfake.New(t, append([]slackfake.Option{slackfake.WithMinute(slackMinute)}, opts...)...)
+}
+
 // harness runs the whole program, in-process through app.Main, against a fake Slack (over a
 // real websocket) and a fake Applivery (real HTTP), as an operator would run it.
 type harness struct {
@@ -81,7 +91,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // filter as told: the reference leaves it open, so tests that find a tester run under each.
 func newHarnessReading(t *testing.T, reading appliverytest.FilterReading, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, slack: slackfake.New(t, slackfake.WithPingInterval(200*time.Millisecond)),
+	h := &harness{t: t, slack: newSlack(t, slackfake.WithPingInterval(200*time.Millisecond)),
 		applivery: appliverytest.New(t, appliverytest.ReadFilterAs(reading)), logs: &testlog.Buffer{}, dir: t.TempDir(), exit: make(chan int, 1)}
 	h.applivery.AddStore(store, "Acme beta", appliverytest.StoreCustomDomain("beta.acme.com"))
 	h.applivery.AddPublishedApp(store, iosApp, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
@@ -97,7 +107,7 @@ func newHarnessReading(t *testing.T, reading appliverytest.FilterReading, opts .
 		"SLACK_APP_TOKEN":        h.slack.AppToken(),
 		"SLACK_BOT_TOKEN":        h.slack.BotToken(),
 		"SLACK_API_URL":          h.slack.APIURL(),
-		"SLACK_MINUTE":           "1200ms", // Slack's pace at a fiftieth, so many commands in one channel take no minutes
+		"SLACK_MINUTE":           slackMinute.String(),
 		"APPLIVERY_API_TOKEN":    h.applivery.Token(),
 		"APPLIVERY_ORGANIZATION": h.applivery.Organization(),
 		"APPLIVERY_API_URL":      h.applivery.URL(),

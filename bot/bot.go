@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/time/rate"
 
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
@@ -112,6 +113,15 @@ type Deps struct {
 	Command         string          // the slash command's name, "/invite-tester"
 }
 
+// newNamePace paces conversations.info at Tier 3 within any minute, window or bucket: a burst
+// of 20, then 30 a minute (SLACK_MINUTE's, 0 for a real one).
+func newNamePace(minute time.Duration) *rate.Limiter {
+	if minute <= 0 {
+		minute = time.Minute
+	}
+	return rate.NewLimiter(rate.Every(minute/30), 20)
+}
+
 // Bot serves one Slack app over Socket Mode.
 type Bot struct {
 	d     Deps
@@ -119,6 +129,10 @@ type Bot struct {
 	slack *slackCalls
 	out   *outbox.Outbox
 	names *cache.Cache[string] // channel id → "#name"
+	// namePace keeps channel-name look-ups (conversations.info, Tier 3: 50 a minute per
+	// workspace) under Slack's limit, so a mapping of many channels is named over time rather
+	// than answered with 429s.
+	namePace *rate.Limiter
 
 	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores, for setup
 	appsCache   *cache.Cache[[]applivery.PublishedApp] // each store's publications, by store id
@@ -159,6 +173,7 @@ func New(d Deps) *Bot {
 	}
 	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
 		names:       cache.New[string](time.Hour, time.Minute),
+		namePace:    newNamePace(d.Pace.Minute),
 		storesCache: cache.New[[]applivery.Store](time.Minute, 10*time.Second),
 		appsCache:   cache.New[[]applivery.PublishedApp](time.Minute, 10*time.Second)}
 	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,

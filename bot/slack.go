@@ -139,6 +139,9 @@ func (e *redactedError) Unwrap() error { return e.err }
 // channelName returns "#name" for a channel id, or the id itself when Slack will not say.
 func (b *Bot) channelName(ctx context.Context, id string) string {
 	name, err := b.names.Get(ctx, id, func(ctx context.Context) (string, error) {
+		if err := b.namePace.Wait(ctx); err != nil {
+			return "", err
+		}
 		ch, err := b.d.Slack.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
 		if err != nil {
 			return "", b.slack.observe("conversations.info", err)

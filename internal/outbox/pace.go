@@ -13,7 +13,7 @@ type Pace struct {
 	PostEvery time.Duration
 	PostBurst int
 	// PerMinute is each tiered method's limit per workspace (Tier 3: chat.update,
-	// users.lookupByEmail), with a burst of TierBurst.
+	// users.lookupByEmail), with a burst of TierBurst taken out of it.
 	PerMinute map[string]int
 	TierBurst int
 	// Minute is how long a "minute" is, for tests that shorten Slack's windows.
@@ -118,7 +118,9 @@ func (p *pacer) bucketLocked(key, method string, now time.Time) *bucket {
 	case method == "chat.postMessage":
 		b = &bucket{every: p.pace.PostEvery, burst: float64(p.pace.PostBurst)}
 	case n > 0:
-		b = &bucket{every: p.pace.Minute / time.Duration(n), burst: float64(p.pace.TierBurst)}
+		// The burst comes out of the minute's allowance: a burst and a minute's refill stay within
+		// n in any minute, whether Slack counts a sliding window or fixed minutes.
+		b = &bucket{every: p.pace.Minute / time.Duration(max(n-p.pace.TierBurst, 1)), burst: float64(p.pace.TierBurst)}
 	default:
 		return nil
 	}

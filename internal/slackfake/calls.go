@@ -26,6 +26,8 @@ type Call struct {
 	// problem: "[ERROR] must be less than 25 characters
 	// [json-pointer:/view/title/text]".
 	Messages []string
+	// limited marks an HTTP 429 answer (an "ratelimited" error code may also come with 200).
+	limited bool
 }
 
 // Calls returns the recorded calls to method in arrival order; an empty

@@ -58,6 +58,9 @@ func (s *Server) newMessageLocked(req *apiRequest) (*Message, reply, string) {
 	if code := s.state.channelErrors[channel]; code != "" {
 		return nil, nil, code
 	}
+	if code := s.membershipErrorLocked(channel); code != "" {
+		return nil, nil, code
+	}
 	text, blocks := req.args["text"], req.args["blocks"]
 	if text == "" && blocks == "" && req.args["attachments"] == "" {
 		return nil, nil, "no_text"

@@ -160,15 +160,16 @@ func (s *Server) FailUsergroups(slackError string) {
 }
 
 // AddChannel registers a conversation for conversations.info, with the bot
-// as a member. Posting does not require registration.
+// as a member. Posts to a channel need the bot in it, as in Slack: a channel
+// not added, or left with SetChannelMember, answers not_in_channel.
 func (s *Server) AddChannel(id, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.channels[id] = &channel{name: name, isMember: true}
 }
 
-// SetChannelMember changes whether conversations.info reports the bot as a
-// member of a registered channel.
+// SetChannelMember changes whether the bot is a member of a registered
+// channel: what conversations.info reports, and whether posts there land.
 func (s *Server) SetChannelMember(id string, isMember bool) {
 	s.t.Helper()
 	s.mu.Lock()

@@ -24,7 +24,12 @@
 // shapes (checked against slack-go's decoders), trigger_ids expire after 3 s
 // and work once, and every blocks array and view, in Web API calls and in
 // acks, is held to Block Kit's limits and refused the way Slack refuses it
-// (see Call.Error, Call.Messages, Ack.Error). Faults can be injected: rate limits, per-channel
+// (see Call.Error, Call.Messages, Ack.Error). Slack's limits are enforced in every
+// test (limits.go): each method's tier per minute per workspace, chat.postMessage at one post a
+// second per channel after a burst of three, both answered with HTTP 429 and Retry-After (counted
+// by RateLimited); five posts per response_url within thirty minutes; and not_in_channel for a
+// post to a channel the bot is not in (AddChannel puts it in). WithMinute scales the minute to
+// the bot's SLACK_MINUTE. Faults can be injected: rate limits, per-channel
 // errors, failing user-group lookups, disconnect requests and dropped
 // sockets. Envelopes raised while no socket is live wait for the client's
 // next connection, as they would with Slack. Like Slack, the fake accepts up

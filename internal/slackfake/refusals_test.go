@@ -32,6 +32,7 @@ func confirmedRevoke(text string) slack.Block {
 
 func TestChatRefusesBlocksPastBlockKitLimits(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 	want := "[ERROR] must be less than 301 characters [json-pointer:/blocks/0/accessory/confirm/text/text]"
 

@@ -15,12 +15,31 @@ type ResponsePost struct {
 	At   time.Time // on the server's clock (see WithClock)
 }
 
+// responseURL is one response_url the fake issued: when, and how many posts it took.
+type responseURL struct {
+	issued time.Time // on the real clock, like the rate limits
+	uses   int
+}
+
 // newResponseURLLocked mints a response_url; kind is "commands" for slash
 // commands and "actions" for interactions, mirroring hooks.slack.com.
 func (s *Server) newResponseURLLocked(kind string) string {
 	url := s.http.URL + s.ids.responsePath(kind)
-	s.state.responseURLs[url] = true
+	s.state.responseURLs[url] = &responseURL{issued: time.Now()}
 	return url
+}
+
+// useResponseURLLocked spends one of a response_url's posts, or says why Slack refuses it: five posts
+// within thirty minutes (of the fake's minute, see WithMinute), then used_url or expired_url.
+func (s *Server) useResponseURLLocked(u *responseURL) string {
+	switch {
+	case time.Since(u.issued) >= responseURLMinutes*s.minute:
+		return "expired_url"
+	case u.uses >= responseURLUses:
+		return "used_url"
+	}
+	u.uses++
+	return ""
 }
 
 // serveResponseURL records posts to response_urls the fake issued and
@@ -39,10 +58,15 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		dropConnection(w)
 		return
 	}
-	known := s.state.responseURLs[url]
+	issued, known := s.state.responseURLs[url] // issued is nil for a URL the fake never gave out
 	valid := json.Valid(body)
+	refusal := ""
 	if known && valid {
-		s.state.posts = append(s.state.posts, ResponsePost{URL: url, Body: body, At: s.now()})
+		if refusal = s.useResponseURLLocked(issued); refusal == "" {
+			s.state.posts = append(s.state.posts, ResponsePost{URL: url, Body: body, At: s.now()})
+		} else {
+			s.state.refusedPosts++
+		}
 		s.notifyLocked()
 	}
 	s.mu.Unlock()
@@ -52,6 +76,8 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no_service", http.StatusNotFound)
 	case !valid:
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
+	case refusal != "":
+		http.Error(w, refusal, http.StatusNotFound)
 	default:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write([]byte(`{"ok":true}`))
@@ -72,6 +98,13 @@ func dropConnection(w http.ResponseWriter) {
 	if err == nil {
 		_ = conn.Close()
 	}
+}
+
+// RefusedResponsePosts counts the posts to response_urls refused as used or expired.
+func (s *Server) RefusedResponsePosts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.refusedPosts
 }
 
 // ResponsePosts returns every post to a response_url, in arrival order.

@@ -39,7 +39,9 @@ type Server struct {
 	http         *httptest.Server
 	pingInterval time.Duration
 	now          func() time.Time
-	enterpriseID string // the Enterprise Grid organisation of the fake workspace, if any
+	enterpriseID string        // the Enterprise Grid organisation of the fake workspace, if any
+	minute       time.Duration // Slack's rate-limit minute, scaled by WithMinute
+	postBurst    int           // chat.postMessage calls a quiet channel takes at once
 
 	// goroutines tracks the socket goroutines so Close can wait for them.
 	goroutines sync.WaitGroup
@@ -69,10 +71,11 @@ type state struct {
 	views        map[string]*storedView
 	openedViews  []string          // modal view IDs in the order they were opened
 	homeViews    map[string]string // user ID -> home view ID
-	responseURLs map[string]bool
+	responseURLs map[string]*responseURL
 	// responseURLsBroken makes response_url posts fail at the transport level.
 	responseURLsBroken bool
 	posts              []ResponsePost
+	refusedPosts       int // response_url posts refused as used_url or expired_url
 
 	channels      map[string]*channel
 	usergroups    map[string][]string
@@ -83,6 +86,7 @@ type state struct {
 	failures      map[string]*injectedFailure
 	userNames     map[string]string
 	users         map[string]User
+	limits        limits
 }
 
 // Option configures a Server.
@@ -116,6 +120,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		t:            t,
 		pingInterval: defaultPingInterval,
 		now:          time.Now,
+		minute:       time.Minute,
+		postBurst:    defaultPostBurst,
 		changed:      make(chan struct{}),
 		state:        newState(),
 	}
@@ -134,7 +140,7 @@ func newState() state {
 		triggers:      map[string]*trigger{},
 		views:         map[string]*storedView{},
 		homeViews:     map[string]string{},
-		responseURLs:  map[string]bool{},
+		responseURLs:  map[string]*responseURL{},
 		channels:      map[string]*channel{},
 		usergroups:    map[string][]string{},
 		channelErrors: map[string]string{},
@@ -143,6 +149,7 @@ func newState() state {
 		failures:      map[string]*injectedFailure{},
 		userNames:     map[string]string{},
 		users:         map[string]User{},
+		limits:        newLimits(),
 	}
 }
 

@@ -169,6 +169,7 @@ func TestInteractionRoundTripsThroughSlackGo(t *testing.T) {
 
 func TestClickButtonOnHomeTabAndOnMessage(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 	client := startClient(t, fake)
 	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{retryButton("from-home")}}}

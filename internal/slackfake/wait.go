@@ -58,3 +58,11 @@ func first[T any](items []T, match func(T) bool) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// WaitUntil blocks until cond holds, checking it after every change of the fake's state, for
+// conditions over many conversations at once (every tester told, every id shown). cond runs
+// without the fake's lock and may read through its methods. what names it in the error.
+func (s *Server) WaitUntil(ctx context.Context, what string, cond func() bool) error {
+	_, err := waitFor(ctx, s, what, func() (struct{}, bool) { return struct{}{}, cond() })
+	return err
+}

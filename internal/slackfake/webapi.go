@@ -68,6 +68,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	ans := s.answerLocked(req)
 	s.state.calls = append(s.state.calls, Call{
 		Method: req.method, Args: req.args, JSON: req.json, At: at, Error: ans.errCode, Messages: ans.messages,
+		limited: ans.status == http.StatusTooManyRequests,
 	})
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -75,10 +76,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeAnswer(w, ans)
 }
 
-// answerLocked applies injected rate limits, then routing, then auth, then
-// the method itself, the order in which Slack's own gates fire.
+// answerLocked applies injected rate limits and Slack's own (limits.go), then routing, then
+// auth, then the method itself, the order in which Slack's own gates fire.
 func (s *Server) answerLocked(req *apiRequest) answer {
-	if retryAfter, limited := s.takeRateLimitLocked(req.method); limited {
+	retryAfter, limited := s.takeRateLimitLocked(req.method)
+	if !limited {
+		retryAfter, limited = s.takeLimitLocked(req, time.Now())
+	}
+	if limited {
 		ans := failure("ratelimited", nil)
 		ans.status, ans.retryAfter = http.StatusTooManyRequests, retryAfter
 		return ans
@@ -154,7 +159,7 @@ func writeAnswer(w http.ResponseWriter, ans answer) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if ans.status == http.StatusTooManyRequests {
 		// Slack sends whole seconds; slack-go parses them as an integer.
-		seconds := int(math.Ceil(ans.retryAfter.Seconds()))
+		seconds := max(1, int(math.Ceil(ans.retryAfter.Seconds())))
 		w.Header().Set("Retry-After", strconv.Itoa(seconds))
 	}
 	w.WriteHeader(ans.status)

@@ -14,6 +14,7 @@ import (
 
 func TestThreadRepliesAndUpdatesThroughSlackGo(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 
 	channel, parent, err := api.PostMessage("C1", slack.MsgOptionText("Inviting ana@example.com…", false))
@@ -44,6 +45,7 @@ func TestThreadRepliesAndUpdatesThroughSlackGo(t *testing.T) {
 
 func TestPostMessageResponseCarriesTheMessage(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 
 	_, ts, msg, err := api.PostMessageWithResponse("C1", slack.MsgOptionTS("1699999999.000001"),
@@ -59,6 +61,7 @@ func TestPostMessageResponseCarriesTheMessage(t *testing.T) {
 
 func TestEphemeralMessagesAndChannelErrors(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 	fake.SetChannelError("C2", "not_in_channel")
 
@@ -83,6 +86,7 @@ func TestEphemeralMessagesAndChannelErrors(t *testing.T) {
 
 func TestRateLimitSurfacesAsRateLimitedError(t *testing.T) {
 	fake := New(t)
+	fake.AddChannel("C1", "beta") // the bot is in it: Slack refuses posts to a channel it is not in
 	api := newAPI(fake)
 	fake.RateLimit("chat.postMessage", 1, 2*time.Second)
 

@@ -181,10 +181,11 @@ func TestLinksSurviveARestartAndReachEveryReplicaAtOnce(t *testing.T) {
 	require.Equal(t, 0, h.shutdown())
 	require.Equal(t, 0, replica.shutdown(), "every process stops: the restart below has its own Slack")
 
-	h2, _ := setupHarness(t, db)
+	h2, _ := setupHarness(t, db, onSlackOf(h))
 	h2.start()
 	h2.command(lead, newChan, "three@example.com")
-	assert.Contains(t, h2.waitSummary(newChan).Text, "into *Acme iOS beta*", "the link is still there")
+	summaries := h2.summedUp(newChan, 3) // the two before the restart, and this one
+	assert.Contains(t, summaries[2], "into *Acme iOS beta*", "the link is still there")
 }
 
 func TestTheMappingFileReloadsWithoutARestartAndABrokenOneIsRefused(t *testing.T) {

@@ -82,6 +82,16 @@ func withMapping(yaml string) harnessOption {
 
 func withEnv(key, value string) harnessOption { return func(h *harness) { h.env[key] = value } }
 
+// onSlackOf runs the bot against the fake Slack of an earlier harness, as a restarted process
+// meets the same Slack: what the earlier process left in its outbox goes there too.
+func onSlackOf(earlier *harness) harnessOption {
+	return func(h *harness) {
+		h.slack = earlier.slack
+		h.env["SLACK_APP_TOKEN"], h.env["SLACK_BOT_TOKEN"], h.env["SLACK_API_URL"] =
+			earlier.slack.AppToken(), earlier.slack.BotToken(), earlier.slack.APIURL()
+	}
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	return newHarnessReading(t, appliverytest.FilterAsRegex, opts...)

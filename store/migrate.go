@@ -246,6 +246,14 @@ var migrations = []step{
 			PRIMARY KEY (ask_id, requester_id)
 		) {strict};`,
 	},
+	// v8: one row that readiness rewrites now and then (Store.ProbeWrite, issue 18): a read
+	// answers on a read-only file or a full disk, a write does not.
+	{
+		ddl: `CREATE TABLE write_probe (
+			id INTEGER  PRIMARY KEY,
+			at {millis} NOT NULL
+		) {strict};`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

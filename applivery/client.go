@@ -87,14 +87,15 @@ type Option func(*settings)
 
 // settings collects options before NewClient validates them.
 type settings struct {
-	baseURL   string
-	token     string
-	userAgent string
-	timeout   time.Duration
-	retry     retryPolicy
-	sleep     func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
-	observe   Observer
-	gate      *Gate // nil: no limit shared with other clients
+	baseURL     string
+	token       string
+	userAgent   string
+	timeout     time.Duration
+	retry       retryPolicy
+	sleep       func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
+	observe     Observer
+	observeCall func(err error)
+	gate        *Gate // nil: no limit shared with other clients
 }
 
 func defaultSettings() settings {
@@ -157,6 +158,13 @@ func WithRetry(maxAttempts int, baseDelay, maxDelay time.Duration) Option {
 // WithObserver registers a hook called once per HTTP attempt, for metrics.
 func WithObserver(observe Observer) Option {
 	return func(s *settings) { s.observe = observe }
+}
+
+// WithCallObserver registers a hook called once per call, after its last attempt, with what
+// the call returns: nil on success. Operators learn from it that the token was refused, or
+// when Applivery last answered.
+func WithCallObserver(observe func(err error)) Option {
+	return func(s *settings) { s.observeCall = observe }
 }
 
 // WithGate makes every HTTP attempt of the client pass through g, which
@@ -245,7 +253,10 @@ func fetch[T any](ctx context.Context, c *Client, req request) (*T, error) {
 
 // do performs req, retrying as the retry policy allows, and decodes the
 // "data" member of the response into out (which may be nil).
-func (c *Client) do(ctx context.Context, req request, out any) error {
+func (c *Client) do(ctx context.Context, req request, out any) (err error) {
+	if c.observeCall != nil {
+		defer func() { c.observeCall(err) }()
+	}
 	payload, err := encodeBody(req.body)
 	if err != nil {
 		return fmt.Errorf("applivery: %s %s: encoding body: %w", req.method, req.path, err)
@@ -310,7 +321,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	resp, err := httpClient.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
-		return transportFailure(ctx, req, err)
+		return c.transportFailure(ctx, req, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -321,7 +332,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	}
 	c.notify(req, resp.StatusCode, start)
 	if err != nil {
-		f := transportFailure(ctx, req, err)
+		f := c.transportFailure(ctx, req, err)
 		// The status line came, so the server has finished with the request,
 		// unless a gateway wrote it.
 		f.mayStillLand = gatewayGaveUp(resp.StatusCode, envelope{}, err)

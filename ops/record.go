@@ -20,6 +20,39 @@ func (m *Metrics) AckLatency(envelopeType string, d time.Duration) {
 // it does not look like one.
 func (m *Metrics) SlackError(method, code string) {
 	m.slackErrors.WithLabelValues(method, clampCode(code)).Inc()
+	if SlackAuthCode(code) {
+		m.slackAuthFailures.Inc()
+	}
+}
+
+// SlackAuthCode reports a Slack error code that means a token is no longer accepted: no retry
+// helps, an admin must reinstall the app or replace the token.
+func SlackAuthCode(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission", "ekm_access_denied":
+		return true
+	}
+	return false
+}
+
+// SlackConnectFailure counts an attempt to open the Socket Mode connection that failed; auth
+// tells that Slack refused the app-level token.
+func (m *Metrics) SlackConnectFailure(auth bool) {
+	m.slackConnectFailure.Inc()
+	if auth {
+		m.slackAuthFailures.Inc()
+	}
+}
+
+// DatabaseWriteFailure counts a failed write probe of the database.
+func (m *Metrics) DatabaseWriteFailure() { m.dbWriteFailures.Inc() }
+
+// AppliveryAuthFailure counts an Applivery call refused for the token.
+func (m *Metrics) AppliveryAuthFailure() { m.appliveryAuthFails.Inc() }
+
+// AppliverySucceeded records when an Applivery call last succeeded.
+func (m *Metrics) AppliverySucceeded(at time.Time) {
+	m.appliveryLastOK.Set(float64(at.UnixNano()) / 1e9)
 }
 
 // Reconnect counts a re-established Socket Mode connection.

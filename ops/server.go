@@ -25,7 +25,11 @@ type Server struct {
 	db        Pinger
 	logger    *slog.Logger
 	readiness readinessLog
+	checks    []Check
 }
+
+// AddChecks makes readiness require checks too. Call it before serving.
+func (s *Server) AddChecks(checks ...Check) { s.checks = append(s.checks, checks...) }
 
 // NewServer prepares, without starting, the ops server on addr (":9090").
 // db may be nil when there is no database; then only Slack decides

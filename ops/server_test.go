@@ -227,3 +227,26 @@ func TestListenAndServeReportsAnAddressInUse(t *testing.T) {
 
 	assert.ErrorContains(t, err, "address already in use")
 }
+
+func TestReadyzRequiresEveryAddedCheck(t *testing.T) {
+	var logs testlog.Buffer
+	s := ops.NewServer(":0", nil, connectedBot(), healthyDB(), slog.New(slog.NewTextHandler(&logs, nil)))
+	failing := true
+	s.AddChecks(
+		func(context.Context) (string, string) { return "", "" },
+		func(context.Context) (string, string) {
+			if failing {
+				return "database: not writable (disk full)", "database: write to sqlite /data/invites.db: database or disk is full"
+			}
+			return "", ""
+		})
+
+	status, body := get(t, s, http.MethodGet, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "database: not writable (disk full)\n", body)
+	assert.Contains(t, logs.String(), "/data/invites.db: database or disk is full")
+
+	failing = false
+	status, _ = get(t, s, http.MethodGet, "/readyz")
+	assert.Equal(t, http.StatusOK, status)
+}

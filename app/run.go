@@ -33,11 +33,23 @@ import (
 // socket is closed, and the database is closed last.
 func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	dbConfig := database(env)
+	if dbConfig.SQLitePath != "" {
+		lock, err := lockSQLite(dbConfig.SQLitePath)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock() // after db.Close: deferred first
+	}
 	db, err := store.Open(ctx, dbConfig)
 	if err != nil {
-		return err
+		return withFix(err, databaseSetting(dbConfig))
 	}
 	defer db.Close()
+	if db.Created() {
+		logger.Warn("created a new database at "+dbConfig.SQLitePath+
+			": expected on the first start only; if the bot ran before, its volume was lost and nothing it knew (unfinished invites, access that ends, links) is here",
+			"path", dbConfig.SQLitePath)
+	}
 	channels, err := mapping.New(ctx, env.ChannelsFile, db)
 	if err != nil {
 		return err
@@ -50,9 +62,15 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	go channels.Watch(watchCtx, hup, mappingCheckInterval, logger)
 
 	metrics := ops.NewMetrics()
+	dbHealth := newDBHealth(db, databaseSetting(dbConfig), logger, metrics)
+	dbHealth.check(ctx) // at start: an ERROR now says what the first invite would have hit
+	healthDone := make(chan struct{})
+	go func() { defer close(healthDone); dbHealth.watch(watchCtx) }()
+	defer func() { stopWatching(); <-healthDone }() // before db.Close, or it would probe a closed database
+	appliveryHealth := newAppliveryHealth(logger, metrics)
 	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
 	metrics.WatchGate(gate)
-	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate))
+	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate), applivery.WithCallObserver(appliveryHealth.observe))
 	if err != nil {
 		return err
 	}
@@ -84,6 +102,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		return fmt.Errorf("health server: %w", err)
 	}
 	health := ops.NewServer(env.HTTPAddr, metrics, b, db, logger)
+	health.AddChecks(dbHealth.readiness, appliveryHealth.readiness)
 	healthErr := make(chan error, 1)
 	go func() { healthErr <- health.Serve(listener) }()
 	defer func() {
@@ -121,6 +140,39 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	}
 	logger.Info("testerbot stopped")
 	return nil
+}
+
+// lockSQLite takes the lock that keeps a second process off the SQLite file.
+func lockSQLite(path string) (*store.FileLock, error) {
+	lock, err := store.LockSQLite(path)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("another testerbot process is using the SQLite database %s (it holds %s): "+
+			"a SQLite file serves one process at a time. Stop the other one, or run several replicas on PostgreSQL by setting DATABASE_URL",
+			path, store.LockPath(path))
+	}
+	if err != nil {
+		return nil, withFix(fmt.Errorf("cannot use the SQLite database %s: %w", path, err), "AUDIT_DB="+path)
+	}
+	return lock, nil
+}
+
+// withFix adds to a database error what to do about it, when its cause is one a person fixes.
+func withFix(err error, setting string) error {
+	switch store.FaultOf(err) {
+	case store.ReadOnly:
+		return fmt.Errorf("%w (the database is read-only: make %s writable by the bot's user, its directory too, or mount its volume read-write)", err, setting)
+	case store.DiskFull:
+		return fmt.Errorf("%w (the disk is full: free space on the volume of %s)", err, setting)
+	}
+	return err
+}
+
+// databaseSetting names the setting that chose the database, for messages: never the URL.
+func databaseSetting(cfg store.Config) string {
+	if cfg.PostgresURL != "" {
+		return "DATABASE_URL"
+	}
+	return "AUDIT_DB=" + cfg.SQLitePath
 }
 
 // database says which database the environment selects: PostgreSQL when DATABASE_URL is set,

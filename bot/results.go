@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/testerbot/testerbot/internal/slackauth"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -19,7 +20,7 @@ import (
 func (b *Bot) startInvite(ctx context.Context, w who, req invite.Request) {
 	if err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w}); err != nil {
 		b.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err.Error())
-		b.tell(ctx, w, ":x: I couldn't record your request (my database did not answer), so I did nothing. Please try again in a moment.")
+		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
 	}
 }
 
@@ -136,7 +137,11 @@ func channelGone(err error) bool {
 // cannotPost tells the person why their invite did not run, with the fix.
 func (b *Bot) cannotPost(ctx context.Context, w who, channelID string, err error) {
 	code := slackErrorCode(err)
-	b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
+	if slackauth.Refused(code) {
+		b.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", code)
+	} else {
+		b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
+	}
 	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, code)
 	switch code {
 	case "not_in_channel", "channel_not_found":
@@ -144,7 +149,7 @@ func (b *Bot) cannotPost(ctx context.Context, w who, channelID string, err error
 	case "is_archived":
 		text += " The channel is archived; ask an admin to map another channel."
 	default:
-		text += " Please try again in a moment."
+		text += " " + slackAdvice(err)
 	}
 	b.tell(ctx, w, text)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/slackauth"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -20,19 +21,9 @@ func (m *Metrics) AckLatency(envelopeType string, d time.Duration) {
 // it does not look like one.
 func (m *Metrics) SlackError(method, code string) {
 	m.slackErrors.WithLabelValues(method, clampCode(code)).Inc()
-	if SlackAuthCode(code) {
+	if slackauth.Refused(code) {
 		m.slackAuthFailures.Inc()
 	}
-}
-
-// SlackAuthCode reports a Slack error code that means a token is no longer accepted: no retry
-// helps, an admin must reinstall the app or replace the token.
-func SlackAuthCode(code string) bool {
-	switch code {
-	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission", "ekm_access_denied":
-		return true
-	}
-	return false
 }
 
 // SlackConnectFailure counts an attempt to open the Socket Mode connection that failed; auth

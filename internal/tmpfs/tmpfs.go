@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Mount mounts a tmpfs of sizeKB kilobytes in a new directory of the test's and returns the
@@ -27,11 +28,20 @@ func Mount(t testing.TB, sizeKB int) string {
 }
 
 // ReadOnly remounts the tmpfs at dir read-only. The kernel refuses while a file in it is open
-// for writing.
+// for writing, so it tries again for up to 5 s: a database closed just before may still have a
+// connection that its last user has not handed back, and the kernel gives no signal to wait on.
 func ReadOnly(t testing.TB, dir string) {
 	t.Helper()
-	if err := run("mount", "-o", "remount,ro", dir); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := run("mount", "-o", "remount,ro", dir)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

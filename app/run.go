@@ -75,7 +75,8 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		return err
 	}
 	slackAPI := newSlack(env, metrics)
-	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
+	socketLog := bot.NewSocketModeLog() // debug on: its lines say why a connection ended
+	socket := socketmode.New(slackAPI, socketmode.OptionDebug(true), socketmode.OptionLog(log.New(socketLog, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
@@ -91,7 +92,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		}
 	}()
 	b := bot.New(bot.Deps{
-		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
+		Socket: socket, SocketLog: socketLog, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
@@ -252,12 +253,4 @@ func (d slackDirectory) Home(ctx context.Context) (access.Org, error) {
 		return access.Org{}, err
 	}
 	return access.Org{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID}, nil
-}
-
-// slogWriter sends slack-go's own log lines (debug only) through the bot's logger.
-type slogWriter struct{ l *slog.Logger }
-
-func (w slogWriter) Write(p []byte) (int, error) {
-	w.l.Debug(string(p), "source", "slack-go")
-	return len(p), nil
 }

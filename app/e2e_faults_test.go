@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/app"
+	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/internal/testlog"
 	"github.com/testerbot/testerbot/internal/tmpfs"
 )
@@ -117,4 +121,74 @@ func TestASecondProcessOnOneSQLiteFileExitsNamingTheFileAndDatabaseURL(t *testin
 	// Once the first is gone, the lock is free.
 	h.logs = &testlog.Buffer{}
 	h.restart()
+}
+
+// A token revoked mid-bulk: one ERROR naming APPLIVERY_API_TOKEN however many invites it
+// fails, not ready until a call succeeds, and the person is told what an admin must do.
+func TestARevokedAppliveryTokenIsOneErrorAndNotReadyUntilACallSucceeds(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).start()
+	h.waitReadyz(http.StatusOK, "ready")
+	var revoked atomic.Bool
+	revoked.Store(true)
+	h.applivery.Inject(func(*http.Request) *appliverytest.Fault {
+		if revoked.Load() {
+			return appliverytest.APIError(http.StatusUnauthorized, applivery.CodeInvalidToken, "Invalid token")
+		}
+		return nil
+	})
+	addresses := emails(14, "example.com")
+
+	h.command(lead, iosChan, strings.Join(addresses, " "))
+
+	summary, err := h.slack.WaitMessage(opsContext(t, 20*time.Second), iosChan, func(m slackfake.Message) bool {
+		return m.ThreadTS == "" && strings.Contains(m.Text, "Details in the thread")
+	})
+	require.NoError(t, err, "logs:\n%s", h.logs)
+	assert.Contains(t, h.threadText(iosChan, summary.TS, 1), "ask an admin to check APPLIVERY_API_TOKEN")
+	assert.Equal(t, 1, strings.Count(h.logs.String(), `"level":"ERROR","msg":"Applivery refused the token: APPLIVERY_API_TOKEN`), h.logs.String())
+	h.waitReadyz(http.StatusServiceUnavailable, "applivery: token refused (check APPLIVERY_API_TOKEN)")
+	_, metrics := h.healthGet("/metrics")
+	assert.GreaterOrEqual(t, sampleValue(t, metrics, "testerbot_applivery_auth_failures_total"), 14.0)
+	assert.Zero(t, sampleValue(t, metrics, "testerbot_applivery_last_success_timestamp_seconds"))
+
+	revoked.Store(false)
+	h.command(lead, iosChan, "after-fix@example.com")
+	h.waitResultFor(iosChan, "after-fix@example.com", 10*time.Second)
+	h.waitReadyz(http.StatusOK, "ready")
+	h.waitUntilLogged(`"msg":"Applivery: calls succeed again"`, time.Second)
+	_, metrics = h.healthGet("/metrics")
+	assert.Greater(t, sampleValue(t, metrics, "testerbot_applivery_last_success_timestamp_seconds"), 0.0)
+}
+
+// A host that does not resolve is a configuration problem: one ERROR with the host and the
+// cause, and the person is told an admin must act, not to try again in a few minutes.
+func TestAnAppliveryHostThatDoesNotResolveIsNamedAndAnAdminMustAct(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withEnv("APPLIVERY_API_URL", "https://api.nonexistent.invalid")).start()
+
+	h.command(lead, iosChan, "alice@example.com")
+	h.waitResultFor(iosChan, "alice@example.com", 20*time.Second)
+
+	assert.Contains(t, everythingPosted(h), "an admin must fix APPLIVERY_API_URL or the network. Trying again will not help.")
+	assert.NotContains(t, everythingPosted(h), "try again in a few minutes")
+	assert.Equal(t, 1, strings.Count(h.logs.String(), `"level":"ERROR","msg":"Applivery's host cannot be used`), h.logs.String())
+	assert.Contains(t, h.logs.String(), `"host":"api.nonexistent.invalid","cause":"no such host"`)
+	assert.Zero(t, h.applivery.Count(http.MethodPost, "/otp-users"))
+	h.waitReadyz(http.StatusServiceUnavailable, "applivery: host unusable")
+}
+
+// Slack refusing the bot's token cannot be cured by trying again, and the person is not told to.
+func TestARevokedBotTokenIsNeverAnsweredTryAgainInAMoment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).start()
+	h.slack.FailNext("chat.postMessage", "token_revoked", 5)
+
+	id, _ := h.command(lead, iosChan, "alice@example.com")
+
+	h.waitPrivateAnswer("Slack refused my token: an admin must reinstall the app or update SLACK_BOT_TOKEN")
+	assert.NotContains(t, everythingPosted(h, id), "try again in a moment")
+	assert.Contains(t, h.logs.String(), `"level":"ERROR","msg":"Slack refused SLACK_BOT_TOKEN`)
+	_, metrics := h.healthGet("/metrics")
+	assert.GreaterOrEqual(t, sampleValue(t, metrics, "testerbot_slack_auth_failures_total"), 1.0)
 }

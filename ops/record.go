@@ -97,3 +97,17 @@ func (m *Metrics) ObserveApplivery(method, route string, status int, d time.Dura
 	m.appliveryRequests.WithLabelValues(method, route, statusLabel(status)).Inc()
 	m.appliverySeconds.WithLabelValues(method, route).Observe(d.Seconds())
 }
+
+// watchReadiness exposes readiness as testerbot_ready (1 ready, 0 not), checked at each scrape,
+// so an alert needs no probe of its own.
+func (m *Metrics) watchReadiness(ready func() bool) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "testerbot_ready",
+		Help: "1 while /readyz would answer 200, else 0: checked at each scrape.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
+}

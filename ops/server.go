@@ -40,6 +40,9 @@ func NewServer(addr string, m *Metrics, bot Readiness, db Pinger, logger *slog.L
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{bot: bot, db: db, logger: logger}
+	if m != nil {
+		m.watchReadiness(s.ready)
+	}
 	s.http = &http.Server{
 		Addr:              addr,
 		Handler:           s.routes(m),
@@ -50,6 +53,14 @@ func NewServer(addr string, m *Metrics, bot Readiness, db Pinger, logger *slog.L
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s
+}
+
+// ready runs every readiness check, for the testerbot_ready gauge.
+func (s *Server) ready() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	shown, _ := notReadyReasons(ctx, s.bot, s.db, s.checks)
+	return len(shown) == 0
 }
 
 // Handler is the server's routing, exposed for tests.

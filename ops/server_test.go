@@ -250,3 +250,16 @@ func TestReadyzRequiresEveryAddedCheck(t *testing.T) {
 	status, _ = get(t, s, http.MethodGet, "/readyz")
 	assert.Equal(t, http.StatusOK, status)
 }
+
+func TestReadinessIsAMetricToo(t *testing.T) {
+	m := ops.NewMetrics()
+	bot := &fakeBot{}
+	s := ops.NewServer(":0", m, bot, healthyDB(), nil)
+
+	_, body := get(t, s, http.MethodGet, "/metrics")
+	assert.Contains(t, body, "\ntesterbot_ready 0\n")
+
+	bot.connected.Store(true)
+	_, body = get(t, s, http.MethodGet, "/metrics")
+	assert.Contains(t, body, "\ntesterbot_ready 1\n")
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/testerbot/testerbot/bot"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
@@ -83,7 +84,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	})
 	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
 	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
-	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL)
+	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI, metrics}, env.QALeadsCacheTTL)
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {
 			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
@@ -96,6 +97,8 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+		Outbox: db, OutboxSlack: newOutboxSlack(env), OutboxObserver: metrics,
+		Pace: outbox.Scaled(env.SlackMinute),
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
@@ -212,11 +215,34 @@ func newSlack(env *config.Env, metrics *ops.Metrics) *slack.Client {
 	)
 }
 
-// slackDirectory answers the access policy's questions from Slack's Web API.
-type slackDirectory struct{ api *slack.Client }
+// newOutboxSlack is the client the outbox sends with: the same as newSlack's but without retries,
+// so a 429 comes back at once and the outbox pauses only that channel or method, where slack-go
+// would sleep out the Retry-After inside the call.
+func newOutboxSlack(env *config.Env) *slack.Client {
+	return slack.New(env.SlackBotToken,
+		slack.OptionAPIURL(env.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+	)
+}
+
+// slackDirectory answers the access policy's questions from Slack's Web API. Its failures are
+// counted like the bot's own calls, so a refused token shows in the metrics whichever call met it.
+type slackDirectory struct {
+	api     *slack.Client
+	metrics *ops.Metrics
+}
+
+// counted passes err on, counting it under method first.
+func (d slackDirectory) counted(method string, err error) error {
+	if err != nil && d.metrics != nil {
+		d.metrics.SlackError(method, slackProblem(err))
+	}
+	return err
+}
 
 func (d slackDirectory) GroupMembers(ctx context.Context, id string) ([]string, error) {
-	return d.api.GetUserGroupMembersContext(ctx, id)
+	members, err := d.api.GetUserGroupMembersContext(ctx, id)
+	return members, d.counted("usergroups.users.list", err)
 }
 
 func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string, error) {
@@ -225,7 +251,7 @@ func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string
 	for {
 		members, cursor, err := d.api.GetUsersInConversationContext(ctx, params)
 		if err != nil {
-			return nil, err
+			return nil, d.counted("conversations.members", err)
 		}
 		all = append(all, members...)
 		if cursor == "" {
@@ -238,7 +264,7 @@ func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string
 func (d slackDirectory) Person(ctx context.Context, id string) (access.Person, error) {
 	user, err := d.api.GetUserInfoContext(ctx, id)
 	if err != nil {
-		return access.Person{}, err
+		return access.Person{}, d.counted("users.info", err)
 	}
 	return access.Person{
 		Guest:    user.IsRestricted || user.IsUltraRestricted,
@@ -250,7 +276,7 @@ func (d slackDirectory) Person(ctx context.Context, id string) (access.Person, e
 func (d slackDirectory) Home(ctx context.Context) (access.Org, error) {
 	auth, err := d.api.AuthTestContext(ctx)
 	if err != nil {
-		return access.Org{}, err
+		return access.Org{}, d.counted("auth.test", err)
 	}
 	return access.Org{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID}, nil
 }

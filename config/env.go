@@ -41,6 +41,7 @@ type Env struct {
 	AppliveryTimeout      time.Duration // APPLIVERY_TIMEOUT
 	ShutdownTimeout       time.Duration // SHUTDOWN_TIMEOUT
 	HTTPAddr              string        // HTTP_ADDR
+	SlackMinute           time.Duration // SLACK_MINUTE
 }
 
 // envVar is one environment variable: its name, what help says about it,
@@ -99,6 +100,8 @@ func envVars(e *Env) []envVar {
 			desc: "PostgreSQL URL (postgres://user:password@host:5432/testerbot) for a database shared by several replicas; unset means the SQLite file AUDIT_DB"},
 		{name: "APPLIVERY_TIMEOUT", def: "10s", field: duration(&e.AppliveryTimeout, positive),
 			desc: "timeout for one Applivery API request"},
+		{name: "SLACK_MINUTE", def: "1m", field: duration(&e.SlackMinute, between(600*time.Millisecond, 10*time.Minute)),
+			desc: "the minute of Slack's rate limits, by which the bot paces its messages (one post a second per channel, 50 edits a minute); shorter only against a test Slack"},
 		{name: "SHUTDOWN_TIMEOUT", def: "25s", field: duration(&e.ShutdownTimeout, positive),
 			desc: "grace period for in-flight commands after SIGTERM"},
 		{name: "HTTP_ADDR", def: ":8080", field: text(&e.HTTPAddr, listenAddr),

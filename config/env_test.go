@@ -70,6 +70,7 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		AppliveryTimeout:      10 * time.Second,
 		ShutdownTimeout:       25 * time.Second,
 		HTTPAddr:              ":8080",
+		SlackMinute:           time.Minute,
 	}, env)
 }
 

@@ -72,8 +72,9 @@ func loadConfig(lookup func(string) (string, bool)) (*config.Env, *config.Mappin
 
 func newLogger(env *config.Env, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: env.SlogLevel()}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if env.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(newRepeatLimiter(h))
 }

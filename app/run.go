@@ -34,11 +34,23 @@ import (
 // socket is closed, and the database is closed last.
 func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	dbConfig := database(env)
+	if dbConfig.SQLitePath != "" {
+		lock, err := lockSQLite(dbConfig.SQLitePath)
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock() // after db.Close: deferred first
+	}
 	db, err := store.Open(ctx, dbConfig)
 	if err != nil {
-		return err
+		return withFix(err, databaseSetting(dbConfig))
 	}
 	defer db.Close()
+	if db.Created() {
+		logger.Warn("created a new database at "+dbConfig.SQLitePath+
+			": expected on the first start only; if the bot ran before, its volume was lost and nothing it knew (unfinished invites, access that ends, links) is here",
+			"path", dbConfig.SQLitePath)
+	}
 	channels, err := mapping.New(ctx, env.ChannelsFile, db)
 	if err != nil {
 		return err
@@ -51,21 +63,28 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	go channels.Watch(watchCtx, hup, mappingCheckInterval, logger)
 
 	metrics := ops.NewMetrics()
+	dbHealth := newDBHealth(db, databaseSetting(dbConfig), logger, metrics)
+	dbHealth.check(ctx) // at start: an ERROR now says what the first invite would have hit
+	healthDone := make(chan struct{})
+	go func() { defer close(healthDone); dbHealth.watch(watchCtx) }()
+	defer func() { stopWatching(); <-healthDone }() // before db.Close, or it would probe a closed database
+	appliveryHealth := newAppliveryHealth(logger, metrics)
 	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
 	metrics.WatchGate(gate)
-	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate))
+	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate), applivery.WithCallObserver(appliveryHealth.observe))
 	if err != nil {
 		return err
 	}
 	slackAPI := newSlack(env, metrics)
-	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
+	socketLog := bot.NewSocketModeLog() // debug on: its lines say why a connection ended
+	socket := socketmode.New(slackAPI, socketmode.OptionDebug(true), socketmode.OptionLog(log.New(socketLog, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
 		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
 		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
 	})
 	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
 	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
-	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL)
+	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI, metrics}, env.QALeadsCacheTTL)
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {
 			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
@@ -74,7 +93,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		}
 	}()
 	b := bot.New(bot.Deps{
-		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
+		Socket: socket, SocketLog: socketLog, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
@@ -87,6 +106,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		return fmt.Errorf("health server: %w", err)
 	}
 	health := ops.NewServer(env.HTTPAddr, metrics, b, db, logger)
+	health.AddChecks(dbHealth.readiness, appliveryHealth.readiness)
 	healthErr := make(chan error, 1)
 	go func() { healthErr <- health.Serve(listener) }()
 	defer func() {
@@ -124,6 +144,39 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	}
 	logger.Info("testerbot stopped")
 	return nil
+}
+
+// lockSQLite takes the lock that keeps a second process off the SQLite file.
+func lockSQLite(path string) (*store.FileLock, error) {
+	lock, err := store.LockSQLite(path)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("another testerbot process is using the SQLite database %s (it holds %s): "+
+			"a SQLite file serves one process at a time. Stop the other one, or run several replicas on PostgreSQL by setting DATABASE_URL",
+			path, store.LockPath(path))
+	}
+	if err != nil {
+		return nil, withFix(fmt.Errorf("cannot use the SQLite database %s: %w", path, err), "AUDIT_DB="+path)
+	}
+	return lock, nil
+}
+
+// withFix adds to a database error what to do about it, when its cause is one a person fixes.
+func withFix(err error, setting string) error {
+	switch store.FaultOf(err) {
+	case store.ReadOnly:
+		return fmt.Errorf("%w (the database is read-only: make %s writable by the bot's user, its directory too, or mount its volume read-write)", err, setting)
+	case store.DiskFull:
+		return fmt.Errorf("%w (the disk is full: free space on the volume of %s)", err, setting)
+	}
+	return err
+}
+
+// databaseSetting names the setting that chose the database, for messages: never the URL.
+func databaseSetting(cfg store.Config) string {
+	if cfg.PostgresURL != "" {
+		return "DATABASE_URL"
+	}
+	return "AUDIT_DB=" + cfg.SQLitePath
 }
 
 // database says which database the environment selects: PostgreSQL when DATABASE_URL is set,
@@ -172,11 +225,24 @@ func newOutboxSlack(env *config.Env) *slack.Client {
 	)
 }
 
-// slackDirectory answers the access policy's questions from Slack's Web API.
-type slackDirectory struct{ api *slack.Client }
+// slackDirectory answers the access policy's questions from Slack's Web API. Its failures are
+// counted like the bot's own calls, so a refused token shows in the metrics whichever call met it.
+type slackDirectory struct {
+	api     *slack.Client
+	metrics *ops.Metrics
+}
+
+// counted passes err on, counting it under method first.
+func (d slackDirectory) counted(method string, err error) error {
+	if err != nil && d.metrics != nil {
+		d.metrics.SlackError(method, slackProblem(err))
+	}
+	return err
+}
 
 func (d slackDirectory) GroupMembers(ctx context.Context, id string) ([]string, error) {
-	return d.api.GetUserGroupMembersContext(ctx, id)
+	members, err := d.api.GetUserGroupMembersContext(ctx, id)
+	return members, d.counted("usergroups.users.list", err)
 }
 
 func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string, error) {
@@ -185,7 +251,7 @@ func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string
 	for {
 		members, cursor, err := d.api.GetUsersInConversationContext(ctx, params)
 		if err != nil {
-			return nil, err
+			return nil, d.counted("conversations.members", err)
 		}
 		all = append(all, members...)
 		if cursor == "" {
@@ -198,7 +264,7 @@ func (d slackDirectory) ChannelMembers(ctx context.Context, id string) ([]string
 func (d slackDirectory) Person(ctx context.Context, id string) (access.Person, error) {
 	user, err := d.api.GetUserInfoContext(ctx, id)
 	if err != nil {
-		return access.Person{}, err
+		return access.Person{}, d.counted("users.info", err)
 	}
 	return access.Person{
 		Guest:    user.IsRestricted || user.IsUltraRestricted,
@@ -210,15 +276,7 @@ func (d slackDirectory) Person(ctx context.Context, id string) (access.Person, e
 func (d slackDirectory) Home(ctx context.Context) (access.Org, error) {
 	auth, err := d.api.AuthTestContext(ctx)
 	if err != nil {
-		return access.Org{}, err
+		return access.Org{}, d.counted("auth.test", err)
 	}
 	return access.Org{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID}, nil
-}
-
-// slogWriter sends slack-go's own log lines (debug only) through the bot's logger.
-type slogWriter struct{ l *slog.Logger }
-
-func (w slogWriter) Write(p []byte) (int, error) {
-	w.l.Debug(string(p), "source", "slack-go")
-	return len(p), nil
 }

@@ -89,15 +89,16 @@ type Option func(*settings) error
 
 // settings collects options before NewClient validates them.
 type settings struct {
-	baseURL   string
-	token     string
-	userAgent string
-	timeout   time.Duration
-	retry     retryPolicy
-	sleep     func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
-	observe   Observer
-	gate      *Gate        // nil: no limit shared with other clients
-	http      *http.Client // nil until NewClient: a client of its own with the timeout
+	baseURL     string
+	token       string
+	userAgent   string
+	timeout     time.Duration
+	retry       retryPolicy
+	sleep       func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
+	observe     Observer
+	observeCall func(err error)
+	gate        *Gate        // nil: no limit shared with other clients
+	http        *http.Client // nil until NewClient: a client of its own with the timeout
 }
 
 func defaultSettings() settings {
@@ -203,6 +204,16 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
+// WithCallObserver registers a hook called once per call, after its last attempt, with what
+// the call returns: nil on success. Operators learn from it that the token was refused, or
+// when Applivery last answered.
+func WithCallObserver(observe func(err error)) Option {
+	return func(s *settings) error {
+		s.observeCall = observe
+		return nil
+	}
+}
+
 // WithGate makes every HTTP attempt of the client pass through g, which
 // the process's other clients share: it bounds the attempts in flight, takes
 // turns between units of work (WithShare) and holds everything back after a
@@ -292,7 +303,10 @@ func fetch[T any](ctx context.Context, c *Client, req request) (*T, error) {
 
 // do performs req, retrying as the retry policy allows, and decodes the
 // "data" member of the response into out (which may be nil).
-func (c *Client) do(ctx context.Context, req request, out any) error {
+func (c *Client) do(ctx context.Context, req request, out any) (err error) {
+	if c.observeCall != nil {
+		defer func() { c.observeCall(err) }()
+	}
 	payload, err := encodeBody(req.body)
 	if err != nil {
 		return fmt.Errorf("applivery: %s %s: encoding body: %w", req.method, req.path, err)
@@ -367,7 +381,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	resp, err := c.http.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
-		return transportFailure(ctx, req, err)
+		return c.transportFailure(ctx, req, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -378,7 +392,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 	}
 	c.notify(req, resp.StatusCode, start)
 	if err != nil {
-		f := transportFailure(ctx, req, err)
+		f := c.transportFailure(ctx, req, err)
 		// The status line came, so the server has finished with the request,
 		// unless a gateway wrote it.
 		f.mayStillLand = gatewayGaveUp(resp.StatusCode, envelope{}, err)

@@ -34,6 +34,8 @@ type failure struct {
 	mayStillLand bool
 	// retryAfter is the wait the server asked for, zero when none.
 	retryAfter time.Duration
+	// hopeless: no attempt can succeed until an admin acts (a HostError).
+	hopeless bool
 }
 
 // retryPolicy decides whether and how long to wait before another attempt.
@@ -74,10 +76,14 @@ func gatewayGaveUp(status int, env envelope, decodeErr error) bool {
 // transportFailure classifies an error that left us without a complete
 // response. A refused connection never reached the server; anything later
 // (timeout, reset, cancel) may have.
-func transportFailure(ctx context.Context, req request, err error) *failure {
+func (c *Client) transportFailure(ctx context.Context, req request, err error) *failure {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err // its message repeats the URL, query and all
+	}
+	if hp := hostProblem(hostOf(c.baseURL), err); hp != nil {
+		// No request left this process (no address, or a handshake refused before it was sent).
+		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, hp), notApplied: true, hopeless: true}
 	}
 	f := &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
 	if neverConnected(err) {
@@ -98,7 +104,7 @@ func neverConnected(err error) bool {
 // shouldRetry reports whether attempt number attempt (1-based) may be
 // followed by another one.
 func (p retryPolicy) shouldRetry(method string, attempt int, f *failure) bool {
-	if attempt >= p.maxAttempts {
+	if attempt >= p.maxAttempts || f.hopeless {
 		return false
 	}
 	return f.notApplied || (f.transient && isIdempotent(method))

@@ -56,7 +56,7 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 	}
 	if err != nil {
 		b.log.Error("could not record a request for testers", "user", w.userID, "error", err.Error())
-		b.tell(ctx, w, ":x: I couldn't record your request (my database did not answer), so nobody was asked. Please try again in a moment.")
+		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so nobody was asked. "+dbAdvice(err))
 		return
 	}
 	for _, joined := range created.Joined {

@@ -201,7 +201,7 @@ func (b *Bot) decisionProblem(ctx context.Context, id string, err error) string 
 		return "I can't find that request any more."
 	}
 	b.log.Error("could not decide a request", "ask", id, "error", err.Error())
-	return ":x: I couldn't record the decision (my database did not answer). Please try again."
+	return ":x: I couldn't record the decision (" + dbTrouble(err) + "). " + dbAdvice(err)
 }
 
 // appNames lists a channel's apps for a message, each in bold.

@@ -87,6 +87,7 @@ func (noMetrics) InFlight(int)                     {}
 // Deps are what the bot needs; package app builds them.
 type Deps struct {
 	Socket      *socketmode.Client
+	SocketLog   *SocketModeLog // the Socket client's log, for why connections end; may be nil
 	Slack       SlackAPI
 	Mappings    Mappings
 	MappingFile string // named in messages about unmapped channels
@@ -141,6 +142,7 @@ type Bot struct {
 	routes      map[routeKey]func(socketmode.Event) reply
 
 	connected    atomic.Bool // a live socket: /readyz
+	reconnect    reconnector // see connection.go
 	draining     atomic.Bool // shutting down: refuse new work
 	work         workTracker
 	workCtx      context.Context
@@ -197,7 +199,7 @@ func New(d Deps) *Bot {
 // and Wait first for a graceful stop.
 func (b *Bot) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- b.d.Socket.RunContext(ctx) }()
+	go func() { errc <- b.runSocket(ctx) }()
 	go b.out.Run(b.sendCtx)
 	if b.d.Invites != nil {
 		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
@@ -211,7 +213,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	for {
 		select {
 		case evt := <-b.d.Socket.Events:
-			b.onSocketEvent(evt)
+			b.onSocketEvent(ctx, evt)
 		case err := <-errc:
 			b.connected.Store(false)
 			if ctx.Err() != nil {
@@ -266,25 +268,34 @@ func (b *Bot) waitIdle(ctx context.Context) bool {
 	return (b.d.Invites == nil || b.d.Invites.Wait(ctx)) && (b.d.Expiry == nil || b.d.Expiry.Wait(ctx))
 }
 
-func (b *Bot) onSocketEvent(evt socketmode.Event) {
+func (b *Bot) onSocketEvent(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		if b.connected.Swap(false) {
+		if b.connected.Swap(false) && ctx.Err() == nil {
 			b.metrics.Reconnect()
+			b.logDrop()
 		}
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeHello:
 		b.connected.Store(true)
+		b.connectedAgain()
 		b.log.Info("connected to Slack")
 	case socketmode.EventTypeConnectionError:
 		b.connected.Store(false)
-		b.log.Warn("Slack connection failed, retrying", "error", errString(evt.Data))
+		if ctx.Err() == nil { // while shutting down, the attempt was cancelled on purpose
+			b.connectFailed(evt.Data)
+		}
 	case socketmode.EventTypeInvalidAuth:
+		b.countConnectFailure(true)
 		b.log.Error("Slack refused SLACK_APP_TOKEN: check it has the connections:write scope")
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		go b.dispatch(evt)
-	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
-		b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data))
+	case socketmode.EventTypeIncomingError:
+		b.incomingError(ctx, evt.Data)
+	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		if ctx.Err() == nil { // while shutting down, the socket is closed on purpose
+			b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data))
+		}
 	}
 }
 

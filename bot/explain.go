@@ -17,6 +17,8 @@ func problemText(p invite.Problem) string {
 		return "only addresses at " + esc(p.Detail) + " may be invited from this channel"
 	case invite.Unauthorized:
 		return "The bot's Applivery token was refused: ask an admin to check APPLIVERY_API_TOKEN."
+	case invite.HostUnusable:
+		return "The bot cannot use Applivery's address (its name does not resolve, or its certificate is not trusted): an admin must fix APPLIVERY_API_URL or the network. Trying again will not help."
 	case invite.NotFound:
 		return "Applivery does not know this store or app: ask an admin to check the ids in the channel mapping file."
 	case invite.Rejected:

@@ -7,6 +7,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/slackauth"
 )
 
 // The bot's side of package access: asking it, and telling people what it decided.
@@ -50,7 +51,7 @@ func (b *Bot) manageable(ctx context.Context, userID string) ([]config.Channel, 
 func (b *Bot) accessUnknown(userID string, err error) string {
 	b.log.Error("could not check access", "user", userID, "error", err.Error())
 	return ":warning: I couldn't check whether you may manage testers (Slack said " + code(slackErrorCode(err)) +
-		"), so I did nothing. Please try again in a moment."
+		"), so I did nothing. " + slackAdvice(slackErrorCode(err))
 }
 
 // refusalText tells someone who may not manage testers who can; channelID is "" where no
@@ -94,7 +95,7 @@ func (b *Bot) openThenFill(ctx context.Context, w who, triggerID, heading string
 	viewID, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, ":hourglass_flowing_sand: One moment…"))
 	if err != nil {
 		b.log.Warn("could not open a modal", "user", w.userID, "error", slackErrorCode(err))
-		b.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). Please try again.")
+		b.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). "+slackAdvice(slackErrorCode(err)))
 		return ""
 	}
 	if err := b.slack.updateView(ctx, viewID, fill(ctx, viewID)); err != nil {
@@ -119,4 +120,13 @@ func noticeModalView(heading, text string) slack.ModalViewRequest {
 		Close:  title("Close"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{section(text, nil)}},
 	}
+}
+
+// slackAdvice says what to do after a Slack call failed with code: when Slack refused the bot's token,
+// that an admin must act, because trying again cannot help.
+func slackAdvice(code string) string {
+	if slackauth.Refused(code) {
+		return "Slack refused my token: an admin must reinstall the app or update SLACK_BOT_TOKEN. Trying again will not help until then."
+	}
+	return "Please try again in a moment."
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/testerbot/testerbot/internal/outbox"
+	"github.com/testerbot/testerbot/internal/slackauth"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -20,7 +21,7 @@ import (
 func (b *Bot) startInvite(ctx context.Context, w who, req invite.Request) {
 	if err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w}); err != nil {
 		b.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err.Error())
-		b.tell(ctx, w, ":x: I couldn't record your request (my database did not answer), so I did nothing. Please try again in a moment.")
+		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
 	}
 }
 
@@ -142,7 +143,11 @@ func (t *resultsThread) post(ctx context.Context, r invite.Report, parent, key s
 // cannotPostCode tells the person why their invite did not run, with the fix, from Slack's
 // error code.
 func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, code string) {
-	b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
+	if slackauth.Refused(code) {
+		b.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", code)
+	} else {
+		b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
+	}
 	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, code)
 	switch code {
 	case "not_in_channel", "channel_not_found":
@@ -150,7 +155,7 @@ func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, code string)
 	case "is_archived":
 		text += " The channel is archived; ask an admin to map another channel."
 	default:
-		text += " Please try again in a moment."
+		text += " " + slackAdvice(code)
 	}
 	b.tell(ctx, w, text)
 }

@@ -221,7 +221,7 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 		return
 	case err != nil:
 		b.log.Error("could not save a channel's link", "channel", c.channel, "error", err.Error())
-		b.tell(ctx, w, ":x: I couldn't save the link (my database did not answer). Please try again.")
+		b.tell(ctx, w, ":x: I couldn't save the link ("+dbTrouble(err)+"). "+dbAdvice(err))
 		return
 	}
 	verb := "linked this channel to"
@@ -249,7 +249,7 @@ func (b *Bot) onSetupRemove(cb slack.InteractionCallback) reply {
 		before, err := b.d.Mappings.Remove(ctx, channelID, w.userID)
 		if err != nil {
 			b.log.Error("could not remove a channel's link", "channel", channelID, "error", err.Error())
-			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", ":x: I couldn't remove the link (my database did not answer). Please try again."))
+			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", ":x: I couldn't remove the link ("+dbTrouble(err)+"). "+dbAdvice(err)))
 			return
 		}
 		b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", fmt.Sprintf("<#%s> is no longer linked to Applivery.", channelID)))

@@ -147,6 +147,7 @@ const (
 	LimitReached     ProblemKind = "limit_reached"      // the plan's limit
 	RateLimited      ProblemKind = "rate_limited"       // Applivery kept saying "slow down"
 	Unreachable      ProblemKind = "unreachable"        // no usable answer
+	HostUnusable     ProblemKind = "host_unusable"      // Applivery's host does not resolve, or its certificate is refused: an admin must act
 	Undetermined     ProblemKind = "undetermined"       // a create whose outcome could not be learned
 	FilterTooLong    ProblemKind = "filter_too_long"    // a search text longer than Applivery takes
 	Stopped          ProblemKind = "stopped"            // the bot stopped waiting (shutting down)
@@ -393,6 +394,7 @@ var problemKinds = []struct {
 	kind ProblemKind
 }{
 	{applivery.ErrUnauthorized, Unauthorized},
+	{applivery.ErrHostUnusable, HostUnusable},
 	{applivery.ErrNotFound, NotFound},
 	{applivery.ErrValidation, Rejected},
 	{applivery.ErrLimitExceeded, LimitReached},

@@ -24,10 +24,11 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeText(w, http.StatusOK, "ok\n")
 }
 
-// readyz answers readiness: 200 only while Slack is connected and the
-// database (if any) answers; otherwise 503 listing each failing check.
+// readyz answers readiness: 200 only while Slack is connected, the
+// database (if any) answers and every added Check passes; otherwise 503
+// listing each failing check.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	shown, logged := notReadyReasons(r.Context(), s.bot, s.db)
+	shown, logged := notReadyReasons(r.Context(), s.bot, s.db, s.checks)
 	s.readiness.record(s.logger, logged)
 	if len(shown) > 0 {
 		writeText(w, http.StatusServiceUnavailable, strings.Join(shown, "\n")+"\n")

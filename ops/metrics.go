@@ -34,6 +34,13 @@ type Metrics struct {
 	invites           *prometheus.CounterVec
 	appliveryRequests *prometheus.CounterVec
 	appliverySeconds  *prometheus.HistogramVec
+
+	// What needs a person (issue 18), for alerts.
+	dbWriteFailures     prometheus.Counter
+	appliveryAuthFails  prometheus.Counter
+	appliveryLastOK     prometheus.Gauge
+	slackAuthFailures   prometheus.Counter
+	slackConnectFailure prometheus.Counter
 }
 
 // NewMetrics builds the bot's metrics in a fresh private registry, together
@@ -41,12 +48,14 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	m := newSlackMetrics()
 	m.addAppliveryMetrics()
+	m.addAlertMetrics()
 	m.registry = prometheus.NewRegistry()
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ackSeconds, m.slackErrors, m.reconnects, m.inFlight, m.outboxDepth, m.outboxOldest,
 		m.invites, m.appliveryRequests, m.appliverySeconds, m.resumed, m.takeOvers,
+		m.dbWriteFailures, m.appliveryAuthFails, m.appliveryLastOK, m.slackAuthFailures, m.slackConnectFailure,
 	)
 	// Every outcome from the first scrape, so dashboards and rate() see each
 	// series before the first one happens.
@@ -110,6 +119,31 @@ func (m *Metrics) addAppliveryMetrics() {
 		Help:    "Duration of HTTP attempts against the Applivery API, by method and route.",
 		Buckets: appliveryBuckets,
 	}, []string{"method", "route"})
+}
+
+// addAlertMetrics adds what the README's example alerts watch: each counts a failure that
+// retrying does not cure, or says how long ago Applivery last answered.
+func (m *Metrics) addAlertMetrics() {
+	m.dbWriteFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_database_write_failures_total",
+		Help: "Write probes of the database that failed (read-only, disk full, unreachable, or a SQLite file no longer at its path).",
+	})
+	m.appliveryAuthFails = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_applivery_auth_failures_total",
+		Help: "Applivery calls refused for the token (HTTP 401/403, codes 4002/4003/4004): APPLIVERY_API_TOKEN needs an admin.",
+	})
+	m.appliveryLastOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "testerbot_applivery_last_success_timestamp_seconds",
+		Help: "Unix time of the last Applivery call that succeeded; 0 until one does.",
+	})
+	m.slackAuthFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_slack_auth_failures_total",
+		Help: "Slack calls refused for the bot's or the app's token (invalid_auth, token_revoked, ...); testerbot_slack_api_errors_total has the codes.",
+	})
+	m.slackConnectFailure = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "testerbot_slack_connect_failures_total",
+		Help: "Attempts to open the Socket Mode connection that failed (apps.connections.open or the websocket dial).",
+	})
 }
 
 // Handler serves this registry in the Prometheus exposition format.

@@ -172,3 +172,30 @@ var (
 	} = (*ops.Metrics)(nil)
 	_ func(method, route string, status int, d time.Duration) = (*ops.Metrics)(nil).ObserveApplivery
 )
+
+func TestAlertMetricsAreExposedFromTheStartAndCount(t *testing.T) {
+	m := ops.NewMetrics()
+	body := scrape(t, m.Handler())
+	for _, sample := range []string{
+		"testerbot_database_write_failures_total 0", "testerbot_applivery_auth_failures_total 0",
+		"testerbot_applivery_last_success_timestamp_seconds 0", "testerbot_slack_auth_failures_total 0",
+		"testerbot_slack_connect_failures_total 0",
+	} {
+		assertSample(t, body, sample)
+	}
+
+	m.DatabaseWriteFailure()
+	m.AppliveryAuthFailure()
+	m.AppliverySucceeded(time.Unix(1_800_000_000, 0))
+	m.SlackError("chat.postMessage", "token_revoked")
+	m.SlackError("chat.postMessage", "channel_not_found") // not an auth failure
+	m.SlackConnectFailure(false)
+	m.SlackConnectFailure(true)
+
+	body = scrape(t, m.Handler())
+	assertSample(t, body, "testerbot_database_write_failures_total 1")
+	assertSample(t, body, "testerbot_applivery_auth_failures_total 1")
+	assertSample(t, body, "testerbot_applivery_last_success_timestamp_seconds 1.8e+09")
+	assertSample(t, body, "testerbot_slack_auth_failures_total 2")
+	assertSample(t, body, "testerbot_slack_connect_failures_total 2")
+}

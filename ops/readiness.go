@@ -15,6 +15,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Check is one more thing readiness requires, beyond Slack and the database answering: that
+// the database takes writes, that Applivery accepts the token. It returns "" while all is
+// well; otherwise shown, for /readyz ("database: not writable (disk full)"), which anyone who
+// reaches the port reads, and logged, the detail for the log.
+type Check func(ctx context.Context) (shown, logged string)
+
 // pingTimeout bounds the database check so a stuck database makes /readyz
 // fail rather than hang past the orchestrator's probe timeout.
 const pingTimeout = 2 * time.Second
@@ -23,7 +29,7 @@ const pingTimeout = 2 * time.Second
 // sees all problems at once. An empty result means ready. shown is what
 // /readyz answers, which anyone who reaches the port reads: no error text,
 // which may name a file path or a host. logged has the errors, for the log.
-func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) (shown, logged []string) {
+func notReadyReasons(ctx context.Context, bot Readiness, db Pinger, checks []Check) (shown, logged []string) {
 	if bot == nil || !bot.Ready() {
 		shown = append(shown, "slack: not connected")
 		logged = append(logged, "slack: not connected")
@@ -32,6 +38,12 @@ func notReadyReasons(ctx context.Context, bot Readiness, db Pinger) (shown, logg
 		if err := pingWithTimeout(ctx, db); err != nil {
 			shown = append(shown, "database: not answering (the log says why)")
 			logged = append(logged, fmt.Sprintf("database: %v", err))
+		}
+	}
+	for _, check := range checks {
+		if public, detail := check(ctx); public != "" {
+			shown = append(shown, public)
+			logged = append(logged, detail)
 		}
 	}
 	return shown, logged

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/slackauth"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -20,6 +21,29 @@ func (m *Metrics) AckLatency(envelopeType string, d time.Duration) {
 // it does not look like one.
 func (m *Metrics) SlackError(method, code string) {
 	m.slackErrors.WithLabelValues(method, clampCode(code)).Inc()
+	if slackauth.Refused(code) {
+		m.slackAuthFailures.Inc()
+	}
+}
+
+// SlackConnectFailure counts an attempt to open the Socket Mode connection that failed; auth
+// tells that Slack refused the app-level token.
+func (m *Metrics) SlackConnectFailure(auth bool) {
+	m.slackConnectFailure.Inc()
+	if auth {
+		m.slackAuthFailures.Inc()
+	}
+}
+
+// DatabaseWriteFailure counts a failed write probe of the database.
+func (m *Metrics) DatabaseWriteFailure() { m.dbWriteFailures.Inc() }
+
+// AppliveryAuthFailure counts an Applivery call refused for the token.
+func (m *Metrics) AppliveryAuthFailure() { m.appliveryAuthFails.Inc() }
+
+// AppliverySucceeded records when an Applivery call last succeeded.
+func (m *Metrics) AppliverySucceeded(at time.Time) {
+	m.appliveryLastOK.Set(float64(at.UnixNano()) / 1e9)
 }
 
 // Backlog records the outbox's pending messages and the age of the oldest; it makes Metrics an
@@ -79,4 +103,18 @@ func (m *Metrics) WatchGate(g *applivery.Gate) {
 func (m *Metrics) ObserveApplivery(method, route string, status int, d time.Duration) {
 	m.appliveryRequests.WithLabelValues(method, route, statusLabel(status)).Inc()
 	m.appliverySeconds.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// watchReadiness exposes readiness as testerbot_ready (1 ready, 0 not), checked at each scrape,
+// so an alert needs no probe of its own.
+func (m *Metrics) watchReadiness(ready func() bool) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "testerbot_ready",
+		Help: "1 while /readyz would answer 200, else 0: checked at each scrape.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
 }

@@ -25,7 +25,11 @@ type Server struct {
 	db        Pinger
 	logger    *slog.Logger
 	readiness readinessLog
+	checks    []Check
 }
+
+// AddChecks makes readiness require checks too. Call it before serving.
+func (s *Server) AddChecks(checks ...Check) { s.checks = append(s.checks, checks...) }
 
 // NewServer prepares, without starting, the ops server on addr (":9090").
 // db may be nil when there is no database; then only Slack decides
@@ -36,6 +40,9 @@ func NewServer(addr string, m *Metrics, bot Readiness, db Pinger, logger *slog.L
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{bot: bot, db: db, logger: logger}
+	if m != nil {
+		m.watchReadiness(s.ready)
+	}
 	s.http = &http.Server{
 		Addr:              addr,
 		Handler:           s.routes(m),
@@ -46,6 +53,14 @@ func NewServer(addr string, m *Metrics, bot Readiness, db Pinger, logger *slog.L
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s
+}
+
+// ready runs every readiness check, for the testerbot_ready gauge.
+func (s *Server) ready() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	shown, _ := notReadyReasons(ctx, s.bot, s.db, s.checks)
+	return len(shown) == 0
 }
 
 // Handler is the server's routing, exposed for tests.

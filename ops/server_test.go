@@ -227,3 +227,39 @@ func TestListenAndServeReportsAnAddressInUse(t *testing.T) {
 
 	assert.ErrorContains(t, err, "address already in use")
 }
+
+func TestReadyzRequiresEveryAddedCheck(t *testing.T) {
+	var logs testlog.Buffer
+	s := ops.NewServer(":0", nil, connectedBot(), healthyDB(), slog.New(slog.NewTextHandler(&logs, nil)))
+	failing := true
+	s.AddChecks(
+		func(context.Context) (string, string) { return "", "" },
+		func(context.Context) (string, string) {
+			if failing {
+				return "database: not writable (disk full)", "database: write to sqlite /data/invites.db: database or disk is full"
+			}
+			return "", ""
+		})
+
+	status, body := get(t, s, http.MethodGet, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "database: not writable (disk full)\n", body)
+	assert.Contains(t, logs.String(), "/data/invites.db: database or disk is full")
+
+	failing = false
+	status, _ = get(t, s, http.MethodGet, "/readyz")
+	assert.Equal(t, http.StatusOK, status)
+}
+
+func TestReadinessIsAMetricToo(t *testing.T) {
+	m := ops.NewMetrics()
+	bot := &fakeBot{}
+	s := ops.NewServer(":0", m, bot, healthyDB(), nil)
+
+	_, body := get(t, s, http.MethodGet, "/metrics")
+	assert.Contains(t, body, "\ntesterbot_ready 0\n")
+
+	bot.connected.Store(true)
+	_, body = get(t, s, http.MethodGet, "/metrics")
+	assert.Contains(t, body, "\ntesterbot_ready 1\n")
+}

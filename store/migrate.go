@@ -286,6 +286,14 @@ var migrations = []step{
 		) {strict};
 		ALTER TABLE invite_requests ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 0;`,
 	},
+	// v9: one row that readiness rewrites now and then (Store.ProbeWrite, issue 18): a read
+	// answers on a read-only file or a full disk, a write does not.
+	{
+		ddl: `CREATE TABLE write_probe (
+			id INTEGER  PRIMARY KEY,
+			at {millis} NOT NULL
+		) {strict};`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -34,30 +34,31 @@ var connParams = url.Values{
 const busyTimeout = 5 * time.Second
 
 // openSQLite opens the file at path, a filesystem path whose directory must
-// already exist.
+// already exist, and reports whether it created the file.
 //
 // The pool holds a single connection. SQLite admits one writer at a time
 // anyway; funnelling this process's writes through one connection turns lock
 // contention into an orderly Go-side queue that honours each caller's context
 // and can never surface SQLITE_BUSY. Reads are sub-millisecond at this scale.
-func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
+func openSQLite(ctx context.Context, path string) (*sql.DB, bool, error) {
 	dsn, err := dataSourceName(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if err := createPrivate(path); err != nil {
-		return nil, err
+	created, err := createPrivate(path)
+	if err != nil {
+		return nil, false, err
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	db.SetMaxOpenConns(1)
 	if err := connectFirst(ctx, db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return db, nil
+	return db, created, nil
 }
 
 // connectFirst opens the pool's connection, retrying while SQLite reports
@@ -109,14 +110,15 @@ func dataSourceName(path string) (string, error) {
 // operator chose). It must exist before SQLite opens it: SQLite would create
 // it world-readable, and it gives the -wal and -shm files it creates later
 // the database file's mode, so this keeps all three private. The file holds
-// testers' email addresses.
-func createPrivate(path string) error {
+// testers' email addresses. It reports whether the database is new: the file was missing or empty.
+func createPrivate(path string) (bool, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		info, err := os.Stat(path)
+		return err == nil && info.Size() == 0, err // an empty file holds no database yet
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	return f.Close()
+	return true, f.Close()
 }

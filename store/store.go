@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 )
 
 // Store is the bot's database. It is safe for concurrent use by many
@@ -13,6 +14,11 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	name    string // Config.String, for errors
+
+	// SQLite only: the file opened, to tell when the path no longer leads to it (CheckFile).
+	path    string
+	file    os.FileInfo
+	created bool // Open created the file
 }
 
 // Config says which database Open opens: PostgreSQL when PostgresURL is set,
@@ -61,7 +67,8 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		s.dialect = postgresDialect
 		s.db, err = openPostgres(ctx, cfg.PostgresURL)
 	} else {
-		s.db, err = openSQLite(ctx, cfg.SQLitePath)
+		s.path = cfg.SQLitePath
+		s.db, s.created, err = openSQLite(ctx, cfg.SQLitePath)
 	}
 	if err != nil {
 		return nil, err
@@ -69,6 +76,13 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.migrate(ctx, migrations); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	if s.path != "" {
+		// The file SQLite has just opened is the one at the path now.
+		if s.file, err = os.Stat(s.path); err != nil {
+			s.db.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }

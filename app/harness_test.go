@@ -15,6 +15,7 @@ import (
 
 	"github.com/testerbot/testerbot/app"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/internal/testlog"
 )
@@ -116,9 +117,21 @@ func (h *harness) writeFile(name, content string) string {
 	return path
 }
 
-func (h *harness) lookup(key string) (string, bool) {
-	v, ok := h.env[key]
-	return v, ok
+// config is the bot's configuration, read from h.env as config.Load reads the environment.
+// The tests run in parallel, so each bot is handed its own rather than sharing the process's.
+func (h *harness) config() *config.Env {
+	h.t.Helper()
+	return envFrom(h.t, h.env)
+}
+
+func envFrom(t testing.TB, vars map[string]string) *config.Env {
+	t.Helper()
+	env := config.Defaults()
+	for name, value := range vars {
+		require.NoError(t, env.Set(name, value))
+	}
+	require.NoError(t, env.Validate())
+	return env
 }
 
 // start runs the bot and waits until it is connected to the fake Slack.
@@ -126,7 +139,8 @@ func (h *harness) start() *harness {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.exit <- app.Main(ctx, nil, h.lookup, h.logs, h.logs) }()
+	env := h.config()
+	go func() { h.exit <- app.Serve(ctx, env, h.logs) }()
 	h.t.Cleanup(func() { h.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
@@ -157,7 +171,8 @@ func (h *harness) startReplica(running int) *replica {
 	r := &replica{logs: &testlog.Buffer{}, exit: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
-	go func() { r.exit <- app.Main(ctx, nil, h.lookup, r.logs, r.logs) }()
+	env := h.config()
+	go func() { r.exit <- app.Serve(ctx, env, r.logs) }()
 	h.t.Cleanup(func() {
 		r.stop()
 		<-r.exit

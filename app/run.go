@@ -50,21 +50,21 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	go channels.Watch(watchCtx, hup, mappingCheckInterval, logger)
 
 	metrics := ops.NewMetrics()
-	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
+	gate := applivery.NewGate(int(env.AppliveryMaxInFlight)) // one for the whole process
 	metrics.WatchGate(gate)
-	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate))
+	apiClient, err := newApplivery(&env.AppliveryEnv, metrics, applivery.WithGate(gate))
 	if err != nil {
 		return err
 	}
 	slackAPI := newSlack(env, metrics)
 	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
-		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
-		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
+		Concurrency: int(env.InviteConcurrency), MaxEmails: int(env.MaxEmailsPerRequest), CreateTimeout: env.AppliveryTimeout.D(),
+		LeaseTTL: env.LeaseTTL.D(), Logger: logger, Observe: metrics,
 	})
-	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL.D(), MaxPending: int(env.MaxOpenRequests), Logger: logger})
 	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
-	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL)
+	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL.D())
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {
 			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
@@ -76,7 +76,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Socket: socket, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
-		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
@@ -97,7 +97,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	botErr := make(chan error, 1)
 	go func() { botErr <- b.Run(socketCtx) }()
 	logger.Info("testerbot started", "channels", len(channels.All()), "http_addr", listener.Addr().String(),
-		"database", dbConfig.String())
+		"database", dbConfig.String(), "version", version())
 
 	select {
 	case err := <-botErr:
@@ -110,7 +110,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	}
 	b.Drain()
 	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
-	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout)
+	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout.D())
 	defer cancel()
 	if !b.Wait(waitCtx) {
 		logger.Warn("shutdown timeout reached: unfinished work was cancelled")
@@ -132,11 +132,11 @@ func database(env *config.Env) store.Config {
 	return store.Config{SQLitePath: env.AuditDB}
 }
 
-func newApplivery(env *config.Env, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {
+func newApplivery(env *config.AppliveryEnv, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {
 	return applivery.NewClient(env.AppliveryOrganization, append([]applivery.Option{
 		applivery.WithBaseURL(env.AppliveryAPIURL),
 		applivery.WithToken(env.AppliveryAPIToken),
-		applivery.WithTimeout(env.AppliveryTimeout),
+		applivery.WithTimeout(env.AppliveryTimeout.D()),
 		applivery.WithUserAgent("testerbot"),
 		applivery.WithObserver(metrics.ObserveApplivery),
 	}, extra...)...)

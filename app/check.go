@@ -16,7 +16,6 @@ import (
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
-	"github.com/testerbot/testerbot/store"
 )
 
 // Check verifies, before the first tester is invited, everything that would stop the bot or
@@ -91,7 +90,7 @@ func checkDatabase(ctx context.Context, env *config.Env, file *config.Mapping, o
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cfg := database(env)
-	db, err := store.Open(ctx, cfg)
+	db, err := openDatabase(ctx, env)
 	if err != nil {
 		fmt.Fprintf(out, "Database: FAIL %v\n", err)
 		return file.Channels, false

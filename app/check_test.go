@@ -86,3 +86,11 @@ func lineWith(t *testing.T, out, want string) string {
 	t.Fatalf("no line with %q in:\n%s", want, out)
 	return ""
 }
+
+func TestCheckWithAnAuditDBFolderThatDoesNotExist(t *testing.T) {
+	h := newHarness(t, withEnv("AUDIT_DB", "/nonexistent-testerbot/invites.db"))
+	code, out := runMain(t, h.env, "check")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, `Database: FAIL AUDIT_DB is "/nonexistent-testerbot/invites.db", but the folder /nonexistent-testerbot does not exist: create it, writable by this process (uid `)
+	assert.Contains(t, out, "uid 65532 in the container image")
+}

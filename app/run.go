@@ -25,7 +25,6 @@ import (
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
-	"github.com/testerbot/testerbot/store"
 )
 
 // run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
@@ -33,7 +32,7 @@ import (
 // socket is closed, and the database is closed last.
 func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	dbConfig := database(env)
-	db, err := store.Open(ctx, dbConfig)
+	db, err := openDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -121,15 +120,6 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	}
 	logger.Info("testerbot stopped")
 	return nil
-}
-
-// database says which database the environment selects: PostgreSQL when DATABASE_URL is set,
-// else the SQLite file AUDIT_DB. The result prints without the URL (see store.Config).
-func database(env *config.Env) store.Config {
-	if env.DatabaseURL != "" {
-		return store.Config{PostgresURL: env.DatabaseURL}
-	}
-	return store.Config{SQLitePath: env.AuditDB}
 }
 
 func newApplivery(env *config.AppliveryEnv, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {

@@ -1,16 +1,19 @@
 # testerbot container image.
 #
 # Build:  docker build -t testerbot .
-# Run:    docker run -d --name testerbot \
+# Run:    mkdir -p channels && cp channels.example.yaml channels/channels.yaml   # then edit it
+#         docker run -d --name testerbot --stop-timeout 40 \
 #           -e SLACK_APP_TOKEN -e SLACK_BOT_TOKEN \
 #           -e APPLIVERY_API_TOKEN -e APPLIVERY_ORGANIZATION \
 #           -v testerbot-data:/data \
-#           -v "$PWD/channels.yaml:/config/channels.yaml:ro" \
-#           -p 8080:8080 testerbot
+#           -v "$PWD/channels:/config:ro" \
+#           -p 127.0.0.1:8080:8080 testerbot
+# Or:     compose.yaml, with PostgreSQL.
 #
-# Tokens come from the environment at run time and are never baked into the image.
-# There is no HEALTHCHECK: the distroless runtime has no shell or curl to run one. Point your
-# orchestrator's liveness/readiness probes at http://<container>:8080/healthz instead.
+# Tokens come from the environment at run time and are never baked into the image. The mapping
+# is a mounted folder, not a file, so that an editor's atomic save (a new file renamed over the
+# old) reaches the container; it must be readable by uid 65532. --stop-timeout is longer than
+# SHUTDOWN_TIMEOUT (25s), so in-flight invites finish before Docker kills the process.
 
 # --- build ------------------------------------------------------------------
 FROM golang:1.26.8-bookworm AS build
@@ -49,6 +52,10 @@ ENV CHANNELS_FILE=/config/channels.yaml
 
 # Health (/healthz) and Prometheus metrics: the default HTTP_ADDR is :8080.
 EXPOSE 8080
+
+# The image has no shell or curl: the binary asks its own /readyz (HTTP_ADDR's port). Kubernetes
+# ignores this; point its probes at /healthz and /readyz.
+HEALTHCHECK --interval=15s --timeout=6s --start-period=30s --retries=3 CMD ["/testerbot", "healthcheck"]
 
 # Numeric, so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532

@@ -28,6 +28,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return stores(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		return help(stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return 0
@@ -68,6 +70,7 @@ const usage = `Usage:
   testerbot check           check the configuration, Slack and every mapping's Applivery store and app
   testerbot stores          list the Applivery stores and published apps (needs only the APPLIVERY_ variables)
   testerbot stores --yaml   print them as channel mapping entries to fill in
+  testerbot healthcheck     exit 0 if this container's bot is ready (GET /readyz), for Docker's healthcheck
   testerbot version         print the version (also --version)
   testerbot help            show this help
 

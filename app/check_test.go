@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,4 +96,20 @@ func TestCheckWithAnAuditDBFolderThatDoesNotExist(t *testing.T) {
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, `Database: FAIL AUDIT_DB is "/nonexistent-testerbot/invites.db", but the folder /nonexistent-testerbot does not exist: create it, writable by this process (uid `)
 	assert.Contains(t, out, "uid 65532 in the container image")
+}
+
+func TestHealthcheckAsksReadyz(t *testing.T) {
+	h := newHarness(t).start()
+	h.waitUntilLogged("connected to Slack", 10*time.Second) // logged once the bot counts itself ready
+	code, out := runMain(t, nil, "healthcheck", h.healthURL()+"/readyz")
+	assert.Equal(t, 0, code, out)
+	assert.Equal(t, "ready\n", out)
+
+	unready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "slack: not connected", http.StatusServiceUnavailable)
+	}))
+	defer unready.Close()
+	code, out = runMain(t, nil, "healthcheck", unready.URL+"/readyz")
+	assert.Equal(t, 1, code, out)
+	assert.Equal(t, "testerbot healthcheck: 503 Service Unavailable: slack: not connected\n", out)
 }

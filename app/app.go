@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
@@ -52,18 +53,33 @@ const seeHelp = "See `testerbot help` and the README's configuration reference."
 
 // Serve runs the bot with a configuration already read until ctx ends, logging to logs, and
 // returns the exit status.
-func Serve(ctx context.Context, env *config.Env, logs io.Writer) int {
+func Serve(ctx context.Context, env *config.Env, logs io.Writer, opts ...Option) int {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if _, err := loadMapping(env); err != nil {
 		fmt.Fprintf(logs, "testerbot: %v\n", err)
 		return 1
 	}
 	logger := newLogger(env, logs)
-	if err := run(ctx, env, logger); err != nil {
+	if err := run(ctx, env, logger, o); err != nil {
 		logger.Error("testerbot stopped", "error", err.Error())
 		return 1
 	}
 	return 0
 }
+
+// Option changes how Serve runs the bot, for tests.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time // nil: the real clock
+}
+
+// WithClock makes the bot read the time from now wherever invites, requests and access that
+// ends are timed, so a test can move the time instead of waiting it out.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 const usage = `Usage:
   testerbot                 run the bot (Socket Mode) until SIGINT or SIGTERM

@@ -17,6 +17,7 @@ import (
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/testclock"
 	"github.com/testerbot/testerbot/internal/testlog"
 )
 
@@ -62,6 +63,7 @@ type harness struct {
 	dir       string
 	stop      context.CancelFunc
 	exit      chan int
+	serve     []app.Option // for every bot the harness starts
 }
 
 type harnessOption func(*harness)
@@ -71,6 +73,11 @@ func withMapping(yaml string) harnessOption {
 }
 
 func withEnv(key, value string) harnessOption { return func(h *harness) { h.env[key] = value } }
+
+// withClock runs the bots on a clock the test moves, instead of waiting time out.
+func withClock(c *testclock.Clock) harnessOption {
+	return func(h *harness) { h.serve = append(h.serve, app.WithClock(c.Now)) }
+}
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
@@ -140,7 +147,7 @@ func (h *harness) start() *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	env := h.config()
-	go func() { h.exit <- app.Serve(ctx, env, h.logs) }()
+	go func() { h.exit <- app.Serve(ctx, env, h.logs, h.serve...) }()
 	h.t.Cleanup(func() { h.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
@@ -172,7 +179,7 @@ func (h *harness) startReplica(running int) *replica {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	env := h.config()
-	go func() { r.exit <- app.Serve(ctx, env, r.logs) }()
+	go func() { r.exit <- app.Serve(ctx, env, r.logs, h.serve...) }()
 	h.t.Cleanup(func() {
 		r.stop()
 		<-r.exit

@@ -30,7 +30,7 @@ import (
 // run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
 // "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
 // socket is closed, and the database is closed last.
-func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
+func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options) error {
 	dbConfig := database(env)
 	db, err := openDatabase(ctx, env)
 	if err != nil {
@@ -59,10 +59,10 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	socket := socketmode.New(slackAPI, socketmode.OptionLog(log.New(slogWriter{logger}, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
 		Concurrency: int(env.InviteConcurrency), MaxEmails: int(env.MaxEmailsPerRequest), CreateTimeout: env.AppliveryTimeout.D(),
-		LeaseTTL: env.LeaseTTL.D(), Logger: logger, Observe: metrics,
+		LeaseTTL: env.LeaseTTL.D(), Logger: logger, Observe: metrics, Now: opts.now,
 	})
-	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL.D(), MaxPending: int(env.MaxOpenRequests), Logger: logger})
-	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL.D(), MaxPending: int(env.MaxOpenRequests), Logger: logger, Now: opts.now})
+	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger, Now: opts.now})
 	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI}, env.QALeadsCacheTTL.D())
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {

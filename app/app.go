@@ -99,7 +99,7 @@ var appliveryPermissions = []struct{ name, use string }{
 	{applivery.PermissionGetStore, "testerbot check: read each mapped store"},
 	{applivery.PermissionListPublishedApps, "testerbot stores, /invite-tester setup: list the published apps"},
 	{applivery.PermissionGetPublishedApp, "testerbot check, the bot: read a mapped app (its download link)"},
-	{applivery.PermissionListOTPUsers, "the bot: find a tester (retries, list, remove); testerbot check tries it"},
+	{applivery.PermissionListOTPUsers, "the bot: find a tester (before creating again, list, remove); testerbot check tries it"},
 	{applivery.PermissionCreateOTPUser, "the bot: invite a tester"},
 	{applivery.PermissionRemoveOTPUser, "the bot: remove a tester, end access when it expires"},
 }

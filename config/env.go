@@ -120,7 +120,7 @@ func (e *Env) Set(name, value string) error {
 // (URLs, letter case), and returns a *Problems listing every mistake, or nil.
 func (e *Env) Validate() error {
 	var problems problemList
-	check(e, e.rules(), &problems)
+	checkVariables(variables(e), e.rules(), &problems)
 	return problems.err("environment configuration")
 }
 
@@ -146,11 +146,12 @@ func load(spec any, rules func() map[string]func() string) error {
 		return err // a programming error: spec is not a struct pointer
 	}
 	read := variables(spec)
-	if stoppedAt != "" {
-		i := slices.IndexFunc(read, func(v variable) bool { return v.name == stoppedAt })
+	if i := slices.IndexFunc(read, func(v variable) bool { return v.name == stoppedAt }); stoppedAt != "" && i >= 0 {
+		// envconfig filled the fields before i only. Only the Decoders of Duration and Number
+		// fail, and their errors quote no secret: secrets are text, which never fails.
 		later := read[i+1:]
 		read = read[:i]
-		problems.add(0, "%s %v", stoppedAt, parseErr.Err) // our decoders' errors never hold a secret
+		problems.add(0, "%s %v", stoppedAt, parseErr.Err)
 		if len(later) > 0 {
 			problems.add(0, "the variables after %s were not read: fix it and run again to check them", stoppedAt)
 		}
@@ -162,11 +163,7 @@ func load(spec any, rules func() map[string]func() string) error {
 	return problems.err("environment configuration")
 }
 
-// check applies the mandatory rule and each variable's own rule to every variable of spec.
-func check(spec any, rules map[string]func() string, problems *problemList) {
-	checkVariables(variables(spec), rules, problems)
-}
-
+// checkVariables applies the mandatory rule and each variable's own rule to vars.
 func checkVariables(vars []variable, rules map[string]func() string, problems *problemList) {
 	for _, v := range vars {
 		if v.field.IsZero() {

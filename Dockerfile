@@ -25,8 +25,11 @@ COPY go.mod go.sum ./
 RUN go mod download
 
 COPY . .
-# Static binary (pure-Go SQLite, so no cgo), without local paths or debug symbols.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/testerbot .
+# Static binary (pure-Go SQLite, so no cgo), without local paths or debug symbols. The context
+# includes .git, so the build records the commit and whether the tree was modified, which
+# `testerbot version` and the start-up log print (-buildvcs=auto: a context without .git builds
+# all the same, and says "commit unknown").
+RUN CGO_ENABLED=0 go build -buildvcs=auto -trimpath -ldflags="-s -w" -o /out/testerbot .
 
 # An empty /data owned by the runtime's nonroot user (65532). The runtime image has no shell to
 # mkdir or chown, and Docker seeds a new named volume from this directory, ownership included,

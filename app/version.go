@@ -6,9 +6,9 @@ import (
 )
 
 // version says which build this is, from what the Go toolchain records in the binary: the
-// module version (a tag when built with `go install …@v1.2.3`), the commit, and whether the
-// work tree had uncommitted changes. A binary built outside a git checkout (or with
-// -buildvcs=false) has no commit, and says so.
+// module version when it is a tag, the commit, and whether the work tree had uncommitted
+// changes. `go run`, a build outside a git checkout and -buildvcs=false record no commit, and
+// the version says so.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -23,10 +23,13 @@ func describeBuild(info *debug.BuildInfo) string {
 		settings[s.Key] = s.Value
 	}
 	parts := []string{"testerbot"}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
+	commit := settings["vcs.revision"]
+	// A tag (v1.2.3) says something the commit does not; a pseudo-version made from the commit
+	// (v0.0.0-20261207122053-f4bee868af30) only repeats it.
+	if v := info.Main.Version; v != "" && v != "(devel)" && (len(commit) < 12 || !strings.Contains(v, commit[:12])) {
 		parts = append(parts, v)
 	}
-	switch commit := settings["vcs.revision"]; {
+	switch {
 	case commit == "":
 		parts = append(parts, "commit unknown")
 	case settings["vcs.modified"] == "true":

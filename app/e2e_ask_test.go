@@ -223,7 +223,10 @@ func TestAWorkspaceMemberIsToldByDirectMessageAndAStrangerIsNot(t *testing.T) {
 	for _, c := range h.slack.Calls("chat.postMessage") {
 		assert.NotEqual(t, "outsider@example.com", c.Args["channel"])
 	}
-	assert.Len(t, h.slack.Calls("users.lookupByEmail"), 2, "both addresses were looked up, and only one is a member")
+	// The DMs' look-ups queue in the outbox in any order: wait for the stranger's too.
+	_, err := h.slack.WaitCall(h.ctx(), "users.lookupByEmail", func(c slackfake.Call) bool { return c.Args["email"] == "outsider@example.com" })
+	require.NoError(t, err, "both addresses were looked up; logs:\n%s", h.logs)
+	assert.Len(t, h.slack.Calls("users.lookupByEmail"), 2, "each once, and only one is a member")
 }
 
 func TestNotifyTestersFalseSendsNoDirectMessage(t *testing.T) {

@@ -168,7 +168,7 @@ func TestLinksSurviveARestartAndReachEveryReplicaAtOnce(t *testing.T) {
 	db := withEnv("DATABASE_URL", pgtest.NewDatabase(t))
 	h, _ := setupHarness(t, db)
 	h.start()
-	h.startReplica(1)
+	replica := h.startReplica(1)
 	view := h.chooseStore(h.openSetup(lead, newChan), lead, store, "Acme iOS beta")
 	h.slack.SubmitView(view.ID, lead, setupValues(store, iosApp, "4", ""))
 	h.waitChannelMessage(newChan, "linked this channel to")
@@ -179,6 +179,7 @@ func TestLinksSurviveARestartAndReachEveryReplicaAtOnce(t *testing.T) {
 	}
 	h.summedUp(newChan, 2)
 	require.Equal(t, 0, h.shutdown())
+	require.Equal(t, 0, replica.shutdown(), "every process stops: the restart below has its own Slack")
 
 	h2, _ := setupHarness(t, db)
 	h2.start()

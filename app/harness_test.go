@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +105,7 @@ func newHarnessReading(t *testing.T, reading appliverytest.FilterReading, opts .
 		"SLACK_APP_TOKEN":        h.slack.AppToken(),
 		"SLACK_BOT_TOKEN":        h.slack.BotToken(),
 		"SLACK_API_URL":          h.slack.APIURL(),
+		"SLACK_MINUTE":           "1200ms", // Slack's pace at a fiftieth, so many commands in one channel take no minutes
 		"APPLIVERY_API_TOKEN":    h.applivery.Token(),
 		"APPLIVERY_ORGANIZATION": h.applivery.Organization(),
 		"APPLIVERY_API_URL":      h.applivery.URL(),
@@ -169,6 +171,17 @@ type replica struct {
 	logs *testlog.Buffer
 	stop context.CancelFunc
 	exit chan int
+	once sync.Once
+	code int
+}
+
+// shutdown stops the replica as SIGTERM would and returns its exit status; again, the same.
+func (r *replica) shutdown() int {
+	r.once.Do(func() {
+		r.stop()
+		r.code = <-r.exit
+	})
+	return r.code
 }
 
 // startReplica runs one more process of the bot and waits until Slack has a connection from
@@ -180,10 +193,7 @@ func (h *harness) startReplica(running int) *replica {
 	r.stop = cancel
 	env := h.config()
 	go func() { r.exit <- app.Serve(ctx, env, r.logs, h.serve...) }()
-	h.t.Cleanup(func() {
-		r.stop()
-		<-r.exit
-	})
+	h.t.Cleanup(func() { r.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	require.NoError(h.t, h.slack.WaitConnections(wait, running+1), "replica never connected; logs:\n%s", r.logs)

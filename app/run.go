@@ -22,6 +22,7 @@ import (
 	"github.com/testerbot/testerbot/bot"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/ops"
@@ -76,6 +77,8 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
+		Outbox: db, OutboxSlack: newOutboxSlack(env), OutboxObserver: metrics,
+		Pace: outbox.Scaled(env.SlackMinute.D()),
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
@@ -146,6 +149,16 @@ func newSlack(env *config.Env, metrics *ops.Metrics) *slack.Client {
 		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 		// After OptionHTTPClient, which it wraps.
 		bot.RateLimitRetries(slackAttempts-1, func(method string) { metrics.SlackError(method, "ratelimited") }),
+	)
+}
+
+// newOutboxSlack is the client the outbox sends with: the same as newSlack's but without retries,
+// so a 429 comes back at once and the outbox pauses only that channel or method, where slack-go
+// would sleep out the Retry-After inside the call.
+func newOutboxSlack(env *config.Env) *slack.Client {
+	return slack.New(env.SlackBotToken,
+		slack.OptionAPIURL(env.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 	)
 }
 

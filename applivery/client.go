@@ -53,16 +53,17 @@ func NewClient(organization string, opts ...Option) (*Client, error) {
 	}
 	s := defaultSettings()
 	for _, opt := range opts {
-		opt(&s)
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	base, err := parseBaseURL(s.baseURL)
-	if err != nil {
-		return nil, err
+	if s.http == nil {
+		s.http = &http.Client{Timeout: s.timeout}
 	}
-	s.baseURL = base
+	s.http = withSameOriginRedirects(s.http)
 	return &Client{settings: s, organization: organization}, nil
 }
 
@@ -82,8 +83,9 @@ func parseBaseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// Option configures a Client.
-type Option func(*settings)
+// Option configures a Client. An option refuses a value it cannot use, and
+// NewClient returns that error.
+type Option func(*settings) error
 
 // settings collects options before NewClient validates them.
 type settings struct {
@@ -94,12 +96,13 @@ type settings struct {
 	retry     retryPolicy
 	sleep     func(context.Context, time.Duration) error // wait.Sleep; tests record the waits instead
 	observe   Observer
-	gate      *Gate // nil: no limit shared with other clients
+	gate      *Gate        // nil: no limit shared with other clients
+	http      *http.Client // nil until NewClient: a client of its own with the timeout
 }
 
 func defaultSettings() settings {
 	return settings{
-		baseURL:   defaultBaseURL,
+		baseURL:   defaultBaseURL, // valid: parseBaseURL would return it as it is
 		userAgent: defaultUserAgent,
 		timeout:   defaultTimeout,
 		retry: retryPolicy{
@@ -111,14 +114,11 @@ func defaultSettings() settings {
 	}
 }
 
+// validate checks what no single option can: the timeout against a client
+// of the caller's own.
 func (s settings) validate() error {
-	switch {
-	case s.timeout <= 0:
-		return errors.New("applivery: timeout must be positive")
-	case s.retry.maxAttempts < 1:
-		return errors.New("applivery: retry needs at least one attempt")
-	case s.retry.baseDelay < 0 || s.retry.maxDelay < s.retry.baseDelay:
-		return errors.New("applivery: retry delays must satisfy 0 <= base <= max")
+	if s.http != nil && s.http.Timeout > 0 && s.http.Timeout < s.timeout {
+		return errors.New("applivery: the HTTP client's timeout is shorter than the attempt timeout")
 	}
 	return nil
 }
@@ -126,37 +126,81 @@ func (s settings) validate() error {
 // WithBaseURL points the client at another API host, such as a fake server
 // in tests. A path prefix is kept.
 func WithBaseURL(baseURL string) Option {
-	return func(s *settings) { s.baseURL = baseURL }
+	return func(s *settings) error {
+		base, err := parseBaseURL(baseURL)
+		s.baseURL = base
+		return err
+	}
 }
 
 // WithToken sets the service-account token sent as a Bearer token.
 func WithToken(token string) Option {
-	return func(s *settings) { s.token = token }
+	return func(s *settings) error {
+		s.token = token
+		return nil
+	}
 }
 
 // WithUserAgent overrides the User-Agent (default "testerbot").
 func WithUserAgent(userAgent string) Option {
-	return func(s *settings) { s.userAgent = userAgent }
+	return func(s *settings) error {
+		if strings.TrimSpace(userAgent) == "" {
+			return errors.New("applivery: user agent must not be empty")
+		}
+		s.userAgent = userAgent
+		return nil
+	}
 }
 
 // WithTimeout bounds each HTTP attempt (default 10s). The whole call is
 // bounded by the caller's context.
 func WithTimeout(d time.Duration) Option {
-	return func(s *settings) { s.timeout = d }
+	return func(s *settings) error {
+		if d <= 0 {
+			return errors.New("applivery: timeout must be positive")
+		}
+		s.timeout = d
+		return nil
+	}
 }
 
 // WithRetry sets how many attempts a call makes in total (1 disables
 // retries) and the bounds of the jittered exponential backoff between
 // them. maxDelay also caps how long a Retry-After is honoured.
 func WithRetry(maxAttempts int, baseDelay, maxDelay time.Duration) Option {
-	return func(s *settings) {
+	return func(s *settings) error {
+		switch {
+		case maxAttempts < 1:
+			return errors.New("applivery: retry needs at least one attempt")
+		case baseDelay < 0 || maxDelay < baseDelay:
+			return errors.New("applivery: retry delays must satisfy 0 <= base <= max")
+		}
 		s.retry = retryPolicy{maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay}
+		return nil
 	}
 }
 
 // WithObserver registers a hook called once per HTTP attempt, for metrics.
 func WithObserver(observe Observer) Option {
-	return func(s *settings) { s.observe = observe }
+	return func(s *settings) error {
+		s.observe = observe
+		return nil
+	}
+}
+
+// WithHTTPClient makes the requests with c, e.g. for a proxy or a transport
+// of one's own. The client is copied, and its redirect policy wrapped so
+// that no redirect leaves the API's scheme and host whatever c allows. By
+// default the client has an http.Client of its own whose timeout is the
+// attempt timeout (WithTimeout), over Go's default transport.
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *settings) error {
+		if c == nil {
+			return errors.New("applivery: the HTTP client must not be nil")
+		}
+		s.http = c
+		return nil
+	}
 }
 
 // WithGate makes every HTTP attempt of the client pass through g, which
@@ -165,7 +209,10 @@ func WithObserver(observe Observer) Option {
 // 429. The pause after a 429 lasts its Retry-After (1s when absent), capped
 // like any wait the server asks for by WithRetry's maxDelay.
 func WithGate(g *Gate) Option {
-	return func(s *settings) { s.gate = g }
+	return func(s *settings) error {
+		s.gate = g
+		return nil
+	}
 }
 
 // request describes one API call independently of its attempts.
@@ -281,11 +328,21 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	}
 }
 
-// httpClient makes every request: Go's default transport, and a redirect policy that follows
-// a redirect only to the same scheme and host. One elsewhere (an https API sent to http, or to
+// withSameOriginRedirects is a copy of c whose redirect policy follows a redirect only to the
+// same scheme and host, then applies c's own. One elsewhere (an https API sent to http, or to
 // another host, where the token or an invite would go) is not followed: the redirect itself is
 // the answer, an error like any other non-2xx.
-var httpClient = &http.Client{CheckRedirect: sameOrigin}
+func withSameOriginRedirects(c *http.Client) *http.Client {
+	copied := *c
+	own := c.CheckRedirect
+	copied.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := sameOrigin(req, via); err != nil || own == nil {
+			return err
+		}
+		return own(req, via)
+	}
+	return &copied
+}
 
 // maxRedirects is how many redirects within the API's own host one request follows.
 const maxRedirects = 5
@@ -307,7 +364,7 @@ func (c *Client) attempt(ctx context.Context, req request, payload []byte, out a
 		return &failure{err: fmt.Errorf("applivery: %s %s: %w", req.method, req.path, err)}
 	}
 	start := time.Now()
-	resp, err := httpClient.Do(httpReq)
+	resp, err := c.http.Do(httpReq)
 	if err != nil {
 		c.notify(req, 0, start)
 		return transportFailure(ctx, req, err)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,6 +207,10 @@ func TestNewClientRejectsMisconfiguration(t *testing.T) {
 		"zero attempts":        {org: testOrg, opts: []applivery.Option{applivery.WithRetry(0, time.Second, time.Second)}},
 		"max below base delay": {org: testOrg, opts: []applivery.Option{applivery.WithRetry(3, time.Second, time.Millisecond)}},
 		"zero timeout":         {org: testOrg, opts: []applivery.Option{applivery.WithTimeout(0)}},
+		"empty user agent":     {org: testOrg, opts: []applivery.Option{applivery.WithUserAgent(" ")}},
+		"nil HTTP client":      {org: testOrg, opts: []applivery.Option{applivery.WithHTTPClient(nil)}},
+		"HTTP client timeout below the attempt's": {org: testOrg, opts: []applivery.Option{
+			applivery.WithHTTPClient(&http.Client{Timeout: time.Second}), applivery.WithTimeout(5 * time.Second)}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -214,6 +219,31 @@ func TestNewClientRejectsMisconfiguration(t *testing.T) {
 			assert.Nil(t, c)
 		})
 	}
+}
+
+// countingTransport counts the requests it carries.
+type countingTransport struct{ n atomic.Int32 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestWithHTTPClientCarriesEveryRequestButNoRedirectElsewhere(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		t.Error("the redirect to another host was followed")
+	}))
+	defer elsewhere.Close()
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	transport := &countingTransport{}
+	followAll := func(*http.Request, []*http.Request) error { return nil } // the caller's policy would follow anything
+	c, _ := newTestClient(t, s, applivery.WithHTTPClient(&http.Client{Transport: transport, CheckRedirect: followAll}))
+
+	_, err := c.GetStore(context.Background(), storeID)
+	require.Error(t, err)
+	assert.Equal(t, int32(1), transport.n.Load(), "one request, through the caller's transport")
 }
 
 func TestNewClientDefaultsToPublicAPI(t *testing.T) {

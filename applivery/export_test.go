@@ -8,7 +8,10 @@ import (
 // WithSleep replaces the wait between attempts, so that this package's tests
 // can record the delays instead of waiting them out.
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(s *settings) { s.sleep = sleep }
+	return func(s *settings) error {
+		s.sleep = sleep
+		return nil
+	}
 }
 
 // Pause and Acquire let the gate's tests drive a Gate without HTTP.

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/slack-go/slack"
-
 	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -75,10 +74,12 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 		return
 	}
 	b.countAsk(*a, invite.Asked)
-	ts, err := b.slack.post(ctx, a.ChannelID, slack.MsgOptionText(askText(*a, b.d.Access.Leads()), false),
-		slack.MsgOptionBlocks(askBlocks(*a, b.d.Access.Leads())...))
+	ts, err := b.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
+		Text: askText(*a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(*a, b.d.Access.Leads())), Group: a.ID})
 	if err != nil {
-		b.cannotPost(ctx, w, a.ChannelID, err)
+		if refused, ok := errors.AsType[*notPosted](err); ok {
+			b.cannotPostCode(ctx, w, a.ChannelID, refused.code)
+		}
 		if _, err := b.d.Asks.Deny(ctx, a.ID, "", "the bot could not post the request in the channel"); err != nil {
 			b.log.Warn("could not withdraw a request nobody can see", "ask", a.ID, "error", err.Error())
 		}
@@ -96,11 +97,9 @@ func (b *Bot) showDecision(ctx context.Context, a approval.Ask) {
 	if a.Message.TS == "" {
 		return
 	}
-	err := b.slack.update(ctx, a.Message.Channel, a.Message.TS, slack.MsgOptionText(askText(a, b.d.Access.Leads()), false),
-		slack.MsgOptionBlocks(askBlocks(a, b.d.Access.Leads())...))
-	if err != nil {
-		b.log.Warn("could not show a decision on a request", "ask", a.ID, "error", slackErrorCode(err))
-	}
+	_, _ = b.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
+		TS: a.Message.TS, Text: askText(a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(a, b.d.Access.Leads())),
+		Replace: true, Group: a.ID})
 }
 
 // Expired shows that a request expired, on its message and to its askers; with Approved (in
@@ -128,9 +127,8 @@ func (b *Bot) countAsk(a approval.Ask, o invite.Outcome) {
 	}
 }
 
-// postToUser sends someone a direct message, logging a failure.
+// postToUser saves a direct message for the outbox; the same words to the same person are one
+// message, sent once.
 func (b *Bot) postToUser(ctx context.Context, userID, text string) {
-	if _, err := b.slack.post(ctx, userID, slack.MsgOptionText(text, false)); err != nil {
-		b.log.Warn("could not send a direct message", "user", userID, "error", slackErrorCode(err))
-	}
+	_, _ = b.enqueue(ctx, outbox.Message{Key: contentKey("dm", userID, "", text), Channel: userID, Text: text})
 }

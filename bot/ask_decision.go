@@ -106,7 +106,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 	}
 	req := invite.Request{ID: approvalRequestID(a.ID), UserID: a.DecidedBy, RequestedBy: a.RequesterID,
 		ChannelID: a.ChannelID, Origin: originAsk, StoreID: a.StoreID, AppID: a.AppID, AppName: a.AppName,
-		Emails: a.Emails, Downloads: a.Downloads, Domains: ch.Domains, AccessFor: a.AccessFor,
+		Emails: a.Emails, Downloads: a.Downloads, Domains: ch.Domains, AccessFor: a.AccessFor, NotifyTesters: ch.NotifyTesters,
 		Reply: invite.Reply{Channel: a.Message.Channel, Thread: a.Message.TS}}
 	begun := func(ctx context.Context) {
 		if err := b.d.Asks.SetRequest(ctx, a.ID, req.ID); err != nil {

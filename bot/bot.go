@@ -32,6 +32,7 @@ import (
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/expiry"
 	"github.com/testerbot/testerbot/internal/cache"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store"
@@ -88,24 +89,31 @@ func (noMetrics) InFlight(int)                     {}
 
 // Deps are what the bot needs; package app builds them.
 type Deps struct {
-	Socket          *socketmode.Client
-	Slack           SlackAPI
-	Mappings        Mappings
-	MappingFile     string // named in messages about unmapped channels
-	Invites         *invite.Service
-	Asks            *approval.Service // requests for testers put to the QA leads; nil: none
-	Expiry          *expiry.Service   // ends access on time; nil: nothing ends
-	Ends            Ends              // when testers' access ends, for list and the App Home
-	Catalog         Catalog           // Applivery's stores and apps, for /invite-tester setup
-	Access          *access.Policy
-	History         History   // may be nil: no history shown
-	Envelopes       Envelopes // may be nil: duplicates are caught in this process only
-	Logger          *slog.Logger
-	Metrics         Metrics      // may be nil
-	HTTPClient      *http.Client // for response_url posts
-	MaxCommandBytes int          // longer command text is refused in the ack
-	ListLimit       int          // most testers one list shows
-	Command         string       // the slash command's name, "/invite-tester"
+	Socket      *socketmode.Client
+	Slack       SlackAPI
+	Mappings    Mappings
+	MappingFile string // named in messages about unmapped channels
+	Invites     *invite.Service
+	Asks        *approval.Service // requests for testers put to the QA leads; nil: none
+	Expiry      *expiry.Service   // ends access on time; nil: nothing ends
+	Ends        Ends              // when testers' access ends, for list and the App Home
+	Catalog     Catalog           // Applivery's stores and apps, for /invite-tester setup
+	Access      *access.Policy
+	History     History   // may be nil: no history shown
+	Envelopes   Envelopes // may be nil: duplicates are caught in this process only
+	Logger      *slog.Logger
+	Metrics     Metrics      // may be nil
+	HTTPClient  *http.Client // for response_url posts
+	// Outbox keeps the Slack writes after acks until they are sent (*store.Store has it), sent
+	// through OutboxSlack (default Slack): a client that does not wait out 429s itself, since the
+	// sender paces each channel and method and must never sleep in one for the others.
+	Outbox          outbox.Store
+	OutboxSlack     SlackAPI
+	Pace            outbox.Pace
+	OutboxObserver  outbox.Observer // may be nil
+	MaxCommandBytes int             // longer command text is refused in the ack
+	ListLimit       int             // most testers one list shows
+	Command         string          // the slash command's name, "/invite-tester"
 }
 
 // Bot serves one Slack app over Socket Mode.
@@ -113,6 +121,7 @@ type Bot struct {
 	d     Deps
 	log   *slog.Logger
 	slack *slackCalls
+	out   *outbox.Outbox
 	names *cache.Cache[string] // channel id → "#name"
 
 	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores, for setup
@@ -128,6 +137,8 @@ type Bot struct {
 	abortWork    context.CancelFunc
 	scanCtx      context.Context // looking for unfinished invites to resume
 	stopScanning context.CancelFunc
+	sendCtx      context.Context // the outbox's sender
+	stopSending  context.CancelFunc
 }
 
 // New builds a Bot from its dependencies.
@@ -156,7 +167,14 @@ func New(d Deps) *Bot {
 		appsCache:   cache.New[[]applivery.PublishedApp](time.Minute, 10*time.Second)}
 	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
+	if d.OutboxSlack == nil {
+		d.OutboxSlack = d.Slack
+	}
+	sender := slackWriter{&slackCalls{api: d.OutboxSlack, httpClient: d.HTTPClient, onError: b.slack.onError}}
+	b.out = outbox.New(d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger,
+		Observe: d.OutboxObserver, Failed: b.outboxFailed})
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
+	b.sendCtx, b.stopSending = context.WithCancel(context.Background())
 	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
 		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
@@ -169,6 +187,7 @@ func New(d Deps) *Bot {
 func (b *Bot) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- b.d.Socket.RunContext(ctx) }()
+	go b.out.Run(b.sendCtx)
 	if b.d.Invites != nil {
 		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
 	}
@@ -218,8 +237,11 @@ func (b *Bot) drainSocketEvents() {
 	}
 }
 
-// Ready reports whether the bot has a live connection to Slack.
-func (b *Bot) Ready() bool { return b.connected.Load() }
+// Ready reports whether the bot has a live connection to Slack and Slack takes its bot token.
+func (b *Bot) Ready() bool { return b.connected.Load() && b.out.Ready() }
+
+// Outbox is the bot's outbox, for operators (metrics) and tests.
+func (b *Bot) Outbox() *outbox.Outbox { return b.out }
 
 // Drain makes the bot refuse new work ("restarting, try again in a moment") and stop resuming
 // others' invites, while the socket stays up, so in-flight invites can still post their results.
@@ -228,11 +250,20 @@ func (b *Bot) Drain() {
 	b.stopScanning()
 }
 
+// drainWait is how long a graceful stop gives the outbox to send what it holds. Not longer: what
+// is left is in the database, and the next process sends it; DMs paced under Tier 3 may take
+// minutes.
+const drainWait = 2 * time.Second
+
 // Wait blocks until in-flight work is done or ctx ends; then the remaining work is cancelled,
 // and what an invite could not finish stays in the database for the next process to resume.
 // It reports whether everything finished in time.
 func (b *Bot) Wait(ctx context.Context) bool {
+	defer b.stopSending() // what the outbox still holds is sent by the next process
 	if b.waitIdle(ctx) {
+		drainCtx, cancel := context.WithTimeout(ctx, drainWait)
+		_ = b.out.Drain(drainCtx) // best effort: unsent messages are safe in the database
+		cancel()
 		return true
 	}
 	b.abortWork() // everything in flight watches the work context and returns promptly

@@ -175,7 +175,7 @@ func (b *Bot) unmappedText(channelID string) string {
 func (b *Bot) inviteRequest(userID string, ch config.Channel, app config.App, emails []string, downloads int, origin string, reply invite.Reply) invite.Request {
 	return invite.Request{
 		UserID: userID, ChannelID: ch.ID, Origin: origin, StoreID: ch.Store, AppID: app.ID, AppName: app.Name,
-		Emails: emails, Downloads: downloads, Domains: ch.Domains, Reply: reply,
+		Emails: emails, Downloads: downloads, Domains: ch.Domains, Reply: reply, NotifyTesters: ch.NotifyTesters,
 	}
 }
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/slack-go/slack"
-
 	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -34,7 +33,10 @@ func (t endsThread) Failed(ctx context.Context, e expiry.End, p invite.Problem) 
 		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), problemText(p), t.b.d.Command, esc(e.Email), e.ChannelID))
 }
 
+// post saves the note for the outbox, once per end (an end scheduled again is a new one).
 func (t endsThread) post(ctx context.Context, e expiry.End, text string) error {
-	_, err := t.b.slack.post(ctx, e.ReplyChannel, slack.MsgOptionTS(e.ReplyThread), slack.MsgOptionText(text, false))
+	key := fmt.Sprintf("end:%s/%s/%s/%d:%s", e.StoreID, e.AppID, e.OTPUserID, e.EndsAt.UnixMilli(), e.State)
+	_, err := t.b.enqueue(ctx, outbox.Message{Key: key, Channel: e.ReplyChannel, Thread: e.ReplyThread, Text: text,
+		Group: e.RequestID})
 	return err
 }

@@ -172,6 +172,10 @@ func (f *fakeSlack) GetUserByEmailContext(_ context.Context, email string) (*sla
 }
 
 // addMember puts someone in the workspace.
+func (f *fakeSlack) AuthTestContext(context.Context) (*slack.AuthTestResponse, error) {
+	return &slack.AuthTestResponse{UserID: "U0BOT"}, nil
+}
+
 func (f *fakeSlack) addMember(userID, email string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

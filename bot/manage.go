@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/store"
@@ -115,7 +113,5 @@ func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, ema
 		apps = append(apps, "*"+esc(t.App.Name)+"*")
 	}
 	text := fmt.Sprintf(":wastebasket: <@%s> removed *%s* from %s.", w.userID, esc(email), strings.Join(apps, ", "))
-	if _, err := b.slack.post(ctx, ch.ID, slack.MsgOptionText(text, false)); err != nil {
-		b.tell(ctx, w, text)
-	}
+	b.say(ctx, w, ch.ID, "", text, "")
 }

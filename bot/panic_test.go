@@ -79,6 +79,7 @@ func startPanickyBot(t *testing.T, d Deps) *panickyBot {
 	d.Socket, d.Slack = socketmode.New(api), api
 	d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	d.Outbox = storetest.Open(t, storetest.SQLite(t))
 	b := New(d)
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -2,11 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -47,12 +48,19 @@ func threadOf(reply invite.Reply, parent string) string {
 	return parent
 }
 
-// Begin posts the parent message. If the bot cannot post in the channel nobody is invited, and
-// the person is told how to fix it: results nobody could see would be lost.
+// Begin posts the parent message through the outbox and waits until Slack has it: a 429 only
+// delays it. If the bot cannot post in the channel nobody is invited, and the person is told how
+// to fix it: results nobody could see would be lost.
 func (t *resultsThread) Begin(ctx context.Context, r invite.Report, reply invite.Reply) (string, error) {
-	ts, err := t.b.slack.post(ctx, reply.Channel, slack.MsgOptionText(startText(r.Request), false), slack.MsgOptionTS(reply.Thread))
+	w := t.who(r)
+	ts, err := t.b.postAndWait(ctx, outbox.Message{Key: parentKey(r.Request.ID), Channel: reply.Channel,
+		Thread: reply.Thread, Text: startText(r.Request), Priority: outbox.PriorityParent, Group: r.Request.ID,
+		Asker: w.userID, AskerURL: w.responseURL})
+	if refused, ok := errors.AsType[*notPosted](err); ok {
+		t.b.cannotPostCode(ctx, w, reply.Channel, refused.code)
+		return "", err
+	}
 	if err != nil {
-		t.b.cannotPost(ctx, t.who(r), reply.Channel, err)
 		return "", err
 	}
 	if t.begun != nil {
@@ -61,21 +69,26 @@ func (t *resultsThread) Begin(ctx context.Context, r invite.Report, reply invite
 	return ts, nil
 }
 
-// Progress edits the parent message.
+// Progress edits the parent message; edits waiting in the outbox collapse to the latest.
 func (t *resultsThread) Progress(ctx context.Context, r invite.Report, parent string, done int) {
-	_ = t.b.slack.update(ctx, r.Request.Reply.Channel, parent, slack.MsgOptionText(progressText(r.Request, done), false))
+	_, _ = t.b.enqueue(ctx, t.edit(r, parent, progressText(r.Request, done)))
 }
 
-// Deliver posts the results in groups of testersPerMessage; a partial group waits for more,
-// unless final.
+func (t *resultsThread) edit(r invite.Report, parent, text string) outbox.Message {
+	return outbox.Message{Key: editKey(r.Request.ID), Kind: outbox.Update, Channel: r.Request.Reply.Channel,
+		TS: parent, Text: text, Replace: true, Group: r.Request.ID}
+}
+
+// Deliver saves the results in groups of testersPerMessage for the outbox to post; a partial
+// group waits for more, unless final. Once saved a group is shown, however long Slack takes.
 func (t *resultsThread) Deliver(ctx context.Context, r invite.Report, parent string, results []invite.Result, final bool) (int, error) {
+	first := position(r, results)
 	shown := 0
 	for left := len(results) - shown; left >= testersPerMessage || (final && left > 0); left = len(results) - shown {
 		group := results[shown : shown+min(left, testersPerMessage)]
-		if err := t.post(ctx, r, parent, groupMessage(r.Request, group, t.keptEnds(ctx, r.Request, group))); err != nil {
+		if err := t.post(ctx, r, parent, groupKey(r.Request.ID, first+shown), groupMessage(r.Request, group, t.keptEnds(ctx, r.Request, group))); err != nil {
 			return shown, err
 		}
-		t.tellTesters(ctx, r, group)
 		shown += len(group)
 	}
 	return shown, nil
@@ -92,50 +105,43 @@ func (t *resultsThread) keptEnds(ctx context.Context, req invite.Request, group 
 	return t.b.accessEnds(ctx, req.StoreID, already)
 }
 
-// Finish edits the parent message to the summary and adds the app's download link.
-func (t *resultsThread) Finish(ctx context.Context, r invite.Report, parent string) error {
-	if err := t.b.slack.update(ctx, r.Request.Reply.Channel, parent, slack.MsgOptionText(summaryText(&r), false)); err != nil {
-		t.b.log.Warn("could not update the parent message", "request_id", r.Request.ID, "error", slackErrorCode(err))
+// position is where results start among the request's results: each address is in a request
+// once, so the first one's address says.
+func position(r invite.Report, results []invite.Result) int {
+	for i, res := range r.Results {
+		if len(results) > 0 && strings.EqualFold(res.Email, results[0].Email) {
+			return i
+		}
 	}
-	if link, ok := linkMessage(&r); ok {
-		return t.post(ctx, r, parent, link)
-	}
-	return nil
+	return 0
 }
 
-// post puts one message in the results thread. When Slack refuses the message itself (its
-// blocks), the plain text goes instead and the rest follows: one bad message must never lose
-// the others. Only a channel out of reach is an error; the person is then told.
-func (t *resultsThread) post(ctx context.Context, r invite.Report, parent string, msg message) error {
-	channel, thread := r.Request.Reply.Channel, threadOf(r.Request.Reply, parent)
-	_, err := t.b.slack.post(ctx, channel, slack.MsgOptionTS(thread), slack.MsgOptionText(msg.text, false), slack.MsgOptionBlocks(msg.blocks...))
-	if err == nil {
-		return nil
-	}
-	if channelGone(err) {
-		t.b.log.Error("could not post results", "request_id", r.Request.ID, "error", slackErrorCode(err))
-		t.b.tell(ctx, t.who(r), "I invited the testers but could not post the details in the thread: "+code(slackErrorCode(err))+". See the App Home for the latest invitations.")
+// Finish edits the parent message to the summary and adds the app's download link. The summary
+// replaces any progress edit still waiting, and is kept until it lands.
+func (t *resultsThread) Finish(ctx context.Context, r invite.Report, parent string) error {
+	if _, err := t.b.enqueue(ctx, t.edit(r, parent, summaryText(&r))); err != nil {
 		return err
 	}
-	t.b.log.Warn("Slack refused a results message; posting it as plain text", "request_id", r.Request.ID, "error", slackErrorCode(err))
-	if _, err := t.b.slack.post(ctx, channel, slack.MsgOptionTS(thread), slack.MsgOptionText(msg.text, false)); err != nil {
-		t.b.log.Error("could not post results as plain text either", "request_id", r.Request.ID, "error", slackErrorCode(err))
+	t.tellTesters(ctx, r)
+	if link, ok := linkMessage(&r); ok {
+		return t.post(ctx, r, parent, linkKey(r.Request.ID), link)
 	}
 	return nil
 }
 
-// channelGone reports a Slack error that concerns the channel rather than the message.
-func channelGone(err error) bool {
-	switch slackErrorCode(err) {
-	case "not_in_channel", "channel_not_found", "is_archived", "restricted_action", "restricted_action_thread_only":
-		return true
-	}
-	return false
+// post saves one message of the results thread. Slack's refusals are the outbox's business:
+// blocks it refuses go as text alone, a channel out of reach tells the person who asked.
+func (t *resultsThread) post(ctx context.Context, r invite.Report, parent, key string, msg message) error {
+	w := t.who(r)
+	_, err := t.b.enqueue(ctx, outbox.Message{Key: key, Channel: r.Request.Reply.Channel,
+		Thread: threadOf(r.Request.Reply, parent), Text: msg.text, Blocks: encodeBlocks(msg.blocks),
+		Group: r.Request.ID, Asker: w.userID, AskerURL: w.responseURL})
+	return err
 }
 
-// cannotPost tells the person why their invite did not run, with the fix.
-func (b *Bot) cannotPost(ctx context.Context, w who, channelID string, err error) {
-	code := slackErrorCode(err)
+// cannotPostCode tells the person why their invite did not run, with the fix, from Slack's
+// error code.
+func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, code string) {
 	b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
 	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, code)
 	switch code {

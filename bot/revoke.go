@@ -98,9 +98,7 @@ func (b *Bot) onRevoke(cb slack.InteractionCallback) reply {
 			return
 		}
 		text := b.remove(ctx, w, cb.Channel.ID, originRevokeButton, rt)
-		if _, err := b.slack.post(ctx, cb.Channel.ID, slack.MsgOptionTS(thread), slack.MsgOptionText(text, false)); err != nil {
-			b.tell(ctx, w, text)
-		}
+		b.say(ctx, w, cb.Channel.ID, thread, text, "")
 	})}
 }
 

@@ -234,9 +234,7 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 // announce posts a change in the channel for everyone; when the bot is not in it, the person who
 // made the change is told what happened and how to add the bot.
 func (b *Bot) announce(ctx context.Context, w who, text string) {
-	if _, err := b.slack.post(ctx, w.channelID, slack.MsgOptionText(text, false)); err != nil {
-		b.tell(ctx, w, text+"\n:warning: I can't post in this channel ("+code(slackErrorCode(err))+"): add me with `/invite @testerbot` so that invites can be posted here.")
-	}
+	b.say(ctx, w, w.channelID, "", text, "\n:warning: I can't post in this channel: add me with `/invite @testerbot` so that invites can be posted here.")
 }
 
 // onSetupRemove unlinks the channel (Slack has asked the lead to confirm).

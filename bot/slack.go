@@ -25,6 +25,7 @@ type SlackAPI interface {
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	GetConversationInfoContext(ctx context.Context, input *slack.GetConversationInfoInput) (*slack.Channel, error)
 	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
+	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 }
 
 // RateLimitRetries makes a *slack.Client wait out Slack's 429s (Retry-After) and try again,

@@ -15,6 +15,7 @@ import (
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
 	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 	"github.com/testerbot/testerbot/mapping"
 	"github.com/testerbot/testerbot/store/storetest"
@@ -92,7 +93,12 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 		Invites: invite.NewService(client, db, invite.Options{MaxEmails: o.maxEmails}),
 		Asks:    approval.NewService(db, approval.Options{}), Ends: db, Catalog: client, History: db,
 		Access: access.NewPolicy(channels.Leads, dir, time.Minute),
+		Outbox: db, Pace: fastPace,
 	})
+	sending, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { b.out.Run(sending); close(stopped) }()
+	t.Cleanup(func() { stop(); <-stopped })
 	return &testBot{Bot: b, t: t, slack: sl, applivery: fake}
 }
 
@@ -114,12 +120,26 @@ func (directory) Person(context.Context, string) (access.Person, error) {
 }
 func (directory) Home(context.Context) (access.Org, error) { return access.Org{TeamID: "T0HOME"}, nil }
 
-// run does what a reply leaves for after the ack, as dispatch would, and returns its ack.
+// fastPace is Slack's pace at a hundredth of its time, for the handler tests.
+var fastPace = outbox.Pace{PostEvery: 10 * time.Millisecond, PostBurst: 3, TierBurst: 5, Minute: 600 * time.Millisecond,
+	PerMinute: map[string]int{"chat.update": 50, "users.lookupByEmail": 50}}
+
+// run does what a reply leaves for after the ack, as dispatch would, and returns its ack once
+// the outbox has sent what that work saved.
 func (tb *testBot) run(r reply) any {
 	tb.t.Helper()
 	require.NotNil(tb.t, r.after, "the reply has work after the ack")
 	r.after(tb.t.Context())
+	tb.drain()
 	return r.ack
+}
+
+// drain waits until the outbox has sent everything it holds.
+func (tb *testBot) drain() {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.t.Context(), 10*time.Second)
+	defer cancel()
+	require.NoError(tb.t, tb.out.Drain(ctx), "the outbox drains")
 }
 
 // command is /invite-tester typed by user in channel.

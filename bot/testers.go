@@ -3,9 +3,9 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 
-	"github.com/slack-go/slack"
-
+	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/invite"
 )
 
@@ -14,50 +14,23 @@ import (
 // one-time-password email Applivery sends. A channel's notify_testers: false turns it off. A
 // message that cannot be sent is logged and never fails the invite.
 
-// tellTesters sends each newly invited member of the workspace among results a direct message.
-func (t *resultsThread) tellTesters(ctx context.Context, r invite.Report, results []invite.Result) {
-	ch, ok := t.b.d.Mappings.Channel(r.Request.ChannelID)
-	if !ok || !ch.NotifyTesters {
+// tellTesters saves a direct message for each newly invited address, when the request says
+// testers are told; it runs with the summary, which knows the app's download link. The outbox
+// looks each address up (Tier 3, remembered a day, misses too) and sends the message once, to
+// the member it finds; an address that is nobody in the workspace gets none. DMs go last in
+// their lane: results come first.
+func (t *resultsThread) tellTesters(ctx context.Context, r invite.Report) {
+	if !r.Request.NotifyTesters {
 		return
 	}
-	link := ""
-	for _, res := range results {
+	for _, res := range r.Results {
 		if res.Outcome != invite.Invited {
 			continue
 		}
-		user, err := t.b.d.Slack.GetUserByEmailContext(ctx, res.Email)
-		if err != nil || user.IsBot || user.Deleted {
-			if code := slackErrorCode(err); err != nil && code != "users_not_found" {
-				t.b.log.Warn("could not look a tester up in Slack", "request_id", r.Request.ID, "error", code)
-			}
-			continue
-		}
-		if link == "" {
-			link = t.b.downloadLink(ctx, r.Request.StoreID, r.Request.AppID)
-		}
-		text := testerWelcome(r.Request, res, link)
-		if _, err := t.b.slack.post(ctx, user.ID, slack.MsgOptionText(text, false)); err != nil {
-			t.b.log.Warn("could not tell a tester they were invited", "request_id", r.Request.ID, "user", user.ID, "error", slackErrorCode(err))
-		}
+		email := strings.ToLower(res.Email)
+		_, _ = t.b.enqueue(ctx, outbox.Message{Key: dmKey(r.Request.ID, email), ToEmail: email,
+			Text: testerWelcome(r.Request, res, r.DistributionURL), Priority: outbox.PriorityLow, Group: r.Request.ID})
 	}
-}
-
-// downloadLink is where testers download the app, "" when Applivery has no link for it or
-// could not say.
-func (b *Bot) downloadLink(ctx context.Context, storeID, appID string) string {
-	if b.d.Catalog == nil {
-		return ""
-	}
-	apps, err := b.publishedApps(ctx, storeID)
-	if err != nil {
-		return ""
-	}
-	for _, a := range apps {
-		if a.ID == appID {
-			return a.DistributionURL
-		}
-	}
-	return ""
 }
 
 // testerWelcome is the direct message to a newly invited tester. It is pure, and tested.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/mapping"
 )
 
 // Telling invited testers who are members of the workspace.
@@ -40,4 +41,21 @@ func TestNoTesterIsToldWhenTheChannelSaysNotTo(t *testing.T) {
 	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 1, "invited")
 	assert.Empty(t, tb.slack.posts("U0ALICE01"), "but not told in Slack")
 	assert.Empty(t, tb.slack.lookedUp(), "nor looked for")
+}
+
+// A channel linked with /invite-tester setup tells its testers too: the setting travels on the
+// request, not through a second look at the mapping.
+func TestTestersInvitedFromALinkedChannelAreTold(t *testing.T) {
+	tb := newTestBot(t, leadsMapping)
+	tb.slack.addMember("U0ALICE01", "alice@example.com")
+	_, err := tb.d.Mappings.Save(t.Context(), mapping.Link{ChannelID: "C0LINKED1", StoreID: betaIOS.Store, AppID: iosApp.ID,
+		AppName: iosApp.Name, Downloads: 3, LinkedBy: ana, NotifyTesters: true})
+	require.NoError(t, err)
+
+	tb.run(tb.command(ana, "C0LINKED1", "alice@example.com"))
+
+	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 1, "invited")
+	dms := tb.slack.posts("U0ALICE01")
+	require.Len(t, dms, 1, "and told, once")
+	assert.Contains(t, dms[0].text, "invited you (alice@example.com) to test *Acme iOS beta*")
 }

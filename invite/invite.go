@@ -78,6 +78,9 @@ type Request struct {
 	// RequestedBy is who asked, when a QA lead invites on someone's behalf after approving
 	// their ask (UserID is then the lead); "" otherwise.
 	RequestedBy string
+	// NotifyTesters says whether invited workspace members get a direct message, as the channel's
+	// mapping or link said when the request was made.
+	NotifyTesters bool
 }
 
 // Access that ends lasts at least MinAccess and at most MaxAccess.

@@ -39,7 +39,7 @@ type Link struct {
 // Channel is the link as the rest of the bot uses a mapping.
 func (l Link) Channel() config.Channel {
 	return config.Channel{ID: l.ChannelID, Store: l.StoreID, Apps: []config.App{{ID: l.AppID, Name: l.AppName}},
-		Downloads: l.Downloads, Domains: l.Domains}
+		Downloads: l.Downloads, Domains: l.Domains, NotifyTesters: l.NotifyTesters}
 }
 
 // Change is one change to a channel's link, as the audit log keeps it.

@@ -27,6 +27,8 @@ type Metrics struct {
 	slackErrors       *prometheus.CounterVec
 	reconnects        prometheus.Counter
 	inFlight          prometheus.Gauge
+	outboxDepth       prometheus.Gauge
+	outboxOldest      prometheus.Gauge
 	resumed           prometheus.Counter
 	takeOvers         prometheus.Counter
 	invites           *prometheus.CounterVec
@@ -43,7 +45,7 @@ func NewMetrics() *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ackSeconds, m.slackErrors, m.reconnects, m.inFlight,
+		m.ackSeconds, m.slackErrors, m.reconnects, m.inFlight, m.outboxDepth, m.outboxOldest,
 		m.invites, m.appliveryRequests, m.appliverySeconds, m.resumed, m.takeOvers,
 	)
 	// Every outcome from the first scrape, so dashboards and rate() see each
@@ -74,6 +76,14 @@ func newSlackMetrics() *Metrics {
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "testerbot_inflight_work",
 			Help: "Work still running after its envelope was acknowledged (invites, lists, ...).",
+		}),
+		outboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "testerbot_outbox_pending_messages",
+			Help: "Slack messages saved in the outbox and not sent yet (all replicas).",
+		}),
+		outboxOldest: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "testerbot_outbox_oldest_pending_seconds",
+			Help: "Age of the oldest message the outbox has not sent yet; 0 when none waits.",
 		}),
 	}
 }

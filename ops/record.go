@@ -22,6 +22,13 @@ func (m *Metrics) SlackError(method, code string) {
 	m.slackErrors.WithLabelValues(method, clampCode(code)).Inc()
 }
 
+// Backlog records the outbox's pending messages and the age of the oldest; it makes Metrics an
+// outbox.Observer. Slack's 429s are counted by SlackError, by method, with code "ratelimited".
+func (m *Metrics) Backlog(depth int, oldest time.Duration) {
+	m.outboxDepth.Set(float64(depth))
+	m.outboxOldest.Set(oldest.Seconds())
+}
+
 // Reconnect counts a re-established Socket Mode connection.
 func (m *Metrics) Reconnect() { m.reconnects.Inc() }
 

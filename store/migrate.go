@@ -246,6 +246,46 @@ var migrations = []step{
 			PRIMARY KEY (ask_id, requester_id)
 		) {strict};`,
 	},
+	// v8: the outbox (issue 16). Every Slack write after an ack is saved here under its
+	// idempotency key before it is sent, and kept until it is sent; outbox_lanes leases each lane
+	// (a channel's posts, its edits, one address's DM) to one sender at a time across replicas, so
+	// Slack's pace per channel holds. A request says whether its testers get a DM.
+	{
+		ddl: `CREATE TABLE outbox (
+			msg_key     TEXT     PRIMARY KEY,
+			ord         TEXT     {bytewise} NOT NULL, -- order of enqueueing, as text
+			kind        TEXT     NOT NULL, -- post, update or respond
+			channel     TEXT     NOT NULL,
+			to_email    TEXT     NOT NULL,
+			thread      TEXT     NOT NULL,
+			thread_of   TEXT     NOT NULL,
+			target_ts   TEXT     NOT NULL,
+			edit_of     TEXT     NOT NULL,
+			body_text   TEXT     NOT NULL,
+			blocks      TEXT     NOT NULL,
+			url         TEXT     NOT NULL, -- a response_url; cleared once sent
+			priority    INTEGER  NOT NULL,
+			replaces    INTEGER  NOT NULL,
+			grp         TEXT     NOT NULL,
+			asker       TEXT     NOT NULL,
+			asker_url   TEXT     NOT NULL,
+			state       TEXT     NOT NULL, -- pending, sent, failed, split or dropped
+			version     INTEGER  NOT NULL,
+			attempts    INTEGER  NOT NULL,
+			not_before  {millis} NOT NULL,
+			sent_ts     TEXT     NOT NULL,
+			error       TEXT     NOT NULL,
+			created_at  {millis} NOT NULL,
+			finished_at {millis} NOT NULL
+		) {strict};
+		CREATE INDEX outbox_pending ON outbox (state, priority, ord);
+		CREATE TABLE outbox_lanes (
+			lane        TEXT     PRIMARY KEY,
+			owner       TEXT     NOT NULL,
+			lease_until {millis} NOT NULL
+		) {strict};
+		ALTER TABLE invite_requests ADD COLUMN notify_testers INTEGER NOT NULL DEFAULT 0;`,
+	},
 }
 
 var createSchemaMigrations = step{ddl: `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -33,12 +33,12 @@ func (s *Store) CreateRequest(ctx context.Context, rec *invite.Record, owner str
 		created, err := s.changedOne(ctx, tx, `INSERT INTO invite_requests (
 			id, created_at, user_id, channel_id, origin, store_id, app_id, app_name, downloads, domains,
 			reply_channel, reply_thread, reply_note, state, parent_ref, delivered, lease_owner, lease_until,
-			access_ms, requested_by
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?)
+			access_ms, requested_by, notify_testers
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', 0, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`,
 			r.ID, toMillis(rec.CreatedAt), r.UserID, r.ChannelID, r.Origin, r.StoreID, r.AppID, r.AppName,
 			r.Downloads, strings.Join(r.Domains, ","), r.Reply.Channel, r.Reply.Thread, r.Reply.Note,
-			owner, toMillis(leaseUntil), r.AccessFor.Milliseconds(), r.RequestedBy)
+			owner, toMillis(leaseUntil), r.AccessFor.Milliseconds(), r.RequestedBy, boolInt(r.NotifyTesters))
 		if err != nil {
 			return err
 		}
@@ -80,16 +80,18 @@ func (s *Store) LoadRequest(ctx context.Context, id string) (*invite.Record, err
 	r := &rec.Request
 	var created, access int64
 	var domains string
+	var notify int
 	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, created_at, user_id, channel_id, origin, store_id,
 		app_id, app_name, downloads, domains, reply_channel, reply_thread, reply_note, state, parent_ref, delivered,
-		access_ms, requested_by
+		access_ms, requested_by, notify_testers
 		FROM invite_requests WHERE id = ?`), id).Scan(&r.ID, &created, &r.UserID, &r.ChannelID, &r.Origin,
 		&r.StoreID, &r.AppID, &r.AppName, &r.Downloads, &domains, &r.Reply.Channel, &r.Reply.Thread,
-		&r.Reply.Note, &rec.State, &rec.ParentRef, &rec.Delivered, &access, &r.RequestedBy)
+		&r.Reply.Note, &rec.State, &rec.ParentRef, &rec.Delivered, &access, &r.RequestedBy, &notify)
 	if err != nil {
 		return nil, s.wrap("load request "+id, err)
 	}
 	rec.CreatedAt, r.AccessFor = fromMillis(created), time.Duration(access)*time.Millisecond
+	r.NotifyTesters = notify != 0
 	if domains != "" {
 		r.Domains = strings.Split(domains, ",")
 	}

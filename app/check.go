@@ -34,7 +34,11 @@ func Check(ctx context.Context, env *config.Env, stdout, stderr io.Writer) int {
 	out := stdout
 	failed := false
 	api := newSlack(env, ops.NewMetrics())
+	c := &mappingChecker{api: api, appliveryURL: env.AppliveryAPIURL, slackURL: env.SlackAPIURL}
 	auth, err := api.AuthTestContext(ctx)
+	if _, network := networkProblem(err, env.SlackAPIURL); network {
+		c.slackUnusable = "Slack is unreachable"
+	}
 	if err != nil {
 		fmt.Fprintf(out, "Slack: FAIL %s\n", slackProblem(err, "SLACK_BOT_TOKEN", env.SlackAPIURL))
 		failed = true
@@ -58,7 +62,7 @@ func Check(ctx context.Context, env *config.Env, stdout, stderr io.Writer) int {
 		fmt.Fprintf(out, "Applivery: FAIL %v\n", err)
 		return 1
 	}
-	c := &mappingChecker{api: api, client: client, appliveryURL: env.AppliveryAPIURL, slackURL: env.SlackAPIURL}
+	c.client = client
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHANNEL\tSTORE\tAPP\tSTATUS")
 	for _, ch := range channels {
@@ -112,14 +116,15 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// mappingChecker checks the rows of the mapping table. Once Applivery could not be reached,
-// the remaining rows say so instead of each waiting out the client's retries.
+// mappingChecker checks the rows of the mapping table. Once Slack or Applivery could not be
+// reached, the rows say so instead of each waiting out timeouts and retries.
 type mappingChecker struct {
 	api               *slack.Client
 	client            *applivery.Client
 	appliveryURL      string
 	slackURL          string
 	appliveryUnusable string
+	slackUnusable     string
 }
 
 // mapping lists every problem Applivery has with one mapped app: its store, the app, and the
@@ -177,6 +182,9 @@ func appliveryProblem(err error) string {
 
 // channel lists why the bot cannot post in the channel, if it cannot.
 func (c *mappingChecker) channel(ctx context.Context, id string) []string {
+	if c.slackUnusable != "" {
+		return []string{"slack channel not checked: " + c.slackUnusable}
+	}
 	info, err := c.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
 	if err != nil {
 		return []string{"slack channel: " + slackProblem(err, "SLACK_BOT_TOKEN", c.slackURL)}

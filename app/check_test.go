@@ -54,6 +54,7 @@ func TestCheckCallsANetworkProblemOneAndNamesNoToken(t *testing.T) {
 	assert.Regexp(t, `(?m)^Slack Socket Mode: FAIL network problem: cannot connect to 127\.0\.0\.1:1 `, out)
 	assert.Contains(t, lineWith(t, out, "C0IOSBETA1"), "network problem: cannot connect to 127.0.0.1:1")
 	assert.Contains(t, lineWith(t, out, "C0BOTHBETA"), "not checked: Applivery is unreachable")
+	assert.Contains(t, lineWith(t, out, "C0BOTHBETA"), "slack channel not checked: Slack is unreachable")
 	for _, token := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "APPLIVERY_API_TOKEN"} {
 		assert.NotContains(t, out, token, "the network, not a token, is to blame")
 	}

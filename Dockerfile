@@ -1,16 +1,19 @@
 # testerbot container image.
 #
 # Build:  docker build -t testerbot .
-# Run:    docker run -d --name testerbot \
+# Run:    mkdir -p channels && cp channels.example.yaml channels/channels.yaml   # then edit it
+#         docker run -d --name testerbot --stop-timeout 40 \
 #           -e SLACK_APP_TOKEN -e SLACK_BOT_TOKEN \
 #           -e APPLIVERY_API_TOKEN -e APPLIVERY_ORGANIZATION \
 #           -v testerbot-data:/data \
-#           -v "$PWD/channels.yaml:/config/channels.yaml:ro" \
-#           -p 8080:8080 testerbot
+#           -v "$PWD/channels:/config:ro" \
+#           -p 127.0.0.1:8080:8080 testerbot
+# Or:     compose.yaml, with PostgreSQL.
 #
-# Tokens come from the environment at run time and are never baked into the image.
-# There is no HEALTHCHECK: the distroless runtime has no shell or curl to run one. Point your
-# orchestrator's liveness/readiness probes at http://<container>:8080/healthz instead.
+# Tokens come from the environment at run time and are never baked into the image. The mapping
+# is a mounted folder, not a file, so that an editor's atomic save (a new file renamed over the
+# old) reaches the container; it must be readable by uid 65532. --stop-timeout is longer than
+# SHUTDOWN_TIMEOUT (25s), so in-flight invites finish before Docker kills the process.
 
 # --- build ------------------------------------------------------------------
 FROM golang:1.26.8-bookworm AS build
@@ -22,8 +25,11 @@ COPY go.mod go.sum ./
 RUN go mod download
 
 COPY . .
-# Static binary (pure-Go SQLite, so no cgo), without local paths or debug symbols.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/testerbot .
+# Static binary (pure-Go SQLite, so no cgo), without local paths or debug symbols. The context
+# includes .git, so the build records the commit and whether the tree was modified, which
+# `testerbot version` and the start-up log print (-buildvcs=auto: a context without .git builds
+# all the same, and says "commit unknown").
+RUN CGO_ENABLED=0 go build -buildvcs=auto -trimpath -ldflags="-s -w" -o /out/testerbot .
 
 # An empty /data owned by the runtime's nonroot user (65532). The runtime image has no shell to
 # mkdir or chown, and Docker seeds a new named volume from this directory, ownership included,
@@ -49,6 +55,10 @@ ENV CHANNELS_FILE=/config/channels.yaml
 
 # Health (/healthz) and Prometheus metrics: the default HTTP_ADDR is :8080.
 EXPOSE 8080
+
+# The image has no shell or curl: the binary asks its own /readyz (HTTP_ADDR's port). Kubernetes
+# ignores this; point its probes at /healthz and /readyz.
+HEALTHCHECK --interval=15s --timeout=6s --start-period=30s --retries=3 CMD ["/testerbot", "healthcheck"]
 
 # Numeric, so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532

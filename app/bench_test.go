@@ -155,12 +155,12 @@ func startBenchBot(b *testing.B, minute time.Duration) benchFakes {
 		"CHANNELS_FILE": mapping, "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "1s",
 		"SLACK_MINUTE": minute.String(),
 	}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg := envFrom(b, env)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	exited := make(chan int, 1)
 	logs := &testlog.Buffer{}
-	go func() { exited <- app.Main(ctx, nil, lookup, logs, logs) }()
+	go func() { exited <- app.Serve(ctx, cfg, logs) }()
 	b.Cleanup(func() {
 		cancel()
 		<-exited

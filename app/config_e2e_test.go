@@ -8,12 +8,18 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/testerbot/testerbot/app"
+	"github.com/testerbot/testerbot/config"
 )
 
+// runMain runs the program as main does, with env as the testerbot variables of the process's
+// environment (the others blank, which counts as unset): t.Setenv, so not in parallel tests.
 func runMain(t *testing.T, env map[string]string, args ...string) (int, string) {
 	t.Helper()
+	for _, name := range config.Names() {
+		t.Setenv(name, env[name])
+	}
 	var out bytes.Buffer
-	code := app.Main(context.Background(), args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &out, &out)
+	code := app.Main(context.Background(), args, &out, &out)
 	return code, out.String()
 }
 

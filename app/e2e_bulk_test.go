@@ -97,7 +97,7 @@ func testAuditSurvivesRestart(t *testing.T, db harnessOption, logged string) {
 	assert.Contains(t, h.logs.String(), `"database":"`+logged+`"`)
 
 	// The same database, a new process.
-	h2 := newHarness(t, db).start()
+	h2 := newHarness(t, db, onSlackOf(h)).start() // and the same Slack, where what its outbox left goes
 	h2.command(lead, iosChan, "second@example.com bad-address@")
 	h2.command(lead, iosChan, "history")
 	body := h2.waitResponse("Last invitations")
@@ -105,7 +105,7 @@ func testAuditSurvivesRestart(t *testing.T, db harnessOption, logged string) {
 	assert.Contains(t, body, "failed to invite *first@example.com*", "written before the restart")
 
 	h2.command(lead, iosChan, "second@example.com")
-	h2.waitSummary(iosChan)
+	h2.summedUp(iosChan, 2) // the one before the restart, and this one
 	h2.command(lead, iosChan, "history")
 	body = h2.waitResponse("invited *second@example.com*")
 	assert.Contains(t, body, "<@"+lead+">")

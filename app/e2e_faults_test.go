@@ -71,7 +71,7 @@ func TestStartingOnAReadOnlyDatabaseExitsNamingTheCause(t *testing.T) {
 	tmpfs.ReadOnly(t, dir)
 
 	logs := &testlog.Buffer{}
-	code := app.Main(h.ctx(), nil, h.lookup, logs, logs)
+	code := app.Serve(h.ctx(), h.config(), logs, h.serve...)
 
 	assert.Equal(t, 1, code)
 	assert.Contains(t, logs.String(), "read-only file system")
@@ -109,7 +109,7 @@ func TestASecondProcessOnOneSQLiteFileExitsNamingTheFileAndDatabaseURL(t *testin
 	logs := &testlog.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	code := app.Main(ctx, nil, h.lookup, logs, logs)
+	code := app.Serve(ctx, h.config(), logs, h.serve...)
 
 	assert.Equal(t, 1, code)
 	assert.Contains(t, logs.String(), "another testerbot process is using the SQLite database "+h.env["AUDIT_DB"])

@@ -422,7 +422,8 @@ func opsContext(t *testing.T, within time.Duration) context.Context {
 func (h *harness) startUnconnected() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.exit <- app.Main(ctx, nil, h.lookup, h.logs, h.logs) }()
+	env := h.config()
+	go func() { h.exit <- app.Serve(ctx, env, h.logs) }()
 	h.t.Cleanup(func() { h.shutdown() })
 }
 

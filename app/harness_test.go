@@ -16,7 +16,9 @@ import (
 
 	"github.com/testerbot/testerbot/app"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/testclock"
 	"github.com/testerbot/testerbot/internal/testlog"
 )
 
@@ -72,6 +74,7 @@ type harness struct {
 	dir       string
 	stop      context.CancelFunc
 	exit      chan int
+	serve     []app.Option // for every bot the harness starts
 }
 
 type harnessOption func(*harness)
@@ -82,14 +85,24 @@ func withMapping(yaml string) harnessOption {
 
 func withEnv(key, value string) harnessOption { return func(h *harness) { h.env[key] = value } }
 
-// onSlackOf runs the bot against the fake Slack of an earlier harness, as a restarted process
-// meets the same Slack: what the earlier process left in its outbox goes there too.
+// onSlackOf runs the bot against the fake Slack of an earlier harness, stopped before, as a
+// restarted process meets the same Slack: what the earlier process left in its outbox goes
+// there too. It waits until the fake has seen the earlier connections close, so that start
+// waits for the new one.
 func onSlackOf(earlier *harness) harnessOption {
 	return func(h *harness) {
+		wait, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		require.NoError(h.t, earlier.slack.WaitDisconnected(wait), "the earlier process is still connected")
 		h.slack = earlier.slack
 		h.env["SLACK_APP_TOKEN"], h.env["SLACK_BOT_TOKEN"], h.env["SLACK_API_URL"] =
 			earlier.slack.AppToken(), earlier.slack.BotToken(), earlier.slack.APIURL()
 	}
+}
+
+// withClock runs the bots on a clock the test moves, instead of waiting time out.
+func withClock(c *testclock.Clock) harnessOption {
+	return func(h *harness) { h.serve = append(h.serve, app.WithClock(c.Now)) }
 }
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -138,9 +151,21 @@ func (h *harness) writeFile(name, content string) string {
 	return path
 }
 
-func (h *harness) lookup(key string) (string, bool) {
-	v, ok := h.env[key]
-	return v, ok
+// config is the bot's configuration, read from h.env as config.Load reads the environment.
+// The tests run in parallel, so each bot is handed its own rather than sharing the process's.
+func (h *harness) config() *config.Env {
+	h.t.Helper()
+	return envFrom(h.t, h.env)
+}
+
+func envFrom(t testing.TB, vars map[string]string) *config.Env {
+	t.Helper()
+	env := config.Defaults()
+	for name, value := range vars {
+		require.NoError(t, env.Set(name, value))
+	}
+	require.NoError(t, env.Validate())
+	return env
 }
 
 // start runs the bot and waits until it is connected to the fake Slack.
@@ -148,7 +173,8 @@ func (h *harness) start() *harness {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.exit <- app.Main(ctx, nil, h.lookup, h.logs, h.logs) }()
+	env := h.config()
+	go func() { h.exit <- app.Serve(ctx, env, h.logs, h.serve...) }()
 	h.t.Cleanup(func() { h.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
@@ -190,7 +216,8 @@ func (h *harness) startReplica(running int) *replica {
 	r := &replica{logs: &testlog.Buffer{}, exit: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
-	go func() { r.exit <- app.Main(ctx, nil, h.lookup, r.logs, r.logs) }()
+	env := h.config()
+	go func() { r.exit <- app.Serve(ctx, env, r.logs, h.serve...) }()
 	h.t.Cleanup(func() { r.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()

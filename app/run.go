@@ -32,7 +32,7 @@ import (
 // run serves Slack until ctx ends, then shuts down gracefully: new commands are answered with
 // "restarting", in-flight invites get SHUTDOWN_TIMEOUT to finish and post their results, the
 // socket is closed, and the database is closed last.
-func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
+func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options) error {
 	dbConfig := database(env)
 	if dbConfig.SQLitePath != "" {
 		lock, err := lockSQLite(dbConfig.SQLitePath)
@@ -41,7 +41,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		}
 		defer lock.Unlock() // after db.Close: deferred first
 	}
-	db, err := store.Open(ctx, dbConfig)
+	db, err := openDatabase(ctx, env)
 	if err != nil {
 		return withFix(err, databaseSetting(dbConfig))
 	}
@@ -69,9 +69,9 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	go func() { defer close(healthDone); dbHealth.watch(watchCtx) }()
 	defer func() { stopWatching(); <-healthDone }() // before db.Close, or it would probe a closed database
 	appliveryHealth := newAppliveryHealth(logger, metrics)
-	gate := applivery.NewGate(env.AppliveryMaxInFlight) // one for the whole process
+	gate := applivery.NewGate(int(env.AppliveryMaxInFlight)) // one for the whole process
 	metrics.WatchGate(gate)
-	apiClient, err := newApplivery(env, metrics, applivery.WithGate(gate), applivery.WithCallObserver(appliveryHealth.observe))
+	apiClient, err := newApplivery(&env.AppliveryEnv, metrics, applivery.WithGate(gate), applivery.WithCallObserver(appliveryHealth.observe))
 	if err != nil {
 		return err
 	}
@@ -79,12 +79,12 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	socketLog := bot.NewSocketModeLog() // debug on: its lines say why a connection ended
 	socket := socketmode.New(slackAPI, socketmode.OptionDebug(true), socketmode.OptionLog(log.New(socketLog, "", 0)))
 	invites := invite.NewService(apiClient, db, invite.Options{
-		Concurrency: env.InviteConcurrency, MaxEmails: env.MaxEmailsPerRequest, CreateTimeout: env.AppliveryTimeout,
-		LeaseTTL: env.LeaseTTL, Logger: logger, Observe: metrics,
+		Concurrency: int(env.InviteConcurrency), MaxEmails: int(env.MaxEmailsPerRequest), CreateTimeout: env.AppliveryTimeout.D(),
+		LeaseTTL: env.LeaseTTL.D(), Logger: logger, Observe: metrics, Now: opts.now,
 	})
-	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL, MaxPending: env.MaxOpenRequests, Logger: logger})
-	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger})
-	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI, metrics}, env.QALeadsCacheTTL)
+	asks := approval.NewService(db, approval.Options{TTL: env.RequestTTL.D(), MaxPending: int(env.MaxOpenRequests), Logger: logger, Now: opts.now})
+	ends := expiry.NewService(apiClient, db, expiry.Options{Logger: logger, Now: opts.now})
+	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI, metrics}, env.QALeadsCacheTTL.D())
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {
 			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
@@ -96,9 +96,9 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 		Socket: socket, SocketLog: socketLog, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
-		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: env.MaxCommandBytes,
+		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
 		Outbox: db, OutboxSlack: newOutboxSlack(env), OutboxObserver: metrics,
-		Pace: outbox.Scaled(env.SlackMinute),
+		Pace: outbox.Scaled(env.SlackMinute.D()),
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)
@@ -120,7 +120,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	botErr := make(chan error, 1)
 	go func() { botErr <- b.Run(socketCtx) }()
 	logger.Info("testerbot started", "channels", len(channels.All()), "http_addr", listener.Addr().String(),
-		"database", dbConfig.String())
+		"database", dbConfig.String(), "version", version())
 
 	select {
 	case err := <-botErr:
@@ -133,7 +133,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger) error {
 	}
 	b.Drain()
 	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
-	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout)
+	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout.D())
 	defer cancel()
 	if !b.Wait(waitCtx) {
 		logger.Warn("shutdown timeout reached: unfinished work was cancelled")
@@ -179,20 +179,11 @@ func databaseSetting(cfg store.Config) string {
 	return "AUDIT_DB=" + cfg.SQLitePath
 }
 
-// database says which database the environment selects: PostgreSQL when DATABASE_URL is set,
-// else the SQLite file AUDIT_DB. The result prints without the URL (see store.Config).
-func database(env *config.Env) store.Config {
-	if env.DatabaseURL != "" {
-		return store.Config{PostgresURL: env.DatabaseURL}
-	}
-	return store.Config{SQLitePath: env.AuditDB}
-}
-
-func newApplivery(env *config.Env, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {
+func newApplivery(env *config.AppliveryEnv, metrics *ops.Metrics, extra ...applivery.Option) (*applivery.Client, error) {
 	return applivery.NewClient(env.AppliveryOrganization, append([]applivery.Option{
 		applivery.WithBaseURL(env.AppliveryAPIURL),
 		applivery.WithToken(env.AppliveryAPIToken),
-		applivery.WithTimeout(env.AppliveryTimeout),
+		applivery.WithTimeout(env.AppliveryTimeout.D()),
 		applivery.WithUserAgent("testerbot"),
 		applivery.WithObserver(metrics.ObserveApplivery),
 	}, extra...)...)
@@ -235,7 +226,7 @@ type slackDirectory struct {
 // counted passes err on, counting it under method first.
 func (d slackDirectory) counted(method string, err error) error {
 	if err != nil && d.metrics != nil {
-		d.metrics.SlackError(method, slackProblem(err))
+		d.metrics.SlackError(method, slackCode(err))
 	}
 	return err
 }
@@ -279,4 +270,12 @@ func (d slackDirectory) Home(ctx context.Context) (access.Org, error) {
 		return access.Org{}, d.counted("auth.test", err)
 	}
 	return access.Org{TeamID: auth.TeamID, EnterpriseID: auth.EnterpriseID}, nil
+}
+
+// slackCode is Slack's error code for err, for metrics, or its text when Slack gave none.
+func slackCode(err error) string {
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		return se.Err
+	}
+	return err.Error()
 }

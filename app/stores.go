@@ -32,15 +32,15 @@ type catalogEntry struct {
 // stores prints the organization's stores and their publications, as a table or, with
 // --yaml, as mapping file stanzas to edit. It is for setting the bot up, so it needs only
 // the Applivery variables: neither the Slack tokens nor the mapping file.
-func stores(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
+func stores(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asYAML, err := parseStoresArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "testerbot stores: %v\n\n%s", err, usage)
 		return 2
 	}
-	env, err := config.LoadAppliveryEnv(lookup)
+	env, err := config.LoadApplivery()
 	if err != nil {
-		fmt.Fprintf(stderr, "testerbot: %v\n\nSee `testerbot help` and the README's configuration reference\n", err)
+		fmt.Fprintf(stderr, "testerbot: %v\n\n%s\n", err, seeHelp)
 		return 1
 	}
 	client, err := newApplivery(env, ops.NewMetrics())
@@ -103,7 +103,8 @@ func catalogProblem(err error) string {
 	switch {
 	case errors.As(err, &apiErr) && apiErr.Permission != "":
 		return "the token in APPLIVERY_API_TOKEN lacks the Applivery permission " + apiErr.Permission +
-			": give its service account a role that has it, then run this again (" + err.Error() + ")"
+			": give its service account a role that has it, then run this again (" + err.Error() + ")." +
+			" `testerbot help` lists every permission the bot needs"
 	case errors.Is(err, applivery.ErrUnauthorized):
 		return "Applivery refused the token: check APPLIVERY_API_TOKEN (" + err.Error() + ")"
 	case errors.Is(err, applivery.ErrNotFound):

@@ -15,11 +15,15 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/time/rate"
 
@@ -219,7 +223,33 @@ func (b *Bot) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			b.drainSocketEvents(ctx) // what slack-go reported before it gave up is logged first
+			if refusal, ok := errors.AsType[slack.SlackErrorResponse](err); ok && slices.Contains(appTokenRefusals, refusal.Err) {
+				b.log.Error(appTokenAdvice, "error", refusal.Err)
+				return fmt.Errorf("%s (%w)", appTokenAdvice, err)
+			}
 			return err
+		}
+	}
+}
+
+// appTokenRefusals are the answers with which Slack refuses the app-level token when the bot
+// asks for a Socket Mode connection (apps.connections.open). slack-go gives up on them.
+var appTokenRefusals = []string{"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
+
+// appTokenAdvice is what to do when Slack refuses SLACK_APP_TOKEN.
+const appTokenAdvice = "Slack refused SLACK_APP_TOKEN: create an app-level token (xapp-…) with the connections:write scope " +
+	"on your Slack app's Basic Information page, set it as SLACK_APP_TOKEN, check that Socket Mode is on, " +
+	"and run `testerbot check` to try it"
+
+// drainSocketEvents handles the events slack-go queued before its connection loop ended.
+func (b *Bot) drainSocketEvents(ctx context.Context) {
+	for {
+		select {
+		case evt := <-b.d.Socket.Events:
+			b.onSocketEvent(ctx, evt)
+		default:
+			return
 		}
 	}
 }
@@ -287,7 +317,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, evt socketmode.Event) {
 		}
 	case socketmode.EventTypeInvalidAuth:
 		b.countConnectFailure(true)
-		b.log.Error("Slack refused SLACK_APP_TOKEN: check it has the connections:write scope")
+		b.log.Error(appTokenAdvice)
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		go b.dispatch(evt)
 	case socketmode.EventTypeIncomingError:

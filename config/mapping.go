@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -52,15 +53,40 @@ type App struct {
 // LoadMapping reads and validates the mapping file at path. Errors name the
 // path; validation failures are a *Problems.
 func LoadMapping(path string) (*Mapping, error) {
-	data, err := os.ReadFile(path)
+	data, err := readMappingFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("channel mapping file: %w", err)
+		return nil, err
 	}
 	m, err := ParseMapping(data)
 	if problems, ok := errors.AsType[*Problems](err); ok {
 		problems.Subject = fmt.Sprintf("channel mapping file %q", path)
 	}
 	return m, err
+}
+
+// readMappingFile reads the file CHANNELS_FILE names, and when it cannot, says how to fix the
+// usual causes: no file yet, a directory where the file should be, a file the bot may not read.
+func readMappingFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("channel mapping file %q (CHANNELS_FILE) does not exist: start from the example, "+
+			"`cp channels.example.yaml channels.yaml`, and fill it in, or set CHANNELS_FILE to where yours is (%w)", path, err)
+	case err == nil && info.IsDir():
+		return nil, fmt.Errorf("channel mapping file %q (CHANNELS_FILE) is a directory, not a file. Docker creates an empty "+
+			"directory in its place when the file it should mount does not exist on the host: create the file on the host "+
+			"(`cp channels.example.yaml channels.yaml`), remove the directory, and start again; mounting the folder that holds "+
+			"the file, not the file itself, avoids this", path)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("channel mapping file %q (CHANNELS_FILE) cannot be read by this process (uid %d; "+
+			"uid 65532 in the container image): make it readable, e.g. `chmod a+r` it and its folder (%w)", path, os.Getuid(), err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("channel mapping file (CHANNELS_FILE): %w", err)
+	}
+	return data, nil
 }
 
 // ParseMapping validates a mapping file's contents. It reports every problem

@@ -314,7 +314,10 @@ func TestParseMappingAcceptsLeadsWithoutChannels(t *testing.T) {
 func TestParseMappingReportsSyntaxErrorsWithLine(t *testing.T) {
 	doc := "channels:\n\t- channel: C0123ABCD\n"
 	_, err := ParseMapping([]byte(doc))
-	assert.Equal(t, []string{"line 2: found character that cannot start any token"}, problemsOf(t, err))
+	assert.Equal(t, []string{"line 2: a tab indents this line; YAML indents with spaces only, so replace the tab with spaces" +
+		" (the YAML parser says: line 2: found character that cannot start any token)"}, problemsOf(t, err))
+	_, err = ParseMapping([]byte("channels: [\n"))
+	assert.Equal(t, []string{"line 1: did not find expected node content"}, problemsOf(t, err), "a mistake that is not indentation keeps the parser's words")
 }
 
 func TestParseMappingReportsEveryProblemAtOnce(t *testing.T) {

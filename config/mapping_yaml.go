@@ -62,8 +62,14 @@ func (r *reader) document(data []byte) *yaml.Node {
 	}
 	if err != nil {
 		// A syntax error has no node; its text already starts with the line
-		// ("yaml: line 2: found character that cannot start any token").
-		r.add(0, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		// ("yaml: line 2: found character that cannot start any token"), but
+		// the parser's line for an indentation mistake is often above it.
+		parser := strings.TrimPrefix(err.Error(), "yaml: ")
+		if line, problem := indentProblem(data); line > 0 {
+			r.add(line, "%s (the YAML parser says: %s)", problem, parser)
+		} else {
+			r.add(0, "%s", parser)
+		}
 		return nil
 	}
 	var extra yaml.Node

@@ -66,6 +66,11 @@ func TestMessageShortcutPrefillsAndRepliesInThatThread(t *testing.T) {
 		"emails": {"emails": {Value: "ann@acme.com\nben@acme.com"}},
 	})
 	// Everything goes into the thread of the message's parent, nothing at the top level.
+	// The summary is an edit of the first reply, sent by the outbox after the replies.
+	_, err := h.slack.WaitMessage(h.ctx(), bothChan, func(m slackfake.Message) bool {
+		return strings.Contains(m.Text, "invited 2 testers into *Acme iOS beta*")
+	})
+	require.NoError(t, err, "logs:\n%s", h.logs)
 	thread := h.threadText(bothChan, "1600000000.000100", 3)
 	assert.Contains(t, thread, "invited 2 testers into *Acme iOS beta*")
 	assert.Contains(t, thread, "ann@acme.com")

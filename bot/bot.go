@@ -145,16 +145,18 @@ type Bot struct {
 	metrics     Metrics
 	routes      map[routeKey]func(socketmode.Event) reply
 
-	connected    atomic.Bool // a live socket: /readyz
-	reconnect    reconnector // see connection.go
-	draining     atomic.Bool // shutting down: refuse new work
-	work         workTracker
-	workCtx      context.Context
-	abortWork    context.CancelFunc
-	scanCtx      context.Context // looking for unfinished invites to resume
-	stopScanning context.CancelFunc
-	sendCtx      context.Context // the outbox's sender
-	stopSending  context.CancelFunc
+	connected     atomic.Bool // a live socket: /readyz
+	reconnect     reconnector // see connection.go
+	draining      atomic.Bool // shutting down: refuse new work
+	work          workTracker
+	workCtx       context.Context
+	abortWork     context.CancelFunc
+	scanCtx       context.Context // looking for unfinished invites to resume
+	stopScanning  context.CancelFunc
+	sendCtx       context.Context // the outbox's sender
+	stopSending   context.CancelFunc
+	senderDone    chan struct{} // closed once the outbox's sender has stopped and given its lanes up
+	senderStarted atomic.Bool   // Run started the sender
 }
 
 // New builds a Bot from its dependencies.
@@ -192,6 +194,7 @@ func New(d Deps) *Bot {
 		Observe: d.OutboxObserver, Failed: b.outboxFailed})
 	b.workCtx, b.abortWork = context.WithCancel(context.Background())
 	b.sendCtx, b.stopSending = context.WithCancel(context.Background())
+	b.senderDone = make(chan struct{})
 	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
 		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
@@ -204,7 +207,11 @@ func New(d Deps) *Bot {
 func (b *Bot) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- b.runSocket(ctx) }()
-	go b.out.Run(b.sendCtx)
+	b.senderStarted.Store(true)
+	go func() {
+		defer close(b.senderDone)
+		b.out.Run(b.sendCtx)
+	}()
 	if b.d.Invites != nil {
 		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
 	}
@@ -276,7 +283,7 @@ const drainWait = 2 * time.Second
 // and what an invite could not finish stays in the database for the next process to resume.
 // It reports whether everything finished in time.
 func (b *Bot) Wait(ctx context.Context) bool {
-	defer b.stopSending() // what the outbox still holds is sent by the next process
+	defer b.stopSender() // what the outbox still holds is sent by the next process
 	if b.waitIdle(ctx) {
 		drainCtx, cancel := context.WithTimeout(ctx, drainWait)
 		_ = b.out.Drain(drainCtx) // best effort: unsent messages are safe in the database
@@ -286,6 +293,20 @@ func (b *Bot) Wait(ctx context.Context) bool {
 	b.abortWork() // everything in flight watches the work context and returns promptly
 	b.waitIdle(context.Background())
 	return false
+}
+
+// stopSender stops the outbox's sender and waits until it has given its lanes up, so that the
+// database it writes to is not closed under it. The sender gives up on its own after 20 s.
+func (b *Bot) stopSender() {
+	b.stopSending()
+	if !b.senderStarted.Load() {
+		return
+	}
+	select {
+	case <-b.senderDone:
+	case <-time.After(30 * time.Second):
+		b.log.Warn("the outbox's sender did not stop in time")
+	}
 }
 
 // waitIdle waits for the work after acks and the invites resumed here.

@@ -114,3 +114,11 @@ func TestHealthcheckAsksReadyz(t *testing.T) {
 	assert.Equal(t, 1, code, out)
 	assert.Equal(t, "testerbot healthcheck: 503 Service Unavailable: slack: not connected\n", out)
 }
+
+func TestTheBotWithAnAuditDBFolderThatDoesNotExistSaysWhatToDo(t *testing.T) {
+	h := newHarness(t, withEnv("AUDIT_DB", "/nonexistent-testerbot/invites.db"))
+	code, out := runMain(t, h.env)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, `AUDIT_DB is \"/nonexistent-testerbot/invites.db\", but the folder /nonexistent-testerbot does not exist`)
+	assert.Contains(t, out, "uid 65532 in the container image")
+}

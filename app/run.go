@@ -154,6 +154,9 @@ func lockSQLite(path string) (*store.FileLock, error) {
 			"a SQLite file serves one process at a time. Stop the other one, or run several replicas on PostgreSQL by setting DATABASE_URL",
 			path, store.LockPath(path))
 	}
+	if hint := sqliteHint(path); err != nil && hint != "" {
+		return nil, fmt.Errorf("%s (%w)", hint, err) // the folder is missing or not the bot's to write
+	}
 	if err != nil {
 		return nil, withFix(fmt.Errorf("cannot use the SQLite database %s: %w", path, err), "AUDIT_DB="+path)
 	}

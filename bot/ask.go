@@ -75,7 +75,7 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 	}
 	b.countAsk(*a, invite.Asked)
 	ts, err := b.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
-		Text: askText(*a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(*a, b.d.Access.Leads())), Group: a.ID})
+		Text: askMessageText(*a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(*a, b.d.Access.Leads())), Group: a.ID})
 	if err != nil {
 		if refused, ok := errors.AsType[*notPosted](err); ok {
 			b.cannotPostCode(ctx, w, a.ChannelID, refused.code)
@@ -98,7 +98,7 @@ func (b *Bot) showDecision(ctx context.Context, a approval.Ask) {
 		return
 	}
 	_, _ = b.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
-		TS: a.Message.TS, Text: askText(a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(a, b.d.Access.Leads())),
+		TS: a.Message.TS, Text: askMessageText(a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(a, b.d.Access.Leads())),
 		Replace: true, Group: a.ID})
 }
 

@@ -28,7 +28,7 @@ func leadsMention(l *config.QALeads) string {
 	return strings.Join(names, " ")
 }
 
-// askText is the request's one-line text (notifications, and what a refused message falls back to).
+// askText is the request's first line: who asks whom, into which app, and where it stands.
 func askText(a approval.Ask, leads *config.QALeads) string {
 	text := fmt.Sprintf("<@%s> asks to invite %s into *%s*", a.RequesterID, plural(len(a.Emails), "tester", "testers"), esc(a.AppName))
 	if a.AccessFor > 0 {
@@ -45,6 +45,12 @@ func askText(a approval.Ask, leads *config.QALeads) string {
 		return leadsMention(leads) + " " + text + "."
 	}
 	return text + ": it " + stateWords(a) + "."
+}
+
+// askMessageText is the request message's top-level text: all its blocks say (who asks, the
+// addresses, why, and what became of it), for screen readers and notifications.
+func askMessageText(a approval.Ask, leads *config.QALeads) string {
+	return messageText(askBlocks(a, leads))
 }
 
 // askBlocks shows the request: who asks, whom, into which app, why, and either the buttons or

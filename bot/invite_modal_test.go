@@ -69,7 +69,7 @@ func TestAnInviteFromAMessageIsAnsweredInThatMessagesThread(t *testing.T) {
 	for _, p := range posts {
 		assert.Equal(t, "1699999999.000100", p.thread, "everything goes in the message's thread: %s", p.text)
 	}
-	assert.Equal(t, "invited alice@example.com\ninvited bob@example.com", posts[1].text)
+	assert.Regexp(t, "^:white_check_mark: \\*alice@example.com\\* invited\nOTP user `[0-9a-f]{24}` .*\n:white_check_mark: \\*bob@example.com\\* invited\nOTP user `[0-9a-f]{24}` ", posts[1].text)
 	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 2)
 }
 

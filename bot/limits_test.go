@@ -73,7 +73,7 @@ func TestResultsStayWithinMessageLimits(t *testing.T) {
 		DistributionURL: "https://x.applivery.io/" + strings.Repeat("p", 200)}
 	for _, msg := range threadMessages(report) {
 		assert.LessOrEqual(t, len(msg.blocks), 50, "blocks in a message")
-		assert.LessOrEqual(t, utf8.RuneCountInString(msg.text), maxMrkdwn)
+		assert.LessOrEqual(t, utf8.RuneCountInString(msg.text), maxMessageText)
 		for _, block := range msg.blocks {
 			s := block.(*slack.SectionBlock)
 			assert.LessOrEqual(t, utf8.RuneCountInString(s.Text.Text), maxMrkdwn)

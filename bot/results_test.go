@@ -25,7 +25,8 @@ func TestResultsFallBackToPlainTextWhenSlackRefusesTheirBlocks(t *testing.T) {
 		assert.Equal(t, parent.ts, reply.thread)
 		assert.Empty(t, reply.blocks, "as plain text")
 	}
-	assert.Equal(t, "invited alice@example.com\ninvited bob@example.com", posts[1].text)
+	assert.Regexp(t, "^:white_check_mark: \\*alice@example.com\\* invited\nOTP user `[0-9a-f]{24}` .*\n:white_check_mark: \\*bob@example.com\\* invited\nOTP user `[0-9a-f]{24}` ", posts[1].text,
+		"the text alone names each tester and their OTP user")
 	assert.Contains(t, posts[2].text, "Testers download *Acme iOS beta* from <https://acme.applivery.io/acme-ios>")
 	updates := tb.slack.updates(betaIOS.ID, parent.ts)
 	require.NotEmpty(t, updates)

@@ -60,12 +60,10 @@ func summaryText(r *invite.Report) string {
 // those already testers ends, by OTP user id, as it stands after this invite.
 func groupMessage(req invite.Request, results []invite.Result, ends map[string]time.Time) message {
 	blocks := make([]slack.Block, 0, len(results))
-	lines := make([]string, 0, len(results))
 	for _, res := range results {
 		blocks = append(blocks, resultBlock(req, res, ends))
-		lines = append(lines, resultLine(req, res, ends))
 	}
-	return message{text: cutMrkdwn(strings.Join(lines, "\n"), maxMrkdwn), blocks: blocks}
+	return message{text: messageText(blocks), blocks: blocks}
 }
 
 // linkMessage is the last reply: where testers download the app, when anyone may now.
@@ -73,8 +71,8 @@ func linkMessage(r *invite.Report) (message, bool) {
 	if r.Count(invite.Invited)+r.Count(invite.AlreadyInvited) == 0 {
 		return message{}, false
 	}
-	text := linkText(r.Request.AppName, r.DistributionURL)
-	return message{text: text, blocks: []slack.Block{section(text, nil)}}, true
+	blocks := []slack.Block{section(linkText(r.Request.AppName, r.DistributionURL), nil)}
+	return message{text: messageText(blocks), blocks: blocks}, true
 }
 
 func linkText(appName, url string) string {
@@ -91,19 +89,6 @@ func slackLink(url string) string {
 	}
 	u := strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", "&", "&amp;").Replace(url)
 	return "<" + u + ">"
-}
-
-func resultLine(req invite.Request, res invite.Result, ends map[string]time.Time) string {
-	switch res.Outcome {
-	case invite.Invited:
-		return "invited " + esc(res.Email)
-	case invite.AlreadyInvited:
-		return esc(res.Email) + " was already a tester" + accessKept(req, res, ends)
-	case invite.Refused:
-		return "refused " + esc(res.Email)
-	default:
-		return "failed to invite " + esc(res.Email)
-	}
 }
 
 // resultBlock is one tester's outcome, with a Revoke button for someone invited.

@@ -137,3 +137,42 @@ func downloadsText(n int) string {
 	}
 	return plural(n, "download allowed", "downloads allowed")
 }
+
+// maxMessageText is where Slack truncates a message's top-level text.
+const maxMessageText = 40000
+
+// messageText is a message's top-level text: what its sections and context lines say, in order.
+// Screen readers and notifications read only this text, so it carries everything the blocks
+// say (the testers, their OTP user ids, why one failed, a request's addresses and reason);
+// built from the blocks themselves, it cannot fall behind them. Buttons are left out: they are
+// actions, not content.
+func messageText(blocks []slack.Block) string {
+	var parts []string
+	add := func(t *slack.TextBlockObject) {
+		switch {
+		case t == nil || t.Text == "":
+		case t.Type == slack.PlainTextType:
+			parts = append(parts, esc(t.Text))
+		default:
+			parts = append(parts, t.Text)
+		}
+	}
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slack.SectionBlock:
+			add(b.Text)
+			for _, f := range b.Fields {
+				add(f)
+			}
+		case *slack.ContextBlock:
+			for _, el := range b.ContextElements.Elements {
+				if t, ok := el.(*slack.TextBlockObject); ok {
+					add(t)
+				}
+			}
+		case *slack.HeaderBlock:
+			add(b.Text)
+		}
+	}
+	return cutMrkdwn(strings.Join(parts, "\n"), maxMessageText)
+}

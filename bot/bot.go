@@ -319,7 +319,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, evt socketmode.Event) {
 		b.countConnectFailure(true)
 		b.log.Error(appTokenAdvice)
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		go b.dispatch(evt)
+		go b.dispatch(b.d.Socket, evt)
 	case socketmode.EventTypeIncomingError:
 		b.incomingError(ctx, evt.Data)
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:

@@ -189,7 +189,7 @@ func BenchmarkResultAfter503503200(b *testing.B) {
 		f.slack.SlashCommand(slackfake.SlashCommand{UserID: lead, ChannelID: iosChan, Text: email})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		_, err := f.slack.WaitMessage(ctx, iosChan, func(m slackfake.Message) bool {
-			return m.ThreadTS != "" && strings.Contains(m.Text, " "+email)
+			return m.ThreadTS != "" && strings.Contains(m.Text, "*"+email+"*")
 		})
 		cancel()
 		if err != nil {

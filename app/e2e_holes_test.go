@@ -146,8 +146,8 @@ func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T)
 	})
 	require.NoError(t, err, "logs:\n%s", h.logs)
 	thread := h.threadText(iosChan, ask.TS, 2)
-	assert.Contains(t, thread, "alice@example.com was already a tester; their access still does not end")
-	assert.Regexp(t, `bob@example\.com was already a tester; access still ends <!date\^\d+\^`, thread)
+	assert.Contains(t, thread, "*alice@example.com* was already a tester, so I did not invite them again; their access still does not end")
+	assert.Regexp(t, `\*bob@example\.com\* was already a tester, so I did not invite them again; access still ends <!date\^\d+\^`, thread)
 	h.command(lead, iosChan, "list")
 	list := h.waitResponse("Showing")
 	for _, line := range strings.Split(list, `\n`) {
@@ -160,7 +160,7 @@ func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T)
 	h.command(lead, iosChan, "alice@example.com for 1h")
 	summaries := 0
 	_, err = h.slack.WaitMessage(h.ctx(), iosChan, func(m slackfake.Message) bool {
-		if m.ThreadTS != "" && strings.Contains(m.Text, "alice@example.com was already a tester; access now ends") {
+		if m.ThreadTS != "" && strings.Contains(m.Text, "*alice@example.com* was already a tester, so I did not invite them again; access now ends") {
 			summaries++
 		}
 		return summaries > 0

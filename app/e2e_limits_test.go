@@ -121,7 +121,7 @@ func TestAResultsMessageSlackRefusesDoesNotStopTheRest(t *testing.T) {
 	h.threadText(iosChan, summary.TS, 3)
 	replies := h.slack.Thread(iosChan, summary.TS)
 	require.Len(t, replies, 3)
-	assert.Contains(t, replies[0].Text, "invited tester000+qa@example.com", "the refused group went as plain text…")
+	assert.Contains(t, replies[0].Text, "*tester000+qa@example.com* invited\nOTP user `", "the refused group went as plain text…")
 	assert.Empty(t, replies[0].Blocks, "…without the blocks Slack refused")
 	assert.Contains(t, readable(replies[1].Blocks), "tester024+qa@example.com", "the group after it was posted as usual")
 	assert.Contains(t, replies[2].Text, "Testers download", "and the link after that")

@@ -73,7 +73,7 @@ func TestCreateThatTimesOutAfterTheServerCommittedIsOneInvite(t *testing.T) {
 		assert.Contains(t, h.parentOf(reply).Text, "1 invited", "the lost answer is recovered by looking the tester up")
 		users := h.applivery.OTPUsers(store)
 		require.Len(t, users, 1, "no duplicate tester")
-		assert.Contains(t, reply.Text, "invited alice+qa@example.com")
+		assert.Contains(t, reply.Text, "*alice+qa@example.com* invited")
 		assert.Equal(t, 1, h.applivery.Count(http.MethodPost, "/otp-users"), "the lookup found the tester, so no second create")
 	})
 }
@@ -90,7 +90,7 @@ func TestAllAttemptsFailingIsSaidPlainly(t *testing.T) {
 	assert.Contains(t, parent.Text, ":warning:")
 	assert.Contains(t, parent.Text, "0 invited, 1 failed")
 	thread := h.threadText(iosChan, parent.TS, 1)
-	assert.Contains(t, thread, "failed to invite alice@example.com")
+	assert.Contains(t, thread, "*alice@example.com* failed")
 	assert.Contains(t, thread, "Applivery could not be reached or failed: try again in a few minutes.")
 	assert.Empty(t, h.applivery.OTPUsers(store))
 	assert.Equal(t, 4, h.applivery.Count(http.MethodPost, "/otp-users"), "a few attempts at most")
@@ -432,7 +432,7 @@ func (h *harness) startUnconnected() {
 func (h *harness) waitResultFor(channel, email string, within time.Duration) slackfake.Message {
 	h.t.Helper()
 	msg, err := h.slack.WaitMessage(opsContext(h.t, within), channel, func(m slackfake.Message) bool {
-		return m.ThreadTS != "" && strings.Contains(m.Text, " "+email)
+		return m.ThreadTS != "" && strings.Contains(m.Text, "*"+email+"*")
 	})
 	require.NoError(h.t, err, "no result for %s; logs:\n%s", email, h.logs)
 	return msg

@@ -130,7 +130,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 func (b *Bot) onAskDeny(cb slack.InteractionCallback) reply {
 	id := cb.ActionCallback.BlockActions[0].Value
 	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
-	return reply{after: func(ctx context.Context) {
+	return reply{opens: true, after: func(ctx context.Context) {
 		b.openThenFill(ctx, w, cb.TriggerID, "Deny the request", func(ctx context.Context, _ string) slack.ModalViewRequest {
 			if notice := b.notDeciderNotice(ctx, w.userID); notice != nil {
 				return *notice

@@ -26,7 +26,7 @@ const helpText = "*How to invite testers*\n" +
 	"• `/invite-tester setup` links this channel to an Applivery store and app, or changes its link (QA leads).\n" +
 	"• `/invite-tester help` shows this message.\n" +
 	"Where only QA leads invite, an invite from anyone else becomes a request they approve or deny.\n" +
-	"You can also use the *Invite testers* shortcut (⚡ menu) from anywhere, or *Invite testers from message* " +
+	"You can also use the *Invite testers* shortcut (⚡ menu) from anywhere, or *Invite from message* " +
 	"on a message that lists addresses. Results are posted in a thread in the channel."
 
 func (b *Bot) commandRoutes() []route {
@@ -55,9 +55,20 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	if !ok {
 		// Not a channel this process knows of; a link made a moment ago on another replica is
 		// looked for in the database, after the ack.
+		if parsed.kind == cmdOpenModal { // the form opens first: the trigger cannot wait for the database
+			w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
+			return reply{opens: true, after: func(ctx context.Context) {
+				b.openLookedUpChannelModal(ctx, w, cmd.TriggerID, nil, commandModalMeta(cmd))
+			}}
+		}
 		return reply{after: func(ctx context.Context) { b.commandInNewChannel(ctx, cmd, parsed) }}
 	}
 	return b.commandIn(cmd, parsed, ch)
+}
+
+// commandModalMeta is what the invite modal opened by the command carries to its submission.
+func commandModalMeta(cmd slack.SlashCommand) modalMeta {
+	return modalMeta{Origin: originModal, ResponseURL: cmd.ResponseURL, User: cmd.UserID}
 }
 
 // commandIn handles a command in a mapped channel.
@@ -65,8 +76,8 @@ func (b *Bot) commandIn(cmd slack.SlashCommand, parsed command, ch config.Channe
 	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
 	switch parsed.kind {
 	case cmdOpenModal:
-		return reply{after: func(ctx context.Context) {
-			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, modalMeta{Origin: originModal, ResponseURL: cmd.ResponseURL, User: cmd.UserID})
+		return reply{opens: true, after: func(ctx context.Context) {
+			b.openChannelModal(ctx, w, cmd.TriggerID, ch, nil, commandModalMeta(cmd))
 		}}
 	case cmdList:
 		return reply{after: b.managing(w, ch.ID, func(ctx context.Context) { b.listTesters(ctx, w, ch, parsed.filter) })}

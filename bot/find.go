@@ -134,7 +134,7 @@ func (b *Bot) onFindSubmit(cb slack.InteractionCallback) reply {
 	key := stateValue(cb.View.State, blockTarget).SelectedOption.Value
 	t, ok := b.resolveTarget(key)
 	if !ok {
-		return reply{ack: slack.NewErrorsViewSubmissionResponse(map[string]string{blockTarget: "Choose a channel and app."})}
+		return reply{ack: inputErrors(cb.View, map[string]string{blockTarget: "Choose a channel and app."})}
 	}
 	filter := strings.TrimSpace(stateValue(cb.View.State, blockFilter).Value)
 	searching := searchingView(t, filter)

@@ -132,11 +132,11 @@ func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[strin
 // onHomeInvite opens the invite modal from the App Home button.
 func (b *Bot) onHomeInvite(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originHome) }}
+	return reply{opens: true, after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originHome) }}
 }
 
 // onHomeFind opens the "find or remove a tester" modal.
 func (b *Bot) onHomeFind(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{after: func(ctx context.Context) { b.openFindModal(ctx, w, cb.TriggerID) }}
+	return reply{opens: true, after: func(ctx context.Context) { b.openFindModal(ctx, w, cb.TriggerID) }}
 }

@@ -25,26 +25,48 @@ func (b *Bot) inviteModalRoutes() []route {
 // it opens at once and fills in once access is checked.
 func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch config.Channel, emails []string, meta modalMeta) {
 	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
-		ok, err := b.d.Access.MayManage(ctx, w.userID, ch.ID)
+		return b.channelModal(ctx, w, ch, emails, meta)
+	})
+}
+
+// openLookedUpChannelModal is openChannelModal for a channel this process does not know to be
+// mapped: the modal opens first, and the channel's link is read from the database after, since
+// the trigger id cannot wait for it.
+func (b *Bot) openLookedUpChannelModal(ctx context.Context, w who, triggerID string, emails []string, meta modalMeta) {
+	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
+		ch, ok, err := b.d.Mappings.Lookup(ctx, w.channelID)
 		switch {
 		case err != nil:
-			return noticeModalView("Invite testers", b.accessUnknown(w.userID, err))
-		case !ok && b.d.Access.Leads() == nil:
-			return noticeModalView("Invite testers", b.refusalText(ch.ID))
+			b.log.Error("could not look a channel's link up", "channel", w.channelID, "error", err.Error())
+			return noticeModalView("Invite testers", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
+		case !ok:
+			return noticeModalView("Invite testers", b.unmappedText(w.channelID))
 		}
-		m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
-			MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true, Ask: !ok}
-		if m.Ask {
-			m.Note = "Only QA leads invite testers: this asks them. " + leadsText(b.d.Access.Leads()) + " will approve or deny it in <#" + ch.ID + ">."
-		}
-		if meta.Origin == originMessageShortcut {
-			if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
-				return noticeModalView("Invite testers", problem)
-			}
-			m.Note = strings.TrimSpace(m.Note + " " + foundNote(len(emails)))
-		}
-		return inviteModalView(m)
+		return b.channelModal(ctx, w, ch, emails, meta)
 	})
+}
+
+// channelModal is the invite modal for one channel, once access is checked.
+func (b *Bot) channelModal(ctx context.Context, w who, ch config.Channel, emails []string, meta modalMeta) slack.ModalViewRequest {
+	ok, err := b.d.Access.MayManage(ctx, w.userID, ch.ID)
+	switch {
+	case err != nil:
+		return noticeModalView("Invite testers", b.accessUnknown(w.userID, err))
+	case !ok && b.d.Access.Leads() == nil:
+		return noticeModalView("Invite testers", b.refusalText(ch.ID))
+	}
+	m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
+		MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true, Ask: !ok}
+	if m.Ask {
+		m.Note = "Only QA leads invite testers: this asks them. " + leadsText(b.d.Access.Leads()) + " will approve or deny it in <#" + ch.ID + ">."
+	}
+	if meta.Origin == originMessageShortcut {
+		if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
+			return noticeModalView("Invite testers", problem)
+		}
+		m.Note = strings.TrimSpace(m.Note + " " + foundNote(len(emails)))
+	}
+	return inviteModalView(m)
 }
 
 // openAnyTargetModal opens the invite modal for surfaces without a channel (the global
@@ -71,10 +93,10 @@ func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
 	meta := decodeMeta(cb.View.PrivateMetadata)
 	sub, problems := b.parseSubmission(cb.View.State, meta)
 	if len(problems) > 0 {
-		return reply{ack: slack.NewErrorsViewSubmissionResponse(problems)}
+		return reply{ack: inputErrors(cb.View, problems)}
 	}
 	if b.draining.Load() {
-		return reply{ack: slack.NewErrorsViewSubmissionResponse(map[string]string{blockEmails: "I'm restarting. Please submit again in a moment."})}
+		return reply{ack: inputErrors(cb.View, map[string]string{blockEmails: "I'm restarting. Please submit again in a moment."})}
 	}
 	w := who{userID: cb.User.ID, channelID: sub.target.Channel.ID}
 	if meta.User == cb.User.ID {
@@ -111,7 +133,10 @@ func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submissio
 		key = meta.Target
 	}
 	t, ok := b.resolveTarget(key)
-	if !ok {
+	switch {
+	case !ok && meta.Target != "": // the form named its only target, which is gone
+		problems[blockTarget] = "This channel's app is no longer set up for invites: close the form and try again."
+	case !ok:
 		problems[blockTarget] = "Choose where to invite the testers."
 	}
 	sub.target = t

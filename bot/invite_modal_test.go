@@ -42,7 +42,7 @@ func TestTheInviteModalShowsEachProblemUnderItsInput(t *testing.T) {
 		"no download allowed": {ios, map[string]slack.BlockAction{blockEmails: alice, blockDownloads: {Value: "0"}},
 			blockDownloads, "Use -1 for unlimited, or a whole number from 1."},
 		"a target no longer mapped": {modalMeta{Origin: originModal, Target: "C0GONE0001/" + iosApp.ID}, map[string]slack.BlockAction{blockEmails: alice},
-			blockTarget, "Choose where to invite the testers."},
+			blockTarget, "no longer set up for invites"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := tb.onInviteSubmit(submit(ana, callbackInviteModal, tc.meta.encode(), tc.inputs))

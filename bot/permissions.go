@@ -93,6 +93,10 @@ func leadsText(l *config.QALeads) string {
 // to open one (the person is then told privately).
 func (b *Bot) openThenFill(ctx context.Context, w who, triggerID, heading string, fill func(ctx context.Context, viewID string) slack.ModalViewRequest) string {
 	viewID, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, ":hourglass_flowing_sand: One moment…"))
+	if !handledHere(ctx) && err != nil {
+		b.log.Info("a duplicate envelope's form was opened by another process", "user", w.userID)
+		return ""
+	}
 	if err != nil {
 		b.log.Warn("could not open a modal", "user", w.userID, "error", slackErrorCode(err))
 		b.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). "+slackAdvice(slackErrorCode(err)))
@@ -107,7 +111,7 @@ func (b *Bot) openThenFill(ctx context.Context, w who, triggerID, heading string
 // openNotice opens a modal that only explains something; if Slack will not open it, the person
 // is told privately instead.
 func (b *Bot) openNotice(ctx context.Context, w who, triggerID, heading, text string) {
-	if _, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, text)); err != nil {
+	if _, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, text)); handledHere(ctx) && err != nil {
 		b.tell(ctx, w, text)
 	}
 }

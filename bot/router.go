@@ -18,6 +18,10 @@ import (
 type reply struct {
 	ack   any
 	after func(ctx context.Context)
+	// opens says after's first Slack call is views.open on the envelope's trigger_id, which
+	// Slack takes for 3 s only: nothing, not even the duplicate check in the database, may come
+	// before it (see handledHere).
+	opens bool
 }
 
 // routeKey names what an envelope asks for, the way slack-go's SocketmodeHandler keys its
@@ -105,34 +109,34 @@ func keyOf(evt socketmode.Event) routeKey {
 
 // dispatch handles one envelope: at most one handler, exactly one ack, slow work after it. A
 // panic anywhere is recovered, logged with a reference id, and the person is told.
-func (b *Bot) dispatch(evt socketmode.Event) {
+func (b *Bot) dispatch(sock acker, evt socketmode.Event) {
 	req := evt.Request
 	if req == nil {
 		return
 	}
 	start := time.Now()
 	if b.seen.duplicate(req.EnvelopeID, eventID(evt)) {
-		b.ack(evt, nil, start)
+		b.ack(sock, evt, nil, start)
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID, "type", req.Type)
 		return
 	}
 	handle, ok := b.routes[keyOf(evt)]
 	if !ok {
-		b.ack(evt, nil, start)
+		b.ack(sock, evt, nil, start)
 		return
 	}
 	r, ok := b.safely(evt, func() reply { return handle(evt) })
 	if !ok {
-		b.ack(evt, nil, start)
+		b.ack(sock, evt, nil, start)
 		return
 	}
-	b.ack(evt, r.ack, start)
+	b.ack(sock, evt, r.ack, start)
 	switch {
 	case r.after == nil:
 	case b.draining.Load():
 		b.refuseWhileDraining(evt)
 	default:
-		b.goWork(evt, r.after)
+		b.goWork(evt, r)
 	}
 }
 
@@ -152,12 +156,17 @@ func (b *Bot) refuseWhileDraining(evt socketmode.Event) {
 
 const restartingText = ":hourglass: I'm restarting. Please try again in a moment."
 
-func (b *Bot) ack(evt socketmode.Event, payload any, start time.Time) {
+// acker acks an envelope on the connection it came in on; *socketmode.Client is one.
+type acker interface {
+	Ack(req socketmode.Request, payload ...any) error
+}
+
+func (b *Bot) ack(sock acker, evt socketmode.Event, payload any, start time.Time) {
 	var err error
 	if payload == nil {
-		err = b.d.Socket.Ack(*evt.Request)
+		err = sock.Ack(*evt.Request)
 	} else {
-		err = b.d.Socket.Ack(*evt.Request, payload)
+		err = sock.Ack(*evt.Request, payload)
 	}
 	b.metrics.AckLatency(string(evt.Type), time.Since(start))
 	if err != nil {

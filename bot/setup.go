@@ -41,7 +41,7 @@ func (b *Bot) onSetupCommand(cmd slack.SlashCommand) reply {
 		return reply{ack: ephemeralAck(b.setupNeedsLeads())}
 	}
 	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
-	return reply{after: func(ctx context.Context) {
+	return reply{opens: true, after: func(ctx context.Context) {
 		b.openThenFill(ctx, w, cmd.TriggerID, "Link this channel", func(ctx context.Context, _ string) slack.ModalViewRequest {
 			return b.setupFor(ctx, w.userID, cmd.ChannelID)
 		})
@@ -151,7 +151,7 @@ type setupChoice struct {
 func (b *Bot) onSetupSubmit(cb slack.InteractionCallback) reply {
 	choice, problems := parseSetup(cb.View.State, decodeSetupMeta(cb.View.PrivateMetadata))
 	if len(problems) > 0 {
-		return reply{ack: slack.NewErrorsViewSubmissionResponse(problems)}
+		return reply{ack: inputErrors(cb.View, problems)}
 	}
 	w := who{userID: cb.User.ID, channelID: choice.channel}
 	return reply{after: func(ctx context.Context) { b.saveLink(ctx, w, choice) }}
@@ -169,7 +169,9 @@ func parseSetup(state *slack.ViewState, meta setupMeta) (setupChoice, map[string
 		problems[blockSetupStore] = "Choose a store."
 	case meta.NoApps && c.store == meta.Store:
 		problems[blockSetupStore] = "This store has no published app: choose another."
-	case c.app == "" || c.store != meta.Store:
+	case c.store != meta.Store: // chosen, but the form has not shown that store's apps yet
+		problems[blockSetupStore] = "Wait for this store's apps to appear below, then choose one."
+	case c.app == "":
 		problems[blockSetupApp] = "Choose one of the store's apps."
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(stateValue(state, blockDownloads).Value))

@@ -45,14 +45,22 @@ func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.Pu
 	})
 }
 
-// Type-ahead, past a hundred stores or apps. The answers are acks, so they use what is cached:
-// the modal was filled from the same lists moments ago.
+// Type-ahead, past a hundred stores or apps. The answer is the ack, so it must come within
+// Slack's 3 s; but the replica that answers may not be the one that drew the form, and its cache
+// may be empty or stale. So each answer asks through the cache (Applivery on a miss) within
+// suggestionBudget, and falls back to the last list this replica saw, if any.
 
 func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
-	if !b.suggestsToLead(cb.User.ID) {
+	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	defer cancel()
+	if !b.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
 	}
-	stores, _ := b.storesCache.Peek("stores")
+	stores, err := b.stores(ctx)
+	if err != nil {
+		b.log.Warn("setup type-ahead: could not list Applivery's stores", "error", err.Error())
+		stores, _ = b.storesCache.Peek("stores")
+	}
 	var options []*slack.OptionBlockObject
 	for _, s := range stores {
 		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
@@ -61,10 +69,20 @@ func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
 }
 
 func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
-	if !b.suggestsToLead(cb.User.ID) {
+	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	defer cancel()
+	if !b.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
 	}
-	apps, _ := b.appsCache.Peek(decodeSetupMeta(cb.View.PrivateMetadata).Store)
+	storeID := decodeSetupMeta(cb.View.PrivateMetadata).Store
+	if storeID == "" {
+		return reply{ack: suggestions(nil)}
+	}
+	apps, err := b.publishedApps(ctx, storeID)
+	if err != nil {
+		b.log.Warn("setup type-ahead: could not list a store's apps", "store", storeID, "error", err.Error())
+		apps, _ = b.appsCache.Peek(storeID)
+	}
 	var options []*slack.OptionBlockObject
 	for _, a := range apps {
 		options = appendMatch(options, cb.Value, a.Name+" "+a.Slug+" "+a.ID, a.ID, appLabel(a))
@@ -75,9 +93,7 @@ func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
 // suggestsToLead reports whether the type-ahead of the setup modal may answer this person: a
 // QA lead's, like the modal itself. Anyone else, or a check Slack cannot answer in time, gets
 // no options (fail closed): the stores and apps are the organisation's.
-func (b *Bot) suggestsToLead(userID string) bool {
-	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
-	defer cancel()
+func (b *Bot) suggestsToLead(ctx context.Context, userID string) bool {
 	lead, err := b.d.Access.IsLead(ctx, userID)
 	if err != nil {
 		b.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err.Error())

@@ -39,3 +39,22 @@ func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
 		}
 	}
 }
+
+// The replica that answers a type-ahead need not be the one that drew the form: with nothing
+// cached, it asks Applivery, and answers a lead with the matches, not with an empty list.
+func TestSetupTypeAheadAnswersFromAppliveryOnAReplicaThatDrewNoForm(t *testing.T) {
+	tb := newTestBot(t, leadsMapping)
+	raw, err := json.Marshal(setupMeta{Channel: betaIOS.ID, Store: betaIOS.Store})
+	require.NoError(t, err)
+	apps := slack.InteractionCallback{User: slack.User{ID: ana}, Value: "Acme"}
+	apps.View.PrivateMetadata = string(raw)
+	stores := slack.InteractionCallback{User: slack.User{ID: ana}, Value: betaIOS.Store[:6]}
+
+	for name, r := range map[string]reply{"stores": tb.onSetupStoreSuggestion(stores), "apps": tb.onSetupAppSuggestion(apps)} {
+		var got struct{ Options []json.RawMessage }
+		raw, err := json.Marshal(r.ack)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, &got))
+		assert.NotEmpty(t, got.Options, "%s: answered from Applivery", name)
+	}
+}

@@ -26,24 +26,19 @@ func (b *Bot) shortcutRoutes() []route {
 // onGlobalShortcut opens the invite modal with a choice of every mapping the person may manage.
 func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, responseURL: cb.ResponseURL}
-	return reply{after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originGlobalShortcut) }}
+	return reply{opens: true, after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originGlobalShortcut) }}
 }
 
 // onMessageShortcut opens the invite modal prefilled with the addresses found in the message;
 // results go into that message's thread.
 func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
-	return reply{after: func(ctx context.Context) {
-		ch, ok, err := b.d.Mappings.Lookup(ctx, cb.Channel.ID)
-		if err != nil || !ok {
-			b.openNotice(ctx, w, cb.TriggerID, "Invite testers", b.unmappedText(cb.Channel.ID))
-			return
-		}
-		thread := cb.Message.ThreadTimestamp
-		if thread == "" {
-			thread = cb.Message.Timestamp
-		}
-		b.openChannelModal(ctx, w, cb.TriggerID, ch, address.Find(cb.Message.Text),
+	thread := cb.Message.ThreadTimestamp
+	if thread == "" {
+		thread = cb.Message.Timestamp
+	}
+	return reply{opens: true, after: func(ctx context.Context) {
+		b.openLookedUpChannelModal(ctx, w, cb.TriggerID, address.Find(cb.Message.Text),
 			modalMeta{Origin: originMessageShortcut, ThreadTS: thread})
 	}}
 }

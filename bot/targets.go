@@ -45,16 +45,32 @@ func (b *Bot) resolveTarget(key string) (target, bool) {
 	return target{Channel: ch, ChannelName: b.cachedChannelName(ch.ID), App: app}, true
 }
 
-// namedTargets lists the apps of channels by "#channel · App", asking Slack for the names it
-// does not know yet, in parallel and within a short deadline.
+// namedTargets lists the apps of channels by "#channel · App". Names come from the cache (an
+// hour); the ones it lacks are asked of Slack (conversations.info, Tier 3: about 50 a minute), a
+// few at a time and within a short deadline, so a lead of hundreds of channels neither floods
+// Slack nor keeps the form waiting: a name not learned in time shows as the channel's id, and
+// the look-up already under way still fills the cache for next time.
 func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []target {
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
 	names := make([]string, len(channels))
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i, ch := range channels {
-		wg.Go(func() { names[i] = b.channelName(ctx, ch.ID) })
+	for range min(nameLookupsInParallel, len(channels)) {
+		wg.Go(func() {
+			for i := range next {
+				if ctx.Err() != nil {
+					names[i] = b.cachedChannelName(channels[i].ID)
+				} else {
+					names[i] = b.channelName(ctx, channels[i].ID)
+				}
+			}
+		})
 	}
+	for i := range channels {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	var out []target
 	for i, ch := range channels {
@@ -62,6 +78,9 @@ func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []tar
 	}
 	return out
 }
+
+// nameLookupsInParallel bounds the channel-name look-ups one form makes at once.
+const nameLookupsInParallel = 4
 
 // openWithTargets opens a modal offering every target the person may manage, by name; someone
 // who may manage none gets a notice saying who can help instead.

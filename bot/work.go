@@ -12,19 +12,37 @@ import (
 
 // goWork runs slow work on the bot's work context, counted so shutdown can wait for it. Work
 // that another process already did for the same envelope (Slack delivered it twice, to two
-// replicas) is skipped.
-func (b *Bot) goWork(evt socketmode.Event, work func(ctx context.Context)) {
+// replicas) is skipped. Work that opens a view asks the database only once the view is open
+// (handledHere): a trigger_id is single use, so whichever process opens the view is the one
+// that handles the envelope.
+func (b *Bot) goWork(evt socketmode.Event, r reply) {
 	b.work.start()
 	b.metrics.InFlight(1)
 	go func() {
 		defer b.work.done()
 		defer b.metrics.InFlight(-1)
-		if !b.firstToHandle(evt) {
+		ctx := b.workCtx
+		if r.opens {
+			ctx = context.WithValue(ctx, firstKey{}, sync.OnceValue(func() bool { return b.firstToHandle(evt) }))
+		} else if !b.firstToHandle(evt) {
 			b.log.Info("envelope already handled by another process", "envelope_id", evt.Request.EnvelopeID)
 			return
 		}
-		b.safely(evt, func() reply { work(b.workCtx); return reply{} })
+		b.safely(evt, func() reply { r.after(ctx); return reply{} })
 	}()
+}
+
+// firstKey carries, in the context of work that opens a view, whether this process is the
+// first to handle the envelope.
+type firstKey struct{}
+
+// handledHere records that this process handles the envelope whose trigger opened a view, and
+// reports whether no other process did so first. Called after views.open: when it failed
+// because another replica used the trigger, that replica told the person, so this one stays
+// quiet. Outside such work (tests calling handlers) it is always true.
+func handledHere(ctx context.Context) bool {
+	first, ok := ctx.Value(firstKey{}).(func() bool)
+	return !ok || first()
 }
 
 // workTracker counts work running after acks. Unlike a sync.WaitGroup it may gain work while

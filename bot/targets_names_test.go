@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/testerbot/testerbot/config"
+)
+
+// namingSlack names every channel, counting the conversations.info calls and the most at once.
+type namingSlack struct {
+	*fakeSlack
+	calls, inFlight, most atomic.Int32
+	mu                    sync.Mutex
+}
+
+func (s *namingSlack) GetConversationInfoContext(_ context.Context, in *slack.GetConversationInfoInput) (*slack.Channel, error) {
+	s.calls.Add(1)
+	now := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	s.mu.Lock()
+	if now > s.most.Load() {
+		s.most.Store(now)
+	}
+	s.mu.Unlock()
+	ch := &slack.Channel{}
+	ch.Name = "name-of-" + in.ChannelID
+	return ch, nil
+}
+
+// A lead of many channels: the form's channel names are asked of Slack a few at a time, and
+// once each; the next form asks nothing.
+func TestChannelNamesForMenusAreBoundedInParallelAndCached(t *testing.T) {
+	api := &namingSlack{fakeSlack: newFakeSlack()}
+	b := New(Deps{Slack: api})
+	var channels []config.Channel
+	for i := range nameLookupBurst { // past the burst, names wait for conversations.info's pace
+
+		channels = append(channels, config.Channel{ID: fmt.Sprintf("C%08d", i), Apps: []config.App{iosApp}})
+	}
+
+	targets := b.namedTargets(t.Context(), channels)
+	assert.Len(t, targets, nameLookupBurst)
+	assert.Equal(t, "#name-of-C00000007", targets[7].ChannelName)
+	assert.LessOrEqual(t, int(api.most.Load()), nameLookupsInParallel, "look-ups at once")
+	assert.Equal(t, int32(nameLookupBurst), api.calls.Load())
+
+	b.namedTargets(t.Context(), channels)
+	assert.Equal(t, int32(nameLookupBurst), api.calls.Load(), "the second form's names come from the cache")
+}

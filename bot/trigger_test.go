@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/mapping"
+)
+
+// A trigger_id lasts 3 s. On every path that opens a form, views.open comes first: no database
+// work (the duplicate check, the channel's link) runs before it.
+
+// beforeViewsOpen notes each database call made while no modal is open yet.
+type beforeViewsOpen struct {
+	slack *fakeSlack
+	mu    sync.Mutex
+	calls []string
+}
+
+func (o *beforeViewsOpen) note(call string) {
+	if _, open := o.slack.view(0); !open {
+		o.mu.Lock()
+		o.calls = append(o.calls, call)
+		o.mu.Unlock()
+	}
+}
+
+type checkedEnvelopes struct{ o *beforeViewsOpen }
+
+func (e checkedEnvelopes) FirstToHandle(context.Context, string) (bool, error) {
+	e.o.note("FirstToHandle")
+	return true, nil
+}
+
+type checkedMappings struct {
+	Mappings
+	o *beforeViewsOpen
+}
+
+func (m checkedMappings) Lookup(ctx context.Context, id string) (config.Channel, bool, error) {
+	m.o.note("Mappings.Lookup")
+	return m.Mappings.Lookup(ctx, id)
+}
+
+func (m checkedMappings) FreshLink(ctx context.Context, id string) (*mapping.Link, error) {
+	m.o.note("Mappings.FreshLink")
+	return m.Mappings.FreshLink(ctx, id)
+}
+
+type noAck struct{}
+
+func (noAck) Ack(socketmode.Request, ...any) error { return nil }
+
+func TestNoDatabaseWorkBeforeViewsOpenOnATriggersPath(t *testing.T) {
+	command := func(text, channel string) socketmode.Event {
+		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: "E-" + text + channel},
+			Data: slack.SlashCommand{Command: "/invite-tester", Text: text, UserID: ana, ChannelID: channel, TriggerID: "T1", ResponseURL: responseURL}}
+	}
+	interaction := func(cb slack.InteractionCallback) socketmode.Event {
+		cb.User.ID, cb.TriggerID = ana, "T1"
+		return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "E-" + cb.CallbackID}, Data: cb}
+	}
+	button := func(actionID string) socketmode.Event {
+		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions}
+		cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: actionID, Value: "x"}}
+		return interaction(cb)
+	}
+	for name, evt := range map[string]socketmode.Event{
+		"the command without addresses":                    command("", betaIOS.ID),
+		"the command in a channel linked on a new replica": command("", "C0NEWLINK1"),
+		"the setup command":                                command("setup", betaIOS.ID),
+		"the global shortcut":                              interaction(slack.InteractionCallback{Type: slack.InteractionTypeShortcut, CallbackID: callbackGlobalShortcut}),
+		"the message shortcut": interaction(slack.InteractionCallback{Type: slack.InteractionTypeMessageAction, CallbackID: callbackMessageShortcut,
+			Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: betaIOS.ID}}}}),
+		"the App Home's invite button": button(actionHomeInvite),
+		"the App Home's find button":   button(actionHomeFind),
+		"a request's deny button":      button(actionAskDeny),
+	} {
+		t.Run(name, func(t *testing.T) {
+			tb := newTestBot(t, leadsMapping)
+			o := &beforeViewsOpen{slack: tb.slack}
+			tb.d.Envelopes = checkedEnvelopes{o}
+			tb.d.Mappings = checkedMappings{Mappings: tb.d.Mappings, o: o}
+			tb.dispatch(noAck{}, evt)
+			<-tb.work.idle()
+			_, opened := tb.slack.view(0)
+			require.True(t, opened, "a form was opened")
+			assert.Empty(t, o.calls, "database work before views.open")
+		})
+	}
+}

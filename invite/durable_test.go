@@ -187,9 +187,7 @@ func TestTwoRequestsForTheSameAddressesCreateEachOnce(t *testing.T) {
 func TestTwoReplicasForTheSameAddressesCreateEachOnce(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		storetest.ForEachConfig(t, func(t *testing.T, c store.Config) {
-			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
-			fake.AddStore(storeID, "Acme beta")
-			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			fake := newFake(t, reading)
 			a, b := storetest.Open(t, c), storetest.Open(t, c) // two processes, one database
 			one := invite.NewService(fake.Client(t), a, quick(invite.Options{}))
 			two := invite.NewService(fake.Client(t), b, quick(invite.Options{}))
@@ -220,14 +218,7 @@ func TestAStoppedRunIsFinishedElsewhereWithoutRepeatingAnything(t *testing.T) {
 		require.NoError(t, f.service.Start(ctx, req, first))
 		require.False(t, first.finished(), "the first process did not finish")
 
-		second := invite.NewService(f.fake.Client(t), f.db, quick(invite.Options{CreateTimeout: 400 * time.Millisecond}))
-		rep := &reporter{}
-		scan, stopScanning := context.WithCancel(context.Background())
-		defer stopScanning()
-		go second.Supervise(scan, context.Background(), rep)
-		require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the second process finishes it")
-		stopScanning()
-		second.Wait(context.Background())
+		rep := resumeElsewhere(t, f.fake, f.db, invite.Options{CreateTimeout: 400 * time.Millisecond})
 
 		users := f.fake.OTPUsers(storeID)
 		assert.Len(t, users, 20, "every address created exactly once")
@@ -365,9 +356,7 @@ func (s *finishFailsAfterCreates) Finish(ctx context.Context, id, owner string, 
 func TestAFailedOutcomeWriteIsRetriedNeverCreatedAgainNorMislabelled(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
-			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
-			fake.AddStore(storeID, "Acme beta")
-			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			fake := newFake(t, reading)
 			fake.AllowDuplicates(true) // Applivery would take a second tester: only the bot prevents it
 			db := &finishFailsAfterCreates{Store: storetest.Open(t, cfg), times: 3}
 			fake.OnCreate(func(applivery.OTPUser) { db.arm() })
@@ -389,9 +378,7 @@ func TestAFailedOutcomeWriteIsRetriedNeverCreatedAgainNorMislabelled(t *testing.
 func TestAnOutcomeNeverWrittenIsResumedAsTheInviteItWas(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
-			fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
-			fake.AddStore(storeID, "Acme beta")
-			fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+			fake := newFake(t, reading)
 			fake.AllowDuplicates(true)
 			healthy := storetest.Open(t, cfg)
 			ctx, stop := context.WithCancel(context.Background())
@@ -415,14 +402,7 @@ func TestAnOutcomeNeverWrittenIsResumedAsTheInviteItWas(t *testing.T) {
 			require.NoError(t, err)
 			require.False(t, rec.EmailStates[9].Final(), "the last outcome was never written")
 
-			second := invite.NewService(fake.Client(t), healthy, quick(invite.Options{}))
-			rep := &reporter{}
-			scan, stopScanning := context.WithCancel(context.Background())
-			defer stopScanning()
-			go second.Supervise(scan, context.Background(), rep)
-			require.Eventually(t, rep.finished, 10*time.Second, 10*time.Millisecond, "the next process finishes it")
-			stopScanning()
-			second.Wait(context.Background())
+			rep := resumeElsewhere(t, fake, healthy, invite.Options{})
 
 			assert.Equal(t, 10, fake.Count("POST", "/otp-users"), "one create per address")
 			assert.Len(t, fake.OTPUsers(storeID), 10)
@@ -506,9 +486,7 @@ func TestABulkThroughChaosCreatesEachTesterOnceAndLabelsEachAsItHappened(t *test
 func TestConnectionsTerminatedAsACreateCommitsDoubleNothing(t *testing.T) {
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		cfg := storetest.Postgres(t)
-		fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
-		fake.AddStore(storeID, "Acme beta")
-		fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "")
+		fake := newFake(t, reading)
 		fake.AllowDuplicates(true)
 		db := storetest.Open(t, cfg)
 		admin, err := sql.Open("pgx", cfg.PostgresURL)

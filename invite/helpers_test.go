@@ -59,11 +59,37 @@ func newFixture(t *testing.T, opts invite.Options, clientOpts ...applivery.Optio
 // newFixtureReading is newFixture against a fake Applivery that reads the email filter as told.
 func newFixtureReading(t *testing.T, reading appliverytest.FilterReading, opts invite.Options, clientOpts ...applivery.Option) *fixture {
 	t.Helper()
+	fake := newFake(t, reading)
+	db := storetest.Open(t, storetest.SQLite(t))
+	return &fixture{t: t, fake: fake, db: db, service: invite.NewService(fake.Client(t, clientOpts...), db, quick(opts))}
+}
+
+// newFake is a fake Applivery with the store and the app, reading the email filter as told.
+func newFake(t *testing.T, reading appliverytest.FilterReading) *appliverytest.Server {
+	t.Helper()
 	fake := appliverytest.New(t, appliverytest.ReadFilterAs(reading))
 	fake.AddStore(storeID, "Acme beta")
 	fake.AddPublishedApp(storeID, appID, "Acme iOS beta", "https://acme.applivery.io/acme-ios")
-	db := storetest.Open(t, storetest.SQLite(t))
-	return &fixture{t: t, fake: fake, db: db, service: invite.NewService(fake.Client(t, clientOpts...), db, quick(opts))}
+	return fake
+}
+
+// resumeElsewhere has a second process, on db, take over and finish what the first one left,
+// and returns what it showed.
+func resumeElsewhere(t *testing.T, fake *appliverytest.Server, db invite.Store, opts invite.Options) *reporter {
+	t.Helper()
+	second := invite.NewService(fake.Client(t), db, quick(opts))
+	rep := &reporter{done: make(chan struct{})}
+	scan, stopScanning := context.WithCancel(context.Background())
+	defer stopScanning()
+	go second.Supervise(scan, context.Background(), rep)
+	select {
+	case <-rep.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second process did not finish the request")
+	}
+	stopScanning()
+	second.Wait(context.Background())
+	return rep
 }
 
 func request(emails ...string) invite.Request {
@@ -97,6 +123,7 @@ type reporter struct {
 	final     invite.Report
 	finishes  int
 	failBegin error
+	done      chan struct{} // closed at the first Finish, when not nil
 }
 
 func (r *reporter) Begin(_ context.Context, _ invite.Report, _ invite.Reply) (string, error) {
@@ -124,6 +151,9 @@ func (r *reporter) Finish(_ context.Context, rep invite.Report, _ string) error 
 	defer r.mu.Unlock()
 	r.final = rep
 	r.finishes++
+	if r.done != nil && r.finishes == 1 {
+		close(r.done)
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ type Cache[V any] struct {
 	ttl     time.Duration // how long a fetched value is served
 	failTTL time.Duration // how long a failed fetch is remembered
 	now     func() time.Time
+	missed  func() // tests: runs between a miss and joining a flight
 
 	flights singleflight.Group
 	mu      sync.Mutex
@@ -54,7 +55,15 @@ func (c *Cache[V]) Get(ctx context.Context, key string, fetch func(context.Conte
 		}
 		return e.value, nil
 	}
+	if c.missed != nil {
+		c.missed()
+	}
 	results := c.flights.DoChan(key, func() (any, error) {
+		// A caller that missed just before another's flight stored its value starts a flight
+		// of its own after that one ended: look again, so a burst still costs one fetch.
+		if e, ok := c.fresh(key); ok {
+			return e.value, e.err
+		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
 		v, err := fetch(fctx)

@@ -52,6 +52,23 @@ func TestBurstSharesOneFetchUntilTheValueExpires(t *testing.T) {
 	assert.EqualValues(t, 2, calls.Load(), "fetched again once expired")
 }
 
+func TestACallerThatMissedJustBeforeAFlightLandedDoesNotFetchAgain(t *testing.T) {
+	c, _ := newTestCache(time.Minute, 0)
+	var calls atomic.Int32
+	fetch := func(context.Context) (string, error) { calls.Add(1); return "members", nil }
+	// The late caller misses, then the first caller's whole flight runs and stores its value
+	// before the late one joins any flight.
+	c.missed = func() {
+		c.missed = nil
+		_, err := c.Get(context.Background(), "S1", fetch)
+		assert.NoError(t, err)
+	}
+	v, err := c.Get(context.Background(), "S1", fetch)
+	require.NoError(t, err)
+	assert.Equal(t, "members", v)
+	assert.EqualValues(t, 1, calls.Load(), "the value stored a moment ago is used")
+}
+
 func TestFailuresAreRememberedBriefly(t *testing.T) {
 	c, clk := newTestCache(time.Minute, 10*time.Second)
 	var calls int

@@ -83,7 +83,7 @@ func TestAReplicaKilledMidBulkIsFinishedByTheOther(t *testing.T) {
 		h, committed := crashHarness(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))
 		bin := buildBinary(t)
 		replicas := []*botProcess{startProcess(t, bin, h.env), startProcess(t, bin, h.env)}
-		require.NoError(t, h.slack.WaitConnections(opsContext(t, 15*time.Second), 2))
+		require.NoError(t, h.slack.WaitConnections(opsContext(t, 15*time.Second), 2*connectionsPerProcess))
 
 		h.command(lead, iosChan, strings.Join(emails(bulkSize, "example.com"), " "))
 		aThirdCommitted(t, committed)

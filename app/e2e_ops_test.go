@@ -196,7 +196,7 @@ func TestDuplicatedEnvelopeIsHandledOnceButAckedEachTime(t *testing.T) {
 func TestReadyOnlyOnceConnectedToSlack(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.slack.RateLimit("apps.connections.open", 1, 2*time.Second) // the first connection waits 2 s
+	h.slack.RateLimit("apps.connections.open", connectionsPerProcess, 2*time.Second) // each first connection waits 2 s
 	h.startUnconnected()
 	_, err := h.slack.WaitCall(opsContext(t, 10*time.Second), "apps.connections.open",
 		func(c slackfake.Call) bool { return c.Error == "ratelimited" })

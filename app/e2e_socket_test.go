@@ -30,10 +30,11 @@ func TestAnAppsConnectionsOpenOutageIsRetriedPromptlyAndLogged(t *testing.T) {
 		return len(h.slack.Calls("apps.connections.open")) > before+failures && c.Error == ""
 	})
 	require.NoError(t, err, "never reconnected; logs:\n%s", h.logs)
+	require.NoError(t, h.slack.WaitConnections(opsContext(t, 20*time.Second), connectionsPerProcess), "logs:\n%s", h.logs)
 	h.waitReadyz(http.StatusOK, "ready")
 
 	calls := h.slack.Calls("apps.connections.open")[before:]
-	require.Len(t, calls, failures+1)
+	require.Len(t, calls, failures+connectionsPerProcess, "the failures, then one success per connection")
 	for i := 1; i < len(calls); i++ {
 		assert.LessOrEqual(t, calls[i].At.Sub(calls[i-1].At), 10*time.Second+time.Second, "wait before attempt %d", i+1)
 	}
@@ -78,4 +79,31 @@ func TestACleanStopLogsNoWarning(t *testing.T) {
 	assert.NotContains(t, stopping, `"level":"WARN"`)
 	assert.NotContains(t, stopping, `"level":"ERROR"`)
 	assert.NotContains(t, stopping, "use of closed network connection")
+}
+
+// link_disabled means a person turned Socket Mode off for the app: the bot stops trying to
+// connect and exits 1 saying what to do, after the invite in flight has posted its result.
+func TestLinkDisabledEndsTheProcessOnceInFlightWorkIsDone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).start()
+	create := holdCreates(t, h.applivery)
+	h.command(lead, iosChan, "in-flight@example.com")
+	create.waitArrived(t)
+
+	h.slack.Disconnect("link_disabled")
+	h.waitUntilLogged(`"level":"ERROR","msg":"Slack ended the Socket Mode connection with link_disabled: Socket Mode is off for this app; turn it on under Socket Mode in the app's settings`, 10*time.Second)
+	create.release()
+
+	reply := h.waitResultFor(iosChan, "in-flight@example.com", 10*time.Second)
+	assert.Contains(t, h.parentOf(reply).Text, "1 invited")
+	select {
+	case code := <-h.exit:
+		h.stop()
+		h.stop = nil
+		assert.Equal(t, 1, code)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the bot did not stop after link_disabled; logs:\n%s", h.logs)
+	}
+	assert.Len(t, h.slack.Calls("apps.connections.open"), connectionsPerProcess, "never tried to connect again")
+	assert.NotContains(t, h.logs.String(), "could not connect to Slack")
 }

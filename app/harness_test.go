@@ -168,7 +168,10 @@ func envFrom(t testing.TB, vars map[string]string) *config.Env {
 	return env
 }
 
-// start runs the bot and waits until it is connected to the fake Slack.
+// connectionsPerProcess is SLACK_CONNECTIONS's default: each bot process holds two sockets.
+const connectionsPerProcess = 2
+
+// start runs the bot and waits until all its connections to the fake Slack are up.
 func (h *harness) start() *harness {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -178,7 +181,7 @@ func (h *harness) start() *harness {
 	h.t.Cleanup(func() { h.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	require.NoError(h.t, h.slack.WaitConnected(wait), "bot never connected; logs:\n%s", h.logs)
+	require.NoError(h.t, h.slack.WaitConnections(wait, connectionsPerProcess), "bot never connected; logs:\n%s", h.logs)
 	return h
 }
 
@@ -221,7 +224,7 @@ func (h *harness) startReplica(running int) *replica {
 	h.t.Cleanup(func() { r.shutdown() })
 	wait, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	require.NoError(h.t, h.slack.WaitConnections(wait, running+1), "replica never connected; logs:\n%s", r.logs)
+	require.NoError(h.t, h.slack.WaitConnections(wait, (running+1)*connectionsPerProcess), "replica never connected; logs:\n%s", r.logs)
 	return r
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
@@ -76,8 +74,10 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		return err
 	}
 	slackAPI := newSlack(env, metrics)
-	socketLog := bot.NewSocketModeLog() // debug on: its lines say why a connection ended
-	socket := socketmode.New(slackAPI, socketmode.OptionDebug(true), socketmode.OptionLog(log.New(socketLog, "", 0)))
+	sockets := make([]bot.Socket, env.SlackConnections)
+	for i := range sockets {
+		sockets[i] = bot.NewSocket(slackAPI)
+	}
 	invites := invite.NewService(apiClient, db, invite.Options{
 		Concurrency: int(env.InviteConcurrency), MaxEmails: int(env.MaxEmailsPerRequest), CreateTimeout: env.AppliveryTimeout.D(),
 		LeaseTTL: env.LeaseTTL.D(), Logger: logger, Observe: metrics, Now: opts.now,
@@ -93,7 +93,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		}
 	}()
 	b := bot.New(bot.Deps{
-		Socket: socket, SocketLog: socketLog, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
+		Sockets: sockets, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
 		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
 		Access:  policy,
 		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
@@ -122,12 +122,15 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 	logger.Info("testerbot started", "channels", len(channels.All()), "http_addr", listener.Addr().String(),
 		"database", dbConfig.String(), "version", version())
 
+	// Whatever ends the process, the work in flight finishes first (results go out over the Web
+	// API, which needs no socket), and what cannot finish in time is left for the next process.
+	var stopped error
 	select {
 	case err := <-botErr:
-		return fmt.Errorf("slack connection: %w", err)
+		stopped, botErr = fmt.Errorf("slack connection: %w", err), nil
 	case err := <-healthErr:
 		if err != nil {
-			return fmt.Errorf("health server on %s: %w", env.HTTPAddr, err)
+			stopped = fmt.Errorf("health server on %s: %w", env.HTTPAddr, err)
 		}
 	case <-ctx.Done():
 	}
@@ -139,11 +142,15 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		logger.Warn("shutdown timeout reached: unfinished work was cancelled")
 	}
 	stopSocket()
-	if err := <-botErr; err != nil && !errors.Is(err, context.Canceled) {
-		logger.Warn("slack connection closed with an error", "error", err.Error())
+	if botErr != nil {
+		if err := <-botErr; err != nil && !errors.Is(err, context.Canceled) {
+			logger.Warn("slack connection closed with an error", "error", err.Error())
+		}
 	}
-	logger.Info("testerbot stopped")
-	return nil
+	if stopped == nil {
+		logger.Info("testerbot stopped")
+	}
+	return stopped
 }
 
 // lockSQLite takes the lock that keeps a second process off the SQLite file.

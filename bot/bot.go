@@ -16,14 +16,11 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"time"
 
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/time/rate"
 
@@ -90,8 +87,9 @@ func (noMetrics) InFlight(int)                     {}
 
 // Deps are what the bot needs; package app builds them.
 type Deps struct {
-	Socket      *socketmode.Client
-	SocketLog   *SocketModeLog // the Socket client's log, for why connections end; may be nil
+	// Sockets are the bot's Socket Mode connections (NewSocket), at least one. With two or more,
+	// one being refreshed by Slack leaves the others serving (see connection.go).
+	Sockets     []Socket
 	Slack       SlackAPI
 	Mappings    Mappings
 	MappingFile string // named in messages about unmapped channels
@@ -148,9 +146,8 @@ type Bot struct {
 	metrics     Metrics
 	routes      map[routeKey]func(socketmode.Event) reply
 
-	connected     atomic.Bool // a live socket: /readyz
-	reconnect     reconnector // see connection.go
-	draining      atomic.Bool // shutting down: refuse new work
+	conns         []*connection // Deps.Sockets, see connection.go
+	draining      atomic.Bool   // shutting down: refuse new work
 	work          workTracker
 	workCtx       context.Context
 	abortWork     context.CancelFunc
@@ -199,6 +196,9 @@ func New(d Deps) *Bot {
 	b.sendCtx, b.stopSending = context.WithCancel(context.Background())
 	b.senderDone = make(chan struct{})
 	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
+	for i, s := range d.Sockets {
+		b.conns = append(b.conns, newConnection(i+1, s))
+	}
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
 		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
 	return b
@@ -208,8 +208,9 @@ func New(d Deps) *Bot {
 // that a stopped process left unfinished. In-flight work is not waited for here: call Drain
 // and Wait first for a graceful stop.
 func (b *Bot) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- b.runSocket(ctx) }()
+	if len(b.conns) == 0 {
+		return errors.New("bot: no Socket Mode connection in Deps.Sockets")
+	}
 	b.senderStarted.Store(true)
 	go func() {
 		defer close(b.senderDone)
@@ -224,48 +225,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.d.Asks != nil {
 		go b.d.Asks.Supervise(b.scanCtx, b)
 	}
-	for {
-		select {
-		case evt := <-b.d.Socket.Events:
-			b.onSocketEvent(ctx, evt)
-		case err := <-errc:
-			b.connected.Store(false)
-			if ctx.Err() != nil {
-				return nil
-			}
-			b.drainSocketEvents(ctx) // what slack-go reported before it gave up is logged first
-			if refusal, ok := errors.AsType[slack.SlackErrorResponse](err); ok && slices.Contains(appTokenRefusals, refusal.Err) {
-				b.log.Error(appTokenAdvice, "error", refusal.Err)
-				return fmt.Errorf("%s (%w)", appTokenAdvice, err)
-			}
-			return err
-		}
-	}
+	return b.serveConnections(ctx)
 }
-
-// appTokenRefusals are the answers with which Slack refuses the app-level token when the bot
-// asks for a Socket Mode connection (apps.connections.open). slack-go gives up on them.
-var appTokenRefusals = []string{"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
 
 // appTokenAdvice is what to do when Slack refuses SLACK_APP_TOKEN.
 const appTokenAdvice = "Slack refused SLACK_APP_TOKEN: create an app-level token (xapp-…) with the connections:write scope " +
 	"on your Slack app's Basic Information page, set it as SLACK_APP_TOKEN, check that Socket Mode is on, " +
 	"and run `testerbot check` to try it"
 
-// drainSocketEvents handles the events slack-go queued before its connection loop ended.
-func (b *Bot) drainSocketEvents(ctx context.Context) {
-	for {
-		select {
-		case evt := <-b.d.Socket.Events:
-			b.onSocketEvent(ctx, evt)
-		default:
-			return
-		}
-	}
-}
-
 // Ready reports whether the bot has a live connection to Slack and Slack takes its bot token.
-func (b *Bot) Ready() bool { return b.connected.Load() && b.out.Ready() }
+func (b *Bot) Ready() bool { return b.connectedToSlack() && b.out.Ready() }
 
 // Outbox is the bot's outbox, for operators (metrics) and tests.
 func (b *Bot) Outbox() *outbox.Outbox { return b.out }
@@ -320,37 +289,6 @@ func (b *Bot) waitIdle(ctx context.Context) bool {
 		return false
 	}
 	return (b.d.Invites == nil || b.d.Invites.Wait(ctx)) && (b.d.Expiry == nil || b.d.Expiry.Wait(ctx))
-}
-
-func (b *Bot) onSocketEvent(ctx context.Context, evt socketmode.Event) {
-	switch evt.Type {
-	case socketmode.EventTypeConnecting:
-		if b.connected.Swap(false) && ctx.Err() == nil {
-			b.metrics.Reconnect()
-			b.logDrop()
-		}
-		b.log.Debug("connecting to Slack")
-	case socketmode.EventTypeHello:
-		b.connected.Store(true)
-		b.connectedAgain()
-		b.log.Info("connected to Slack")
-	case socketmode.EventTypeConnectionError:
-		b.connected.Store(false)
-		if ctx.Err() == nil { // while shutting down, the attempt was cancelled on purpose
-			b.connectFailed(evt.Data)
-		}
-	case socketmode.EventTypeInvalidAuth:
-		b.countConnectFailure(true)
-		b.log.Error(appTokenAdvice)
-	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		go b.dispatch(b.d.Socket, evt)
-	case socketmode.EventTypeIncomingError:
-		b.incomingError(ctx, evt.Data)
-	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
-		if ctx.Err() == nil { // while shutting down, the socket is closed on purpose
-			b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data))
-		}
-	}
 }
 
 func errString(data any) string {

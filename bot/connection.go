@@ -4,18 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log"
 	"math/rand/v2"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"github.com/testerbot/testerbot/internal/slackauth"
 	"github.com/testerbot/testerbot/internal/wait"
 )
 
-// The Socket Mode connection's life: how long to wait before connecting again, and what the log
-// says when it drops.
+// The Socket Mode connections' life: how many, how long to wait before connecting again, and
+// what the log says when one drops.
+//
+// Slack refreshes each Socket Mode connection every few hours, and slack-go closes the old
+// connection before it opens the new one: a process with one connection misses the envelopes
+// Slack sends in between (Slack retries them, late). So the bot holds several connections (Slack
+// allows ten per app and sends each envelope to one of them); while one is refreshed, the others
+// serve. Envelopes are de-duplicated (duplicates.go), so one delivered twice is handled once.
 //
 // slack-go's connect loop (socketmode.Client.connect) waits between failed attempts with a
 // backoff of its own that starts at 100 ms, doubles, has no jitter and stops only at 5 minutes:
@@ -45,34 +56,155 @@ func reconnectWait(failures int, retryAfter time.Duration) time.Duration {
 	return max(d, retryAfter)
 }
 
-// reconnector is the state runSocket shares with the event loop.
-type reconnector struct {
-	mu       sync.Mutex
-	cancel   context.CancelFunc // ends the library's current run
-	failures int                // failed attempts in a row
-	wait     time.Duration      // before the next run, once cut
-	cut      bool               // the current run was ended to wait our own time
-	readErr  string             // the read error that ended the connection, if one did
+// Socket is one Socket Mode connection's client and its log. Build it with NewSocket.
+type Socket struct {
+	Client *socketmode.Client
+	Log    *SocketModeLog // the client's log, for why its connection ends; may be nil
+}
+
+// NewSocket returns a Socket Mode client on api whose log tells the bot why its connection
+// ends (see SocketModeLog): debug on, every other line dropped.
+func NewSocket(api *slack.Client, opts ...socketmode.Option) Socket {
+	l := NewSocketModeLog()
+	opts = append([]socketmode.Option{socketmode.OptionDebug(true), socketmode.OptionLog(log.New(l, "", 0))}, opts...)
+	return Socket{Client: socketmode.New(api, opts...), Log: l}
+}
+
+// ErrLinkDisabled is what Run returns once Slack said link_disabled: Socket Mode is off for the
+// app, and connecting again cannot help until a person turns it back on.
+var ErrLinkDisabled = errors.New("Slack ended the Socket Mode connection with link_disabled: Socket Mode is off for this app; " +
+	"turn it on under Socket Mode in the app's settings (api.slack.com/apps), then restart the bot")
+
+// tooManyConnectionsAdvice is what to do when Slack refuses a connection because the app holds
+// its ten already; the bot keeps trying, since one may close.
+const tooManyConnectionsAdvice = "Slack refused another Socket Mode connection (too_many_websockets): an app may hold 10 across all its processes; " +
+	"lower SLACK_CONNECTIONS or the number of replicas so that replicas × SLACK_CONNECTIONS is at most 10"
+
+// connection is one Socket Mode connection of the bot: the library's client and the state its
+// run loop (runSocket) shares with its event loop (serve).
+type connection struct {
+	number    int // 1, 2…: named in the log
+	client    *socketmode.Client
+	log       *SocketModeLog
+	connected atomic.Bool // greeted by Slack and not dropped since
+
+	mu           sync.Mutex
+	cancel       context.CancelFunc // ends the library's current run
+	failures     int                // failed attempts in a row
+	wait         time.Duration      // before the next run, once cut
+	cut          bool               // the current run was ended to wait our own time
+	linkDisabled bool               // Slack said link_disabled: the run was ended for good
+	readErr      string             // the read error that ended the connection, if one did
+}
+
+func newConnection(number int, s Socket) *connection {
+	c := &connection{number: number, client: s.Client, log: s.Log}
+	if c.log != nil {
+		c.log.onLinkDisabled = c.disableLink
+	}
+	return c
+}
+
+// disableLink ends the library's run before it reconnects: the log hears of Slack's disconnect
+// request before the library acts on it.
+func (c *connection) disableLink() {
+	c.mu.Lock()
+	c.linkDisabled = true
+	cancel := c.cancel
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (c *connection) disabled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.linkDisabled
+}
+
+// serveConnections runs every connection until ctx ends or one of them fails for good (a
+// refused app token, link_disabled), which ends the others too: what stops one stops all.
+func (b *Bot) serveConnections(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(b.conns))
+	var wg sync.WaitGroup
+	for i, c := range b.conns {
+		wg.Go(func() {
+			if errs[i] = b.serve(ctx, c); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(slices.DeleteFunc(errs, func(err error) bool { return err == nil })...)
+}
+
+// serve handles one connection's events while runSocket keeps it up; it returns nil once ctx
+// ends, or why the connection cannot be kept.
+func (b *Bot) serve(ctx context.Context, c *connection) error {
+	errc := make(chan error, 1)
+	go func() { errc <- b.runSocket(ctx, c) }()
+	for {
+		select {
+		case evt := <-c.client.Events:
+			b.onSocketEvent(ctx, c, evt)
+		case err := <-errc:
+			c.connected.Store(false)
+			b.drainSocketEvents(ctx, c) // what slack-go reported before it gave up is logged first
+			switch {
+			case errors.Is(err, ErrLinkDisabled):
+				b.log.Error(ErrLinkDisabled.Error(), "connection", c.number)
+				return err
+			case ctx.Err() != nil:
+				return nil
+			}
+			if refusal, ok := errors.AsType[slack.SlackErrorResponse](err); ok && slackauth.RefusedAppToken(refusal.Err) {
+				b.log.Error(appTokenAdvice, "error", refusal.Err, "connection", c.number)
+				return fmt.Errorf("%s (%w)", appTokenAdvice, err)
+			}
+			return err
+		}
+	}
+}
+
+// drainSocketEvents handles the events slack-go queued before its connection loop ended.
+func (b *Bot) drainSocketEvents(ctx context.Context, c *connection) {
+	for {
+		select {
+		case evt := <-c.client.Events:
+			b.onSocketEvent(ctx, c, evt)
+		default:
+			return
+		}
+	}
 }
 
 // runSocket runs slack-go's Socket Mode client until ctx ends or the library gives up (a
 // refused app token), waiting our own time between failed attempts (see above).
-func (b *Bot) runSocket(ctx context.Context) error {
-	r := &b.reconnect
+func (b *Bot) runSocket(ctx context.Context, c *connection) error {
 	for {
 		runCtx, cancel := context.WithCancel(ctx)
-		r.mu.Lock()
-		r.cancel, r.cut = cancel, false
-		r.mu.Unlock()
-		err := b.d.Socket.RunContext(runCtx)
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
+		c.mu.Lock()
+		c.cancel, c.cut = cancel, false
+		disabled := c.linkDisabled
+		c.mu.Unlock()
+		if disabled {
+			cancel()
+			return ErrLinkDisabled
 		}
-		r.mu.Lock()
-		cut, pause := r.cut, r.wait
-		r.mu.Unlock()
-		if !cut {
+		err := c.client.RunContext(runCtx)
+		cancel()
+		c.mu.Lock()
+		cut, pause, disabled := c.cut, c.wait, c.linkDisabled
+		c.mu.Unlock()
+		switch {
+		case disabled:
+			return ErrLinkDisabled
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !cut:
 			if slackauth.Refused(err.Error()) {
 				b.countConnectFailure(true)
 			}
@@ -86,8 +218,7 @@ func (b *Bot) runSocket(ctx context.Context) error {
 
 // connectFailed handles a ConnectionError: the library is about to wait its own backoff, so
 // its run is ended and the bot waits reconnectWait instead.
-func (b *Bot) connectFailed(data any) {
-	r := &b.reconnect
+func (b *Bot) connectFailed(c *connection, data any) {
 	var retryAfter time.Duration
 	var cause error
 	if e, ok := data.(*slack.ConnectionErrorEvent); ok {
@@ -96,12 +227,16 @@ func (b *Bot) connectFailed(data any) {
 			retryAfter = rl.RetryAfter
 		}
 	}
-	r.mu.Lock()
-	r.failures++
-	r.wait = reconnectWait(r.failures, retryAfter)
-	r.cut = true
-	failures, pause, cancel := r.failures, r.wait, r.cancel
-	r.mu.Unlock()
+	c.mu.Lock()
+	if c.linkDisabled { // the attempt failed because the bot ended it
+		c.mu.Unlock()
+		return
+	}
+	c.failures++
+	c.wait = reconnectWait(c.failures, retryAfter)
+	c.cut = true
+	failures, pause, cancel := c.failures, c.wait, c.cancel
+	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
@@ -110,37 +245,41 @@ func (b *Bot) connectFailed(data any) {
 	if cause != nil {
 		reason = cause.Error()
 	}
-	b.log.Warn("could not connect to Slack; trying again", "error", reason, "attempt", failures, "retry_in", pause.Round(10*time.Millisecond).String())
+	if refusal, ok := errors.AsType[slack.SlackErrorResponse](cause); ok && refusal.Err == "too_many_websockets" {
+		b.log.Error(tooManyConnectionsAdvice, "attempt", failures, "retry_in", pause.Round(10*time.Millisecond).String(), "connection", c.number)
+		return
+	}
+	b.log.Warn("could not connect to Slack; trying again", "error", reason, "attempt", failures,
+		"retry_in", pause.Round(10*time.Millisecond).String(), "connection", c.number)
 }
 
-// connected resets the count of failures once Slack said hello.
-func (b *Bot) connectedAgain() {
-	r := &b.reconnect
-	r.mu.Lock()
-	r.failures = 0
-	r.mu.Unlock()
+// connectedAgain resets the count of failures once Slack said hello.
+func (c *connection) connectedAgain() {
+	c.mu.Lock()
+	c.failures = 0
+	c.mu.Unlock()
 }
 
 // logDrop logs, at INFO, why the connection that just ended ended, as the library's log said
 // (see SocketModeLog), or the read error that ended it.
-func (b *Bot) logDrop() {
-	reason := b.d.SocketLog.takeReason()
-	b.reconnect.mu.Lock()
+func (b *Bot) logDrop(c *connection) {
+	reason := c.log.takeReason()
+	c.mu.Lock()
 	if reason == "" {
-		reason = b.reconnect.readErr
+		reason = c.readErr
 	}
-	b.reconnect.readErr = ""
-	b.reconnect.mu.Unlock()
+	c.readErr = ""
+	c.mu.Unlock()
 	if reason == "" {
 		reason = "unknown"
 	}
-	b.log.Info("disconnected from Slack; reconnecting", "reason", reason)
+	b.log.Info("disconnected from Slack; reconnecting", "reason", reason, "connection", c.number)
 }
 
 // incomingError handles a failed read from the socket. During shutdown it is the socket being
 // closed on purpose, which is no problem at all; a message that is not JSON leaves the
 // connection up; anything else ends the connection, which logDrop reports.
-func (b *Bot) incomingError(ctx context.Context, data any) {
+func (b *Bot) incomingError(ctx context.Context, c *connection, data any) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -154,9 +293,46 @@ func (b *Bot) incomingError(ctx context.Context, data any) {
 		b.log.Warn("Slack sent a message that is not JSON; ignored", "error", err.Error())
 		return
 	}
-	b.reconnect.mu.Lock()
-	b.reconnect.readErr = err.Error()
-	b.reconnect.mu.Unlock()
+	c.mu.Lock()
+	c.readErr = err.Error()
+	c.mu.Unlock()
+}
+
+// onSocketEvent handles one event of connection c.
+func (b *Bot) onSocketEvent(ctx context.Context, c *connection, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		if c.connected.Swap(false) && ctx.Err() == nil && !c.disabled() {
+			b.metrics.Reconnect()
+			b.logDrop(c)
+		}
+		b.log.Debug("connecting to Slack", "connection", c.number)
+	case socketmode.EventTypeHello:
+		c.connected.Store(true)
+		c.connectedAgain()
+		b.log.Info("connected to Slack", "connection", c.number)
+	case socketmode.EventTypeConnectionError:
+		c.connected.Store(false)
+		if ctx.Err() == nil { // while shutting down, the attempt was cancelled on purpose
+			b.connectFailed(c, evt.Data)
+		}
+	case socketmode.EventTypeInvalidAuth:
+		b.countConnectFailure(true)
+		b.log.Error(appTokenAdvice, "connection", c.number)
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		go b.dispatch(c.client, evt)
+	case socketmode.EventTypeIncomingError:
+		b.incomingError(ctx, c, evt.Data)
+	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		if ctx.Err() == nil { // while shutting down, the socket is closed on purpose
+			b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data), "connection", c.number)
+		}
+	}
+}
+
+// connectedToSlack reports whether any connection is live.
+func (b *Bot) connectedToSlack() bool {
+	return slices.ContainsFunc(b.conns, func(c *connection) bool { return c.connected.Load() })
 }
 
 // connectMetrics is what Metrics may also count (ops.Metrics does).

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/internal/outbox"
+	"github.com/testerbot/testerbot/internal/slackauth"
 )
 
 // Every Slack write after an ack goes through the outbox (package outbox): saved with an
@@ -83,7 +84,7 @@ func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, code string) {
 		return // a request's parent: Begin tells the person itself
 	}
 	text := fmt.Sprintf(":warning: I invited the testers but could not post the details in the thread (Slack said %s). See the App Home for the latest invitations.", code)
-	if _, refused := tokenRefusals[code]; refused {
+	if slackauth.Refused(code) {
 		text = ":warning: Slack refused my token, so your results wait to be posted: the testers are invited, and the details appear in the thread once an admin fixes SLACK_BOT_TOKEN."
 	}
 	m := outbox.Message{Key: noticeKey(r.Group), Kind: outbox.Respond, URL: r.AskerURL, Text: text, Group: r.Group}
@@ -92,8 +93,6 @@ func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, code string) {
 	}
 	_, _ = b.enqueue(ctx, m)
 }
-
-var tokenRefusals = map[string]struct{}{"invalid_auth": {}, "token_revoked": {}, "account_inactive": {}, "not_authed": {}, "token_expired": {}}
 
 // slackWriter is the bot's Slack client as the outbox's sender calls it.
 type slackWriter struct{ calls *slackCalls }

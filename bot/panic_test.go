@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -73,28 +72,48 @@ type panickyBot struct {
 func startPanickyBot(t *testing.T, d Deps) *panickyBot {
 	t.Helper()
 	fake := slackfake.New(t)
+	sb := startSocketBot(t, fake, d, 1)
+	pb := &panickyBot{fake: fake, logs: sb.logs}
+	require.NoError(t, fake.WaitConnected(pb.ctx(t)))
+	return pb
+}
+
+// socketBot is a Bot running on real Socket Mode connections to a fake Slack.
+type socketBot struct {
+	*Bot
+	logs    *testlog.Buffer
+	stopped chan struct{} // closed once Run returned
+	err     error         // what Run returned, once stopped
+}
+
+// startSocketBot runs a Bot with the given number of Socket Mode connections to fake, the
+// mapping of one channel, and an outbox in SQLite; the test's end stops it.
+func startSocketBot(t *testing.T, fake *slackfake.Server, d Deps, connections int) *socketBot {
+	t.Helper()
 	fake.AddChannel(betaIOS.ID, "beta-ios")
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
 	logs := &testlog.Buffer{}
-	d.Socket, d.Slack = socketmode.New(api), api
-	d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
+	for range connections {
+		d.Sockets = append(d.Sockets, NewSocket(api))
+	}
+	d.Slack = api
+	if d.Mappings == nil {
+		d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
+	}
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	d.Outbox = storetest.Open(t, storetest.SQLite(t))
-	b := New(d)
+	sb := &socketBot{Bot: New(d), logs: logs, stopped: make(chan struct{})}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
 	go func() {
-		defer close(stopped)
-		_ = b.Run(ctx)
+		defer close(sb.stopped)
+		sb.err = sb.Run(ctx)
 	}()
 	t.Cleanup(func() {
 		cancel()
-		<-stopped
+		<-sb.stopped
 	})
-	pb := &panickyBot{fake: fake, logs: logs}
-	require.NoError(t, fake.WaitConnected(pb.ctx(t)))
-	return pb
+	return sb
 }
 
 func (pb *panickyBot) ctx(t *testing.T) context.Context {

@@ -17,6 +17,9 @@ type SocketModeLog struct {
 	mu        sync.Mutex
 	requested string // the reason of Slack's last disconnect request
 	reason    string // why the last connection ended, "" once taken
+
+	// onLinkDisabled is told, before the library reconnects, that Slack said link_disabled.
+	onLinkDisabled func()
 }
 
 // NewSocketModeLog returns a writer for log.New, to pass to socketmode.OptionLog and Deps.
@@ -37,7 +40,11 @@ func (l *SocketModeLog) Write(p []byte) (int, error) {
 		if json.Unmarshal([]byte(strings.TrimPrefix(line, receivedPrefix)), &msg) == nil && msg.Type == "disconnect" {
 			l.mu.Lock()
 			l.requested = msg.Reason
+			disabled := l.onLinkDisabled
 			l.mu.Unlock()
+			if msg.Reason == "link_disabled" && disabled != nil {
+				disabled()
+			}
 		}
 	case strings.HasPrefix(line, reconnectPrefix):
 		cause := strings.TrimPrefix(line, reconnectPrefix)

@@ -45,6 +45,7 @@ type Env struct {
 	MaxCommandBytes      Number   `envconfig:"MAX_COMMAND_BYTES" default:"8000" desc:"longest /invite-tester command text accepted, in bytes"`
 	AuditDB              string   `envconfig:"AUDIT_DB" default:"invites.db" desc:"path of the SQLite database recording every invitation, used when DATABASE_URL is unset; its folder must be writable by the bot (uid 65532 in the image)"`
 	DatabaseURL          string   `envconfig:"DATABASE_URL" secret:"true" desc:"PostgreSQL URL (postgres://user:password@host:5432/testerbot) for a database shared by several replicas; unset means the SQLite file AUDIT_DB"`
+	SlackConnections     Number   `envconfig:"SLACK_CONNECTIONS" default:"2" desc:"Socket Mode connections this process holds, so that one being refreshed by Slack leaves another serving (1-10; Slack allows 10 per app across every replica)"`
 	SlackMinute          Duration `envconfig:"SLACK_MINUTE" default:"1m" desc:"the minute of Slack's rate limits, by which the bot paces its messages (one post a second per channel, 50 edits a minute); shorter only against a test Slack"`
 	ShutdownTimeout      Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"grace period for in-flight commands after SIGTERM; give the container longer to stop"`
 	HTTPAddr             string   `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address of the health and metrics HTTP server"`
@@ -202,6 +203,7 @@ func (e *Env) rules() map[string]func() string {
 		"LEASE_TTL":               func() string { return between(e.LeaseTTL, Duration(5*time.Second), Duration(10*time.Minute)) },
 		"MAX_COMMAND_BYTES":       func() string { return between(e.MaxCommandBytes, 1, 1<<20) },
 		"DATABASE_URL":            func() string { return databaseURL(e.DatabaseURL) },
+		"SLACK_CONNECTIONS":       func() string { return between(e.SlackConnections, 1, 10) },
 		"SLACK_MINUTE":            func() string { return between(e.SlackMinute, Duration(600*time.Millisecond), Duration(10*time.Minute)) },
 		"SHUTDOWN_TIMEOUT":        func() string { return positive(e.ShutdownTimeout) },
 		"HTTP_ADDR":               func() string { return listenAddr(e.HTTPAddr) },

@@ -85,6 +85,7 @@ func TestLoadEnvAppliesDefaults(t *testing.T) {
 		AuditDB:              "invites.db",
 		ShutdownTimeout:      Duration(25 * time.Second),
 		HTTPAddr:             ":8080",
+		SlackConnections:     2,
 		SlackMinute:          Duration(time.Minute),
 	}
 	assert.Equal(t, want, env)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/testerbot/testerbot/internal/slackauth"
 )
 
 // failureKind is what the sender does about a failed call.
@@ -30,10 +32,8 @@ type failure struct {
 	retryAfter time.Duration
 }
 
-// Slack's error codes by what they mean for a message.
+// Slack's error codes by what they mean for a message; a refused token's are slackauth's.
 var codeKinds = map[string]failureKind{
-	"invalid_auth": tokenRefused, "token_revoked": tokenRefused, "account_inactive": tokenRefused,
-	"not_authed": tokenRefused, "token_expired": tokenRefused,
 	"not_in_channel": channelGone, "channel_not_found": channelGone, "is_archived": channelGone,
 	"restricted_action": channelGone, "restricted_action_thread_only": channelGone,
 	"restricted_action_read_only_channel": channelGone, "ekm_access_denied": channelGone,
@@ -55,6 +55,9 @@ func classify(err error) failure {
 	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
 		if kind, known := codeKinds[se.Err]; known {
 			return failure{kind: kind, code: se.Err}
+		}
+		if slackauth.Refused(se.Err) {
+			return failure{kind: tokenRefused, code: se.Err}
 		}
 		return failure{kind: refusedForGood, code: se.Err} // invalid_arguments, message_not_found, …
 	}

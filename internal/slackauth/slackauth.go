@@ -11,3 +11,8 @@ func Refused(code string) bool {
 	}
 	return false
 }
+
+// RefusedAppToken reports whether Slack's answer to apps.connections.open means it refused the
+// app-level token: a refusal of any token, or a token of the wrong type (a bot token given as
+// SLACK_APP_TOKEN).
+func RefusedAppToken(code string) bool { return Refused(code) || code == "not_allowed_token_type" }

@@ -83,3 +83,24 @@ func TestAnEleventhConnectionIsRefused(t *testing.T) {
 	_, _, err = api.StartSocketModeContext(ctx)
 	assert.NoError(t, err, "a connection may open once one closed")
 }
+
+func TestDisconnectOldestRetiresOneConnectionAndTheOtherServes(t *testing.T) {
+	fake := New(t)
+	ctx := testContext(t)
+	startClient(t, fake)
+	require.NoError(t, fake.WaitConnections(ctx, 1))
+	startClient(t, fake)
+	require.NoError(t, fake.WaitConnections(ctx, 2))
+
+	assert.Equal(t, 1, fake.DisconnectOldest("refresh_requested"))
+
+	for range 4 {
+		id := fake.Event(map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"})
+		deliveries, err := waitFor(ctx, fake, "a delivery", func() ([]int, bool) {
+			d := fake.Deliveries(id)
+			return d, len(d) > 0
+		})
+		require.NoError(t, err)
+		assert.NotContains(t, deliveries, 1, "not to the connection being refreshed")
+	}
+}

@@ -300,11 +300,7 @@ func (s *Server) Pongs() int {
 // Those sockets receive no further envelopes; new ones wait for the client's
 // next connection, as slack-go reconnects on any disconnect.
 func (s *Server) Disconnect(reason string) {
-	frame, _ := json.Marshal(map[string]any{
-		"type":       "disconnect",
-		"reason":     reason,
-		"debug_info": map[string]any{"host": "applink-fake-0"},
-	})
+	frame := disconnectFrame(reason)
 	for _, sock := range s.retireSockets(false) {
 		sock.writeMu.Lock()
 		if err := sock.write(frame); err != nil {
@@ -312,6 +308,38 @@ func (s *Server) Disconnect(reason string) {
 		}
 		sock.writeMu.Unlock()
 	}
+}
+
+// DisconnectOldest sends a disconnect envelope with the given reason to the oldest live socket
+// only, as Slack refreshes each of an app's connections on a schedule of its own. That socket
+// receives no further envelopes; the others go on receiving them. It returns the socket's number
+// (see Connections), or 0 when none was live.
+func (s *Server) DisconnectOldest(reason string) int {
+	s.mu.Lock()
+	active := s.activeSocketsLocked()
+	if len(active) == 0 {
+		s.mu.Unlock()
+		return 0
+	}
+	sock := active[0]
+	sock.active = false
+	s.notifyLocked()
+	s.mu.Unlock()
+	sock.writeMu.Lock()
+	defer sock.writeMu.Unlock()
+	if err := sock.write(disconnectFrame(reason)); err != nil {
+		sock.abort()
+	}
+	return sock.ordinal
+}
+
+func disconnectFrame(reason string) []byte {
+	frame, _ := json.Marshal(map[string]any{
+		"type":       "disconnect",
+		"reason":     reason,
+		"debug_info": map[string]any{"host": "applink-fake-0"},
+	})
+	return frame
 }
 
 // DropConnection closes every open socket abruptly, without a close frame,

@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/testerbot/testerbot/app"
+	"github.com/testerbot/testerbot/internal/app"
 )
 
 func main() {

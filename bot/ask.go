@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // Asking for testers: with qa_leads set, an invite by someone who may not invite becomes a

@@ -9,9 +9,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // Deciding a request for testers: a QA lead's Approve starts the invite on the asker's behalf,

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/approval"
 )
 
 // Asking the QA leads, and their decisions.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/approval"
 )
 
 // The request message in the channel, and the deny modal. Pure, and golden-file tested.

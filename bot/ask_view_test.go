@@ -6,9 +6,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // pendingAsk is Olga's request for two testers, with a reason that needs escaping.

@@ -24,16 +24,16 @@ import (
 	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/time/rate"
 
-	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/access"
+	"github.com/testerbot/testerbot/internal/approval"
 	"github.com/testerbot/testerbot/internal/cache"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/mapping"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 // Mappings says which channels invite into which store and apps; *mapping.Live has it. Channel

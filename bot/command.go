@@ -7,9 +7,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // The /invite-tester slash command: what can be decided at once is answered in the ack, the

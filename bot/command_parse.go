@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/testerbot/testerbot/address"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // What /invite-tester's text asks for. Parsing is pure, so it is table-tested and fuzzed.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/testerbot/testerbot/address"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 func TestParseCommand(t *testing.T) {

@@ -1,6 +1,6 @@
 package bot
 
-import "github.com/testerbot/testerbot/store"
+import "github.com/testerbot/testerbot/internal/store"
 
 // What people are told when the database failed: the real cause when it is one only an admin
 // can fix (a read-only database, a full disk), so that nobody retries in vain, and "did not

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/expiry"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 // A channel's domains limit what it shows and acts on, not only what it invites: a partner

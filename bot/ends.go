@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/testerbot/testerbot/expiry"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // Access that ends: when the time comes the expiry package removes the tester, and this file

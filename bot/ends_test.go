@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/testerbot/testerbot/expiry"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // Access that ends is told in the invite's thread.

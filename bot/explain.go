@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // problemText says, in one sentence for the person who asked, why an email was refused or what

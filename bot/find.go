@@ -9,7 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // The "find or remove a tester" modal, opened from the App Home: search one channel's app by part

@@ -6,10 +6,10 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/expiry"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 // The App Home: what the bot does, the mappings a person may manage with buttons to invite and

@@ -6,11 +6,11 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/expiry"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 // The App Home tab's view. Pure, and golden-file tested.

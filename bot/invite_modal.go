@@ -9,9 +9,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // The invite modal: opened by the command, both shortcuts and the App Home; submitted here. Its

@@ -13,7 +13,7 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // Real-world-sized data: Slack refuses a whole message or view when one field is over its limit,

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 // listTesters answers `/invite-tester list [filter]` privately.

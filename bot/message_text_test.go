@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/approval"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // Screen readers and notifications read only a message's top-level text. For every kind of

@@ -14,13 +14,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/access"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/slackfake"
+	"github.com/testerbot/testerbot/internal/store/storetest"
 	"github.com/testerbot/testerbot/internal/testlog"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/mapping"
-	"github.com/testerbot/testerbot/store/storetest"
 )
 
 // A panic while deciding the ack (here: the invite service is missing, so checking the size of

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/internal/slackauth"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // The results thread: a parent message edited live from "inviting…" to a summary, the testers

@@ -8,7 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/invite"
+	"github.com/testerbot/testerbot/internal/invite"
 )
 
 // The results thread's messages: the parent's text as the invite goes, each group of outcomes

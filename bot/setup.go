@@ -9,9 +9,9 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/mapping"
+	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/mapping"
 )
 
 // /invite-tester setup: QA leads link a channel to an Applivery store and app from Slack, or

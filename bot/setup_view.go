@@ -10,7 +10,7 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/mapping"
+	"github.com/testerbot/testerbot/internal/mapping"
 )
 
 // The setup modal's view: choose a store, then one of its publications, allowed downloads and

@@ -6,7 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/internal/address"
 )
 
 // The global shortcut (⚡ menu) and the message shortcut (a message's ⋯ menu). Both open the

@@ -12,13 +12,13 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/testerbot/testerbot/access"
 	"github.com/testerbot/testerbot/applivery/appliverytest"
-	"github.com/testerbot/testerbot/approval"
+	"github.com/testerbot/testerbot/internal/access"
+	"github.com/testerbot/testerbot/internal/approval"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/mapping"
-	"github.com/testerbot/testerbot/store/storetest"
+	"github.com/testerbot/testerbot/internal/store/storetest"
 )
 
 // Who is who in the handler tests. Without qa_leads, ana is a member of both mapped channels and

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/invite"
 )
 
 // Telling the tester: an invited address that belongs to a member of the workspace gets a

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/mapping"
+	"github.com/testerbot/testerbot/internal/mapping"
 )
 
 // Telling invited testers who are members of the workspace.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/testerbot/testerbot/address"
+	"github.com/testerbot/testerbot/internal/address"
 )
 
 // Slack's limits on text, in characters.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/mapping"
+	"github.com/testerbot/testerbot/internal/mapping"
 )
 
 // A trigger_id lasts 3 s. On every path that opens a form, views.open comes first: no database

@@ -14,9 +14,9 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/invite"
-	"github.com/testerbot/testerbot/mapping"
-	"github.com/testerbot/testerbot/store"
+	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/mapping"
+	"github.com/testerbot/testerbot/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

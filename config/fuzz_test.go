@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/address"
 )
 
 // FuzzParseMapping checks that no input makes ParseMapping panic, that it

@@ -12,8 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/testerbot/testerbot/address"
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/address"
 )
 
 // Mapping is the validated channel mapping file: which Slack channels may

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/internal/outbox"
-	"github.com/testerbot/testerbot/store/storetest"
+	"github.com/testerbot/testerbot/internal/store/storetest"
 )
 
 // memSlack is Slack as the sender sees it, in memory: it records each call and answers with the

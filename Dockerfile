@@ -15,8 +15,16 @@
 # old) reaches the container; it must be readable by uid 65532. --stop-timeout is longer than
 # SHUTDOWN_TIMEOUT (25s), so in-flight invites finish before Docker kills the process.
 
+# Base images are pinned by digest, so a build today and one in a year start from the same
+# bytes; the tag each digest stands for is in the comment above it. To move to a newer build of
+# the same tag (security fixes), read its digest where a registry is reachable and replace it:
+#   docker buildx imagetools inspect golang:1.26.8-bookworm        (or: crane digest …)
+#   docker buildx imagetools inspect gcr.io/distroless/static-debian12:nonroot
+
 # --- build ------------------------------------------------------------------
-FROM golang:1.26.8-bookworm AS build
+# golang:1.26.8-bookworm, the multi-platform index of its 2026-09-19 build, as Docker's official
+# images record it (github.com/docker-library/repo-info, repos/golang/remote/1.26.8-bookworm.md).
+FROM golang:1.26.8-bookworm@sha256:f4191582e1522dfc5980a6bdc0309a756f9697f3e7d0f199c7e26fc82ab324fd AS build
 WORKDIR /src
 
 # Modules first, in a layer of their own: it is rebuilt only when go.mod or go.sum change,
@@ -39,7 +47,8 @@ RUN mkdir -p /out/rootfs/data
 # --- runtime ----------------------------------------------------------------
 # distroless/static: CA certificates (for Slack and Applivery over HTTPS), tzdata, a passwd
 # entry for nonroot, and nothing else.
-FROM gcr.io/distroless/static-debian12:nonroot
+# gcr.io/distroless/static-debian12:nonroot, its multi-platform index as of 2026-08-26.
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
 COPY --from=build --chown=65532:65532 /out/rootfs/ /
 # The binary stays root-owned: the process can run it but not replace it.

@@ -1,16 +1,13 @@
-// Package bot is the Slack side of the tester bot. It routes Socket Mode envelopes through one
-// route table (router.go) to exactly one handler each, acks at once (with a modal's validation
-// errors when there are any), and does the slow work — Applivery calls, posting results — after
-// the ack (work.go).
-//
-// Each surface has its own file with its handlers and routes: command.go (/invite-tester),
-// manage.go (its list, history and remove), invite_modal.go, shortcuts.go, home.go (the App
-// Home), find.go, revoke.go, results.go (the results thread), testers.go (telling the testers),
-// ask.go and ask_decision.go (requests to the QA leads), ends.go (access that ends) and setup.go
-// (linking a channel from Slack). A surface too big for one file has its views in
-// <surface>_view.go. Views are built by pure functions, golden-file tested. The invite work
-// itself lives in package invite, who may do what in package access, requests in package
-// approval and access that ends in package expiry.
+// Package bot is the Slack side of the tester bot. It holds the Socket Mode connections, routes
+// each envelope to exactly one handler, acks at once (with a modal's validation errors when there
+// are any) and does the slow work after the ack. Its surfaces are the /invite-tester command and
+// its subcommands (list, history, remove, setup, help), the invite form and the two shortcuts
+// that open it, the App Home, the results thread of each request, the direct messages to new
+// testers, the requests put to the QA leads and their decisions, and the notes when access ends.
+// Every Slack write after an ack goes through the outbox (package outbox), paced to Slack's
+// limits. Views are built by pure functions and golden-file tested. The invite work itself lives
+// in package invite, who may do what in package access, requests for testers in package
+// approval, and access that ends in package expiry.
 package bot
 
 import (

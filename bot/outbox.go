@@ -79,12 +79,12 @@ func (b *Bot) say(ctx context.Context, w who, channel, thread, text, fallback st
 // outboxFailed tells the person who asked when results can never be posted (the bot is not in
 // the channel any more) or wait on a refused bot token. A response_url needs no bot token; a
 // request resumed after a restart has none, and its asker gets a direct message instead.
-func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, code string) {
+func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, slackCode string) {
 	if r.Group == "" || r.Key == parentKey(r.Group) || r.Asker == "" && r.AskerURL == "" {
 		return // a request's parent: Begin tells the person itself
 	}
-	text := fmt.Sprintf(":warning: I invited the testers but could not post the details in the thread (Slack said %s). See the App Home for the latest invitations.", code)
-	if slackauth.Refused(code) {
+	text := fmt.Sprintf(":warning: I invited the testers but could not post the details in the thread (Slack said %s). See the App Home for the latest invitations.", slackCode)
+	if slackauth.Refused(slackCode) {
 		text = ":warning: Slack refused my token, so your results wait to be posted: the testers are invited, and the details appear in the thread once an admin fixes SLACK_BOT_TOKEN."
 	}
 	m := outbox.Message{Key: noticeKey(r.Group), Kind: outbox.Respond, URL: r.AskerURL, Text: text, Group: r.Group}

@@ -128,8 +128,8 @@ func noticeModalView(heading, text string) slack.ModalViewRequest {
 
 // slackAdvice says what to do after a Slack call failed with code: when Slack refused the bot's token,
 // that an admin must act, because trying again cannot help.
-func slackAdvice(code string) string {
-	if slackauth.Refused(code) {
+func slackAdvice(slackCode string) string {
+	if slackauth.Refused(slackCode) {
 		return "Slack refused my token: an admin must reinstall the app or update SLACK_BOT_TOKEN. Trying again will not help until then."
 	}
 	return "Please try again in a moment."

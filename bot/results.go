@@ -142,20 +142,20 @@ func (t *resultsThread) post(ctx context.Context, r invite.Report, parent, key s
 
 // cannotPostCode tells the person why their invite did not run, with the fix, from Slack's
 // error code.
-func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, code string) {
-	if slackauth.Refused(code) {
-		b.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", code)
+func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, slackCode string) {
+	if slackauth.Refused(slackCode) {
+		b.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", slackCode)
 	} else {
-		b.log.Warn("cannot post in channel", "channel", channelID, "error", code)
+		b.log.Warn("cannot post in channel", "channel", channelID, "error", slackCode)
 	}
-	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, code)
-	switch code {
+	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, slackCode)
+	switch slackCode {
 	case "not_in_channel", "channel_not_found":
 		text += " Add me to the channel first: type `/invite @testerbot` there (for a private channel, a member must do it), then try again."
 	case "is_archived":
 		text += " The channel is archived; ask an admin to map another channel."
 	default:
-		text += " " + slackAdvice(code)
+		text += " " + slackAdvice(slackCode)
 	}
 	b.tell(ctx, w, text)
 }

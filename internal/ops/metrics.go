@@ -100,7 +100,7 @@ func newSlackMetrics() *Metrics {
 func (m *Metrics) addAppliveryMetrics() {
 	m.invites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "testerbot_invites_total",
-		Help: "Tester invitations by outcome: invited, already_invited, refused, failed or removed.",
+		Help: "Tester invitations by outcome: invited, already_invited, refused, failed, removed, asked, approved, denied or ask_expired.",
 	}, []string{"outcome"})
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "testerbot_requests_resumed_total",

@@ -60,8 +60,9 @@ func (m *Metrics) Reconnect() { m.reconnects.Inc() }
 // starts, -1 when it ends.
 func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
-// Outcome counts one email's outcome (invited, already_invited, refused,
-// failed or removed); it makes Metrics an invite.Observer.
+// Outcome counts one email's outcome, one of invite.Outcomes (invited, already_invited,
+// refused, failed, removed, asked, approved, denied, ask_expired); it makes Metrics an
+// invite.Observer.
 func (m *Metrics) Outcome(o invite.Outcome) {
 	m.invites.WithLabelValues(clampCode(string(o))).Inc()
 }

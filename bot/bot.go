@@ -33,19 +33,17 @@ import (
 	"github.com/testerbot/testerbot/internal/store"
 )
 
-// Mappings says which channels invite into which store and apps; *mapping.Live has it. Channel
-// and All read what this process last loaded, without waiting, for acks; the others ask the
-// database.
+// Mappings says which channels invite into which store and apps; *mapping.Live has it. A
+// channel's Source says whether the mapping file manages it or it was linked from Slack (then
+// LinkedBy says by whom). Channel and All read what this process last loaded, without waiting,
+// for acks; the others ask the database.
 type Mappings interface {
 	Channel(id string) (config.Channel, bool)
 	All() []config.Channel
-	InFile(id string) bool
-	Link(id string) (mapping.Link, bool)
 	Lookup(ctx context.Context, id string) (config.Channel, bool, error)
-	FreshLink(ctx context.Context, id string) (*mapping.Link, error)
 	Changes(ctx context.Context, id string) ([]mapping.Change, error)
-	Save(ctx context.Context, link mapping.Link) (*mapping.Link, error)
-	Remove(ctx context.Context, channelID, by string) (*mapping.Link, error)
+	Save(ctx context.Context, link config.Channel) (*config.Channel, error)
+	Remove(ctx context.Context, channelID, by string) (*config.Channel, error)
 }
 
 // History reads the audit log.

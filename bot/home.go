@@ -35,12 +35,7 @@ func (b *Bot) onHomeOpened(e slackevents.EventsAPIEvent) reply {
 // publishHome renders the App Home for one person, showing only what they may manage.
 func (b *Bot) publishHome(ctx context.Context, userID string) {
 	channels, err := b.manageable(ctx, userID)
-	data := homeData{Channels: channels, Leads: b.d.Access.Leads(), LinkedBy: map[string]string{}}
-	for _, ch := range channels {
-		if link, ok := b.d.Mappings.Link(ch.ID); ok {
-			data.LinkedBy[ch.ID] = link.LinkedBy
-		}
-	}
+	data := homeData{Channels: channels, Leads: b.d.Access.Leads()}
 	if err != nil {
 		data.Problem = b.accessUnknown(userID, err)
 	}

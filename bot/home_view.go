@@ -22,8 +22,7 @@ const (
 
 // homeData is everything the App Home shows one person.
 type homeData struct {
-	Channels []config.Channel  // the mappings the viewer may manage; none: no buttons
-	LinkedBy map[string]string // channel id → who linked it from Slack; absent: the mapping file
+	Channels []config.Channel // the mappings the viewer may manage; none: no buttons
 	Leads    *config.QALeads
 	Recent   []store.Entry  // invitations in those channels
 	Problem  string         // mrkdwn: why Slack could not say what the viewer may manage
@@ -50,7 +49,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 			slack.NewButtonBlockElement(actionHomeFind, "find", plain("Find or remove a tester")),
 		))
 		blocks = append(blocks, pendingBlocks(d.Pending, d.Leads, d.Testers)...)
-		blocks = append(blocks, mappingBlocks(d.Channels, d.LinkedBy)...)
+		blocks = append(blocks, mappingBlocks(d.Channels)...)
 		blocks = append(blocks, endingBlocks(d.Ending)...)
 		blocks = append(blocks, recentBlocks(d.Recent)...)
 	case d.Leads != nil:
@@ -66,7 +65,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 // homeChannelsShown keeps the App Home within Slack's 100-block limit.
 const homeChannelsShown = 20
 
-func mappingBlocks(channels []config.Channel, linkedBy map[string]string) []slack.Block {
+func mappingBlocks(channels []config.Channel) []slack.Block {
 	blocks := []slack.Block{slack.NewDividerBlock(), section("*Where you can invite*", nil)}
 	for i, ch := range channels {
 		if i == homeChannelsShown {
@@ -74,8 +73,8 @@ func mappingBlocks(channels []config.Channel, linkedBy map[string]string) []slac
 			break
 		}
 		text := mappingText(ch)
-		if by, ok := linkedBy[ch.ID]; ok {
-			text += fmt.Sprintf("\n_Linked from Slack by <@%s>; change it with `/invite-tester setup` there._", by)
+		if ch.Source == config.FromSlack {
+			text += fmt.Sprintf("\n_Linked from Slack by <@%s>; change it with `/invite-tester setup` there._", ch.LinkedBy)
 		}
 		blocks = append(blocks, section(text, nil))
 	}

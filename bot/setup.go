@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/address"
 	"github.com/testerbot/testerbot/internal/mapping"
 )
@@ -53,18 +54,18 @@ func (b *Bot) setupFor(ctx context.Context, userID, channelID string) slack.Moda
 	if notice := b.notLeadNotice(ctx, userID); notice != nil {
 		return *notice
 	}
-	if b.d.Mappings.InFile(channelID) {
-		ch, _ := b.d.Mappings.Channel(channelID)
-		return fileMappingView(ch, b.d.MappingFile)
-	}
-	link, err := b.d.Mappings.FreshLink(ctx, channelID)
-	if err != nil {
+	ch, linked, err := b.d.Mappings.Lookup(ctx, channelID) // a file channel without asking the database
+	switch {
+	case err != nil:
 		b.log.Error("could not read a channel's link", "channel", channelID, "error", err.Error())
 		return noticeModalView("Link this channel", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
+	case linked && ch.Source == config.FromFile:
+		return fileMappingView(ch, b.d.MappingFile)
 	}
-	m := setupModal{ChannelID: channelID, Link: link, Downloads: downloadsValue(link), Domains: domainsValue(link)}
-	if link != nil {
-		m.Store, m.App = link.StoreID, link.AppID
+	m := setupModal{ChannelID: channelID}
+	if linked {
+		m.Link, m.Store, m.App = &ch, ch.Store, ch.Apps[0].ID
+		m.Downloads, m.Domains = strconv.Itoa(ch.Downloads), strings.Join(ch.Domains, ", ")
 	}
 	m.Changes = b.changeLines(ctx, channelID) // also of a link that is gone: who ended it, and when
 	if problem := b.fillCatalog(ctx, &m); problem != "" {
@@ -122,8 +123,8 @@ func (b *Bot) onSetupStoreChosen(cb slack.InteractionCallback) reply {
 			b.updateSetup(ctx, cb.View.ID, *notice)
 			return
 		}
-		if link, err := b.d.Mappings.FreshLink(ctx, meta.Channel); err == nil && link != nil {
-			m.Link, m.Changes = link, b.changeLines(ctx, meta.Channel)
+		if ch, ok, err := b.d.Mappings.Lookup(ctx, meta.Channel); err == nil && ok && ch.Source == config.FromSlack {
+			m.Link, m.Changes = &ch, b.changeLines(ctx, meta.Channel)
 		}
 		if problem := b.fillCatalog(ctx, &m); problem != "" {
 			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", problem))
@@ -214,8 +215,8 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 		b.tell(ctx, w, "That app is no longer in the store, so I did not link the channel. Please choose again.")
 		return
 	}
-	link := mapping.Link{ChannelID: c.channel, StoreID: c.store, AppID: app.ID, AppName: app.Name,
-		Downloads: c.downloads, Domains: c.domains, LinkedBy: w.userID, NotifyTesters: true}
+	link := config.Channel{ID: c.channel, Store: c.store, Apps: []config.App{{ID: app.ID, Name: app.Name}},
+		Downloads: c.downloads, Domains: c.domains, NotifyTesters: true, Source: config.FromSlack, LinkedBy: w.userID}
 	before, err := b.d.Mappings.Save(ctx, link)
 	switch {
 	case errors.Is(err, mapping.ErrManagedByFile):
@@ -256,7 +257,7 @@ func (b *Bot) onSetupRemove(cb slack.InteractionCallback) reply {
 		}
 		b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", fmt.Sprintf("<#%s> is no longer linked to Applivery.", channelID)))
 		if before != nil {
-			b.announce(ctx, w, fmt.Sprintf(":broken_chain: <@%s> removed this channel's link to *%s*: testers can no longer be invited from here.", w.userID, esc(before.AppName)))
+			b.announce(ctx, w, fmt.Sprintf(":broken_chain: <@%s> removed this channel's link to *%s*: testers can no longer be invited from here.", w.userID, esc(before.Apps[0].Name)))
 		}
 	}}
 }

@@ -3,7 +3,6 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -33,7 +32,7 @@ type setupModal struct {
 	App       string                   // the chosen publication's id
 	Downloads string                   // as typed, or the link's
 	Domains   string                   // as typed, or the link's
-	Link      *mapping.Link            // the channel's current link, nil when it has none
+	Link      *config.Channel          // the channel's current link from Slack, nil when it has none
 	Changes   []string                 // mrkdwn lines: the link's latest changes
 }
 
@@ -73,7 +72,7 @@ func appLabel(a applivery.PublishedApp) string {
 func setupView(m setupModal) slack.ModalViewRequest {
 	intro := fmt.Sprintf("Testers invited from <#%s> go into the Applivery store and app you choose here.", m.ChannelID)
 	if m.Link != nil {
-		intro = fmt.Sprintf("<#%s> invites into *%s*. Change it here, or remove the link.", m.ChannelID, esc(m.Link.AppName))
+		intro = fmt.Sprintf("<#%s> invites into *%s*. Change it here, or remove the link.", m.ChannelID, esc(m.Link.Apps[0].Name))
 	}
 	blocks := []slack.Block{section(intro, nil), storeSelect(m)}
 	switch {
@@ -161,31 +160,17 @@ func mappingText(ch config.Channel) string {
 	return text
 }
 
-func downloadsValue(l *mapping.Link) string {
-	if l == nil {
-		return ""
-	}
-	return strconv.Itoa(l.Downloads)
-}
-
-func domainsValue(l *mapping.Link) string {
-	if l == nil {
-		return ""
-	}
-	return strings.Join(l.Domains, ", ")
-}
-
 func changeWords(c mapping.Change) string {
 	switch {
 	case c.After == nil:
 		return "removed the link"
 	case c.Before == nil:
-		return "linked it to *" + esc(c.After.AppName) + "*"
+		return "linked it to *" + esc(c.After.Apps[0].Name) + "*"
 	}
-	return "changed it to *" + esc(c.After.AppName) + "*, " + downloadsText(c.After.Downloads)
+	return "changed it to *" + esc(c.After.Apps[0].Name) + "*, " + downloadsText(c.After.Downloads)
 }
 
-func linkDetails(l mapping.Link) string {
+func linkDetails(l config.Channel) string {
 	text := "New testers get " + downloadsText(l.Downloads)
 	if len(l.Domains) > 0 {
 		text += "; only addresses at " + esc(strings.Join(l.Domains, ", ")) + " may be invited"

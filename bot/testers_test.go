@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery"
-	"github.com/testerbot/testerbot/internal/mapping"
+	"github.com/testerbot/testerbot/config"
 )
 
 // Telling invited testers who are members of the workspace.
@@ -48,8 +48,8 @@ func TestNoTesterIsToldWhenTheChannelSaysNotTo(t *testing.T) {
 func TestTestersInvitedFromALinkedChannelAreTold(t *testing.T) {
 	tb := newTestBot(t, leadsMapping)
 	tb.slack.addMember("U0ALICE01", "alice@example.com")
-	_, err := tb.d.Mappings.Save(t.Context(), mapping.Link{ChannelID: "C0LINKED1", StoreID: betaIOS.Store, AppID: iosApp.ID,
-		AppName: iosApp.Name, Downloads: 3, LinkedBy: ana, NotifyTesters: true})
+	_, err := tb.d.Mappings.Save(t.Context(), config.Channel{ID: "C0LINKED1", Store: betaIOS.Store, Apps: []config.App{iosApp},
+		Downloads: 3, NotifyTesters: true, Source: config.FromSlack, LinkedBy: ana})
 	require.NoError(t, err)
 
 	tb.run(tb.command(ana, "C0LINKED1", "alice@example.com"))

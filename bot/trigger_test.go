@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/internal/mapping"
 )
 
 // A trigger_id lasts 3 s. On every path that opens a form, views.open comes first: no database
@@ -47,11 +46,6 @@ type checkedMappings struct {
 func (m checkedMappings) Lookup(ctx context.Context, id string) (config.Channel, bool, error) {
 	m.o.note("Mappings.Lookup")
 	return m.Mappings.Lookup(ctx, id)
-}
-
-func (m checkedMappings) FreshLink(ctx context.Context, id string) (*mapping.Link, error) {
-	m.o.note("Mappings.FreshLink")
-	return m.Mappings.FreshLink(ctx, id)
 }
 
 type noAck struct{}

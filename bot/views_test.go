@@ -15,7 +15,6 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/invite"
-	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/store"
 )
 
@@ -155,8 +154,9 @@ func TestSetupModalChoosingAStore(t *testing.T) {
 	golden(t, "setup_modal_new", setupView(setupModal{ChannelID: "C0NEW0001", Stores: stores}))
 	golden(t, "setup_modal_linked", setupView(setupModal{
 		ChannelID: "C0NEW0001", Stores: stores, Store: betaIOS.Store, App: iosApp.ID, Downloads: "3", Domains: "acme.com",
-		Apps:    []applivery.PublishedApp{{ID: iosApp.ID, Name: "Acme iOS beta", Slug: "acme-ios"}, {ID: androidApp.ID, Name: "Acme Android", Slug: "acme-android", Visibility: "unlisted"}},
-		Link:    &mapping.Link{ChannelID: "C0NEW0001", StoreID: betaIOS.Store, AppID: iosApp.ID, AppName: "Acme iOS beta", Downloads: 3, Domains: []string{"acme.com"}},
+		Apps: []applivery.PublishedApp{{ID: iosApp.ID, Name: "Acme iOS beta", Slug: "acme-ios"}, {ID: androidApp.ID, Name: "Acme Android", Slug: "acme-android", Visibility: "unlisted"}},
+		Link: &config.Channel{ID: "C0NEW0001", Store: betaIOS.Store, Apps: []config.App{{ID: iosApp.ID, Name: "Acme iOS beta"}}, Downloads: 3, Domains: []string{"acme.com"},
+			Source: config.FromSlack, LinkedBy: "U1"},
 		Changes: []string{"• " + slackDate(created) + " <@U1> linked it to *Acme iOS beta*"},
 	}))
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,17 +33,32 @@ type QALeads struct {
 }
 
 // Channel is one Slack channel and the Applivery store its members invite
-// testers into.
+// testers into: listed in the mapping file, or linked from Slack by a QA lead
+// (/invite-tester setup), which Source tells apart. There is one type for both
+// so that nothing converts one into the other and forgets a field on the way.
 type Channel struct {
 	ID        string   // Slack channel id (C…, G… or D…)
 	Store     string   // Applivery store id, 24 lower-case hex digits
-	Apps      []App    // at least one
+	Apps      []App    // at least one; exactly one for a channel linked from Slack
 	Downloads int      // allowedDownloadsNum for new testers; -1 means unlimited
 	Domains   []string // email domains allowed (see address.DomainAllowed), lower-case ASCII; empty allows any
 	// NotifyTesters sends each invited workspace member a direct message about the app (the
-	// file's notify_testers, true unless set to false).
+	// file's notify_testers, true unless set to false; on for a link made from Slack).
 	NotifyTesters bool
+
+	Source   Source
+	LinkedBy string    // FromSlack: the Slack user who made or last changed the link; "" for the file's
+	LinkedAt time.Time // FromSlack: when; zero for the file's
 }
+
+// Source says where a channel's mapping comes from. The zero value is the
+// file, so a Channel the file's reader builds needs nothing more.
+type Source uint8
+
+const (
+	FromFile  Source = iota // the mapping file (CHANNELS_FILE), which manages the channel
+	FromSlack               // linked from Slack with /invite-tester setup, kept in the database
+)
 
 // App is one published Applivery application in a store.
 type App struct {

@@ -21,42 +21,23 @@ import (
 	"github.com/testerbot/testerbot/config"
 )
 
-// Link is a channel linked to a store and app from Slack.
-type Link struct {
-	ChannelID string
-	StoreID   string
-	AppID     string
-	AppName   string
-	Downloads int      // allowedDownloadsNum for new testers; -1 means unlimited
-	Domains   []string // normalized email domains; empty allows any
-	LinkedBy  string   // the Slack user who made or last changed it
-	LinkedAt  time.Time
-	// NotifyTesters sends invited workspace members a DM. Links are made with it on; a zero Link
-	// has it off, so set it.
-	NotifyTesters bool
-}
-
-// Channel is the link as the rest of the bot uses a mapping.
-func (l Link) Channel() config.Channel {
-	return config.Channel{ID: l.ChannelID, Store: l.StoreID, Apps: []config.App{{ID: l.AppID, Name: l.AppName}},
-		Downloads: l.Downloads, Domains: l.Domains, NotifyTesters: l.NotifyTesters}
-}
-
 // Change is one change to a channel's link, as the audit log keeps it.
 type Change struct {
 	At            time.Time
 	UserID        string
-	Action        string // linked, changed or unlinked
-	Before, After *Link  // nil for none
+	Action        string          // linked, changed or unlinked
+	Before, After *config.Channel // the link before and after; nil for none
 }
 
-// Links keeps the links; *store.Store implements it. Save and Remove write the audit log's
-// before-and-after row in the same transaction.
+// Links keeps the links: the channels linked to a store and app from Slack, each a
+// config.Channel with Source FromSlack, one app, LinkedBy and LinkedAt. *store.Store implements
+// it. SaveLink and RemoveLink write the audit log's before-and-after row in the same
+// transaction.
 type Links interface {
-	Links(ctx context.Context) ([]Link, error)
-	Link(ctx context.Context, channelID string) (*Link, error)
-	SaveLink(ctx context.Context, l Link) (before *Link, err error)
-	RemoveLink(ctx context.Context, channelID, by string) (before *Link, err error)
+	Links(ctx context.Context) ([]config.Channel, error)
+	Link(ctx context.Context, channelID string) (*config.Channel, error)
+	SaveLink(ctx context.Context, link config.Channel) (before *config.Channel, err error)
+	RemoveLink(ctx context.Context, channelID, by string) (before *config.Channel, err error)
 	LinkChanges(ctx context.Context, channelID string) ([]Change, error)
 }
 
@@ -67,7 +48,7 @@ type Live struct {
 	links Links
 
 	file    atomic.Pointer[config.Mapping]
-	linked  atomic.Pointer[map[string]Link]
+	linked  atomic.Pointer[map[string]config.Channel]
 	reloads sync.Mutex // one reload of the file at a time
 	stamp   fileStamp  // guarded by reloads
 }
@@ -82,7 +63,7 @@ func New(ctx context.Context, path string, links Links) (*Live, error) {
 	l := &Live{path: path, links: links}
 	l.file.Store(m)
 	l.stamp, _ = stampOf(path)
-	empty := map[string]Link{}
+	empty := map[string]config.Channel{}
 	l.linked.Store(&empty)
 	if _, err := l.refreshLinks(ctx); err != nil {
 		return nil, err
@@ -96,13 +77,14 @@ func (l *Live) Path() string { return l.path }
 // Leads are the file's QA leads (nil when it has none); they follow reloads.
 func (l *Live) Leads() *config.QALeads { return l.file.Load().QALeads }
 
-// Channel returns the mapping of a channel: the file's, else its link as last read.
+// Channel returns the mapping of a channel: the file's, else its link as last read. Its Source
+// says which.
 func (l *Live) Channel(id string) (config.Channel, bool) {
 	if ch, ok := l.file.Load().Channel(id); ok {
 		return ch, true
 	}
 	link, ok := (*l.linked.Load())[id]
-	return link.Channel(), ok
+	return link, ok
 }
 
 // All returns every mapped channel: the file's in file order, then the links by channel id.
@@ -110,27 +92,22 @@ func (l *Live) All() []config.Channel {
 	file := l.file.Load()
 	out := slices.Clone(file.Channels)
 	for _, link := range l.sortedLinks() {
-		if _, inFile := file.Channel(link.ChannelID); !inFile {
-			out = append(out, link.Channel())
+		if _, inFile := file.Channel(link.ID); !inFile {
+			out = append(out, link)
 		}
 	}
 	return out
 }
 
-// InFile reports whether the file manages the channel (Slack shows it read-only).
-func (l *Live) InFile(id string) bool {
+// inFile reports whether the file manages the channel.
+func (l *Live) inFile(id string) bool {
 	_, ok := l.file.Load().Channel(id)
 	return ok
 }
 
-// Link returns the channel's link made from Slack, as last read.
-func (l *Live) Link(id string) (Link, bool) {
-	link, ok := (*l.linked.Load())[id]
-	return link, ok && !l.InFile(id)
-}
-
 // Lookup is Channel asked of the database itself rather than of what this process last read:
-// after the ack, so that a link another replica made a moment ago is found.
+// after the ack, so that a link another replica made (or changed) a moment ago is found. The
+// file's channels need no database.
 func (l *Live) Lookup(ctx context.Context, id string) (config.Channel, bool, error) {
 	if ch, ok := l.file.Load().Channel(id); ok {
 		return ch, true, nil
@@ -140,15 +117,7 @@ func (l *Live) Lookup(ctx context.Context, id string) (config.Channel, bool, err
 		return config.Channel{}, false, err
 	}
 	l.remember(*link)
-	return link.Channel(), true, nil
-}
-
-// FreshLink reads the channel's link from the database, nil when it has none.
-func (l *Live) FreshLink(ctx context.Context, id string) (*Link, error) {
-	if l.InFile(id) {
-		return nil, nil
-	}
-	return l.links.Link(ctx, id)
+	return *link, true, nil
 }
 
 // Changes returns the channel's link changes, newest first.
@@ -156,10 +125,16 @@ func (l *Live) Changes(ctx context.Context, id string) ([]Change, error) {
 	return l.links.LinkChanges(ctx, id)
 }
 
-// Save links a channel from Slack and returns the link it replaced, if any.
-func (l *Live) Save(ctx context.Context, link Link) (*Link, error) {
-	if l.InFile(link.ChannelID) {
+// Save links a channel from Slack (one app, LinkedBy set) and returns the link it replaced, if
+// any. The link is saved with Source FromSlack and, unless set, LinkedAt now.
+func (l *Live) Save(ctx context.Context, link config.Channel) (*config.Channel, error) {
+	if l.inFile(link.ID) {
 		return nil, ErrManagedByFile
+	}
+	link.Source = config.FromSlack
+	if link.LinkedAt.IsZero() {
+		// Set here, to the millisecond as the database keeps it, so that remember has it too.
+		link.LinkedAt = time.Now().UTC().Truncate(time.Millisecond)
 	}
 	before, err := l.links.SaveLink(ctx, link)
 	if err == nil {
@@ -169,8 +144,8 @@ func (l *Live) Save(ctx context.Context, link Link) (*Link, error) {
 }
 
 // Remove unlinks a channel linked from Slack and returns the link it removed.
-func (l *Live) Remove(ctx context.Context, channelID, by string) (*Link, error) {
-	if l.InFile(channelID) {
+func (l *Live) Remove(ctx context.Context, channelID, by string) (*config.Channel, error) {
+	if l.inFile(channelID) {
 		return nil, ErrManagedByFile
 	}
 	before, err := l.links.RemoveLink(ctx, channelID, by)
@@ -187,13 +162,13 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-func (l *Live) sortedLinks() []Link {
+func (l *Live) sortedLinks() []config.Channel {
 	links := *l.linked.Load()
-	out := make([]Link, 0, len(links))
+	out := make([]config.Channel, 0, len(links))
 	for _, link := range links {
 		out = append(out, link)
 	}
-	slices.SortFunc(out, func(a, b Link) int { return cmp.Compare(a.ChannelID, b.ChannelID) })
+	slices.SortFunc(out, func(a, b config.Channel) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -211,16 +186,16 @@ func (l *Live) refreshLinks(ctx context.Context) (ended []string, err error) {
 		return nil, err
 	}
 	file := l.file.Load()
-	byChannel := make(map[string]Link, len(links))
+	byChannel := make(map[string]config.Channel, len(links))
 	for _, link := range links {
-		if _, inFile := file.Channel(link.ChannelID); inFile {
-			if _, err := l.links.RemoveLink(ctx, link.ChannelID, FileActor); err != nil {
+		if _, inFile := file.Channel(link.ID); inFile {
+			if _, err := l.links.RemoveLink(ctx, link.ID, FileActor); err != nil {
 				return ended, err
 			}
-			ended = append(ended, link.ChannelID)
+			ended = append(ended, link.ID)
 			continue
 		}
-		byChannel[link.ChannelID] = link
+		byChannel[link.ID] = link
 	}
 	l.linked.Store(&byChannel)
 	return ended, nil
@@ -228,18 +203,18 @@ func (l *Live) refreshLinks(ctx context.Context) (ended []string, err error) {
 
 // remember and forget apply this process's own changes at once, without waiting for the next
 // refresh; they copy the map, which readers share.
-func (l *Live) remember(link Link) {
-	l.update(func(m map[string]Link) { m[link.ChannelID] = link })
+func (l *Live) remember(link config.Channel) {
+	l.update(func(m map[string]config.Channel) { m[link.ID] = link })
 }
 
 func (l *Live) forget(channelID string) {
-	l.update(func(m map[string]Link) { delete(m, channelID) })
+	l.update(func(m map[string]config.Channel) { delete(m, channelID) })
 }
 
-func (l *Live) update(change func(map[string]Link)) {
+func (l *Live) update(change func(map[string]config.Channel)) {
 	for {
 		old := l.linked.Load()
-		next := make(map[string]Link, len(*old)+1)
+		next := make(map[string]config.Channel, len(*old)+1)
 		for k, v := range *old {
 			next[k] = v
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/store"
 	"github.com/testerbot/testerbot/internal/store/storetest"
@@ -40,8 +41,9 @@ func newLive(t *testing.T, yaml string) (*mapping.Live, string) {
 	return live, path
 }
 
-func link(channel, app string) mapping.Link {
-	return mapping.Link{ChannelID: channel, StoreID: storeID, AppID: appID, AppName: app, Downloads: 1, LinkedBy: "U0LEAD0001"}
+func link(channel, app string) config.Channel {
+	return config.Channel{ID: channel, Store: storeID, Apps: []config.App{{ID: appID, Name: app}}, Downloads: 1,
+		Source: config.FromSlack, LinkedBy: "U0LEAD0001"}
 }
 
 func TestTheFileAndTheLinksMakeOneMappingAndTheFileWins(t *testing.T) {
@@ -56,19 +58,27 @@ func TestTheFileAndTheLinksMakeOneMappingAndTheFileWins(t *testing.T) {
 	ch, ok := live.Channel("C0SLACK001")
 	require.True(t, ok, "a link is used at once")
 	assert.Equal(t, "From Slack", ch.Apps[0].Name)
-	assert.Len(t, live.All(), 2)
-	assert.True(t, live.InFile("C0FILE0001"))
-	assert.False(t, live.InFile("C0SLACK001"))
+	assert.Equal(t, config.FromSlack, ch.Source)
+	assert.Equal(t, "U0LEAD0001", ch.LinkedBy)
+	assert.False(t, ch.LinkedAt.IsZero(), "when it was linked, as the database will say")
+	all := live.All()
+	require.Len(t, all, 2)
+	assert.Equal(t, config.FromFile, all[0].Source)
+	assert.Equal(t, config.FromSlack, all[1].Source)
+	stored, ok, err := live.Lookup(ctx, "C0SLACK001")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, stored, ch, "what this process remembered is what the database keeps")
 
 	before, err = live.Save(ctx, link("C0SLACK001", "Renamed"))
 	require.NoError(t, err)
-	assert.Equal(t, "From Slack", before.AppName, "saving again returns what it replaced")
+	assert.Equal(t, "From Slack", before.Apps[0].Name, "saving again returns what it replaced")
 	changes, err := live.Changes(ctx, "C0SLACK001")
 	require.NoError(t, err)
 	require.Len(t, changes, 2)
 	assert.Equal(t, "changed", changes[0].Action)
-	assert.Equal(t, "Renamed", changes[0].After.AppName)
-	assert.Equal(t, "From Slack", changes[0].Before.AppName)
+	assert.Equal(t, "Renamed", changes[0].After.Apps[0].Name)
+	assert.Equal(t, "From Slack", changes[0].Before.Apps[0].Name)
 
 	_, err = live.Remove(ctx, "C0SLACK001", "U0LEAD0001")
 	require.NoError(t, err)

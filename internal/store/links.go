@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/mapping"
 )
 
@@ -19,12 +20,12 @@ const selectLinks = `SELECT channel_id, store_id, app_id, app_name, downloads, d
 	notify_testers FROM channel_links`
 
 // Links returns every channel linked from Slack.
-func (s *Store) Links(ctx context.Context) ([]mapping.Link, error) {
+func (s *Store) Links(ctx context.Context) ([]config.Channel, error) {
 	return queryAll(ctx, s, "links", selectLinks+` ORDER BY channel_id`, nil, scanLink)
 }
 
 // Link returns a channel's link, nil when it has none.
-func (s *Store) Link(ctx context.Context, channelID string) (*mapping.Link, error) {
+func (s *Store) Link(ctx context.Context, channelID string) (*config.Channel, error) {
 	return s.link(ctx, s.db, channelID)
 }
 
@@ -33,7 +34,7 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (s *Store) link(ctx context.Context, q querier, channelID string) (*mapping.Link, error) {
+func (s *Store) link(ctx context.Context, q querier, channelID string) (*config.Channel, error) {
 	l, err := scanLink(q.QueryRowContext(ctx, s.rebind(selectLinks+` WHERE channel_id = ?`), channelID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -44,12 +45,13 @@ func (s *Store) link(ctx context.Context, q querier, channelID string) (*mapping
 	return &l, nil
 }
 
-func scanLink(scan rowScanner) (mapping.Link, error) {
-	var l mapping.Link
+// scanLink reads a channel_links row, which holds the link's one app.
+func scanLink(scan rowScanner) (config.Channel, error) {
+	l := config.Channel{Source: config.FromSlack, Apps: make([]config.App, 1)}
 	var domains string
 	var at int64
 	var notify int
-	err := scan(&l.ChannelID, &l.StoreID, &l.AppID, &l.AppName, &l.Downloads, &domains, &l.LinkedBy, &at, &notify)
+	err := scan(&l.ID, &l.Store, &l.Apps[0].ID, &l.Apps[0].Name, &l.Downloads, &domains, &l.LinkedBy, &at, &notify)
 	if domains != "" {
 		l.Domains = strings.Split(domains, ",")
 	}
@@ -57,16 +59,23 @@ func scanLink(scan rowScanner) (mapping.Link, error) {
 	return l, err
 }
 
+// errNotOneApp refuses to save a link with other than one app: channel_links has room for one.
+var errNotOneApp = errors.New("a channel linked from Slack has exactly one app")
+
 // SaveLink links a channel (or changes its link) and audits the change; it returns the link it
-// replaced, nil when there was none.
-func (s *Store) SaveLink(ctx context.Context, l mapping.Link) (*mapping.Link, error) {
+// replaced, nil when there was none. The link has one app; LinkedAt defaults to now.
+func (s *Store) SaveLink(ctx context.Context, l config.Channel) (*config.Channel, error) {
+	if len(l.Apps) != 1 {
+		return nil, s.wrap("save link", errNotOneApp)
+	}
+	l.Source = config.FromSlack
 	if l.LinkedAt.IsZero() {
 		l.LinkedAt = time.Now()
 	}
-	var before *mapping.Link
+	var before *config.Channel
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if before, err = s.link(ctx, tx, l.ChannelID); err != nil {
+		if before, err = s.link(ctx, tx, l.ID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO channel_links
@@ -75,7 +84,7 @@ func (s *Store) SaveLink(ctx context.Context, l mapping.Link) (*mapping.Link, er
 			ON CONFLICT (channel_id) DO UPDATE SET store_id = excluded.store_id, app_id = excluded.app_id,
 			app_name = excluded.app_name, downloads = excluded.downloads, domains = excluded.domains,
 			linked_by = excluded.linked_by, linked_at = excluded.linked_at, notify_testers = excluded.notify_testers`),
-			l.ChannelID, l.StoreID, l.AppID, l.AppName, l.Downloads, strings.Join(l.Domains, ","), l.LinkedBy,
+			l.ID, l.Store, l.Apps[0].ID, l.Apps[0].Name, l.Downloads, strings.Join(l.Domains, ","), l.LinkedBy,
 			toMillis(l.LinkedAt), boolInt(l.NotifyTesters))
 		if err != nil {
 			return err
@@ -84,15 +93,15 @@ func (s *Store) SaveLink(ctx context.Context, l mapping.Link) (*mapping.Link, er
 		if before != nil {
 			action = "changed"
 		}
-		return s.auditLink(ctx, tx, l.LinkedBy, l.ChannelID, action, before, &l, l.LinkedAt)
+		return s.auditLink(ctx, tx, l.LinkedBy, l.ID, action, before, &l, l.LinkedAt)
 	})
 	return before, s.wrap("save link", err)
 }
 
 // RemoveLink unlinks a channel and audits it; it returns the link it removed, nil when there
 // was none (nothing is audited then).
-func (s *Store) RemoveLink(ctx context.Context, channelID, by string) (*mapping.Link, error) {
-	var before *mapping.Link
+func (s *Store) RemoveLink(ctx context.Context, channelID, by string) (*config.Channel, error) {
+	var before *config.Channel
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if before, err = s.link(ctx, tx, channelID); err != nil || before == nil {
@@ -108,7 +117,7 @@ func (s *Store) RemoveLink(ctx context.Context, channelID, by string) (*mapping.
 	return before, s.wrap("remove link", err)
 }
 
-func (s *Store) auditLink(ctx context.Context, tx *sql.Tx, by, channelID, action string, before, after *mapping.Link, at time.Time) error {
+func (s *Store) auditLink(ctx context.Context, tx *sql.Tx, by, channelID, action string, before, after *config.Channel, at time.Time) error {
 	b, err := linkJSON(before)
 	if err != nil {
 		return err
@@ -144,18 +153,43 @@ func scanChange(scan rowScanner) (mapping.Change, error) {
 	return c, err
 }
 
-func linkJSON(l *mapping.Link) (string, error) {
+// auditedLink is a link as link_audit's before and after columns hold it, in JSON: flat, with
+// the keys every audited row has had, so that rows written before and after this type, and by
+// another version of the bot during a rolling update, read the same. It is the storage format,
+// used only by linkJSON and parseLink; the bot uses config.Channel.
+type auditedLink struct {
+	ChannelID     string
+	StoreID       string
+	AppID         string
+	AppName       string
+	Downloads     int
+	Domains       []string
+	LinkedBy      string
+	LinkedAt      time.Time
+	NotifyTesters bool
+}
+
+func linkJSON(l *config.Channel) (string, error) {
 	if l == nil {
 		return "", nil
 	}
-	b, err := json.Marshal(l)
+	if len(l.Apps) != 1 {
+		return "", errNotOneApp
+	}
+	b, err := json.Marshal(auditedLink{ChannelID: l.ID, StoreID: l.Store, AppID: l.Apps[0].ID, AppName: l.Apps[0].Name,
+		Downloads: l.Downloads, Domains: l.Domains, LinkedBy: l.LinkedBy, LinkedAt: l.LinkedAt, NotifyTesters: l.NotifyTesters})
 	return string(b), err
 }
 
-func parseLink(s string) (*mapping.Link, error) {
+func parseLink(s string) (*config.Channel, error) {
 	if s == "" {
 		return nil, nil
 	}
-	l := mapping.Link{NotifyTesters: true} // what a change audited before the field existed had
-	return &l, json.Unmarshal([]byte(s), &l)
+	a := auditedLink{NotifyTesters: true} // what a change audited before the field existed had
+	if err := json.Unmarshal([]byte(s), &a); err != nil {
+		return nil, err
+	}
+	return &config.Channel{ID: a.ChannelID, Store: a.StoreID, Apps: []config.App{{ID: a.AppID, Name: a.AppName}},
+		Downloads: a.Downloads, Domains: a.Domains, NotifyTesters: a.NotifyTesters,
+		Source: config.FromSlack, LinkedBy: a.LinkedBy, LinkedAt: a.LinkedAt}, nil
 }

@@ -70,10 +70,13 @@ func NewSocket(api *slack.Client, opts ...socketmode.Option) Socket {
 	return Socket{Client: socketmode.New(api, opts...), Log: l}
 }
 
-// ErrLinkDisabled is what Run returns once Slack said link_disabled: Socket Mode is off for the
-// app, and connecting again cannot help until a person turns it back on.
-var ErrLinkDisabled = errors.New("Slack ended the Socket Mode connection with link_disabled: Socket Mode is off for this app; " +
-	"turn it on under Socket Mode in the app's settings (api.slack.com/apps), then restart the bot")
+// ErrLinkDisabled is what Run's error wraps once Slack said link_disabled: Socket Mode is off for
+// the app, and connecting again cannot help until a person turns it back on.
+var ErrLinkDisabled = errors.New("socket mode connection disabled by Slack (link_disabled)")
+
+// linkDisabledAdvice is what to do about ErrLinkDisabled.
+const linkDisabledAdvice = "Slack ended the Socket Mode connection with link_disabled: Socket Mode is off for this app; " +
+	"turn it on under Socket Mode in the app's settings (api.slack.com/apps), then restart the bot"
 
 // tooManyConnectionsAdvice is what to do when Slack refuses a connection because the app holds
 // its ten already; the bot keeps trying, since one may close.
@@ -155,8 +158,8 @@ func (b *Bot) serve(ctx context.Context, c *connection) error {
 			b.drainSocketEvents(ctx, c) // what slack-go reported before it gave up is logged first
 			switch {
 			case errors.Is(err, ErrLinkDisabled):
-				b.log.Error(ErrLinkDisabled.Error(), "connection", c.number)
-				return err
+				b.log.Error(linkDisabledAdvice, "connection", c.number)
+				return fmt.Errorf("%s (%w)", linkDisabledAdvice, err)
 			case ctx.Err() != nil:
 				return nil
 			}

@@ -111,18 +111,6 @@ type Deps struct {
 	Command         string          // the slash command's name, "/invite-tester"
 }
 
-// nameLookupBurst is how many channel names are asked of Slack at once before the pace applies.
-const nameLookupBurst = 20
-
-// newNamePace paces conversations.info at Tier 3 within any minute, window or bucket: a burst
-// of 20, then 30 a minute (SLACK_MINUTE's, 0 for a real one).
-func newNamePace(minute time.Duration) *rate.Limiter {
-	if minute <= 0 {
-		minute = time.Minute
-	}
-	return rate.NewLimiter(rate.Every(minute/30), nameLookupBurst)
-}
-
 // Bot serves one Slack app over Socket Mode.
 type Bot struct {
 	d     Deps

@@ -5,6 +5,7 @@ import (
 
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/slackauth"
 )
 
 // problemText says, in one sentence for the person who asked, why an email was refused or what
@@ -42,4 +43,13 @@ func problemText(p invite.Problem) string {
 func explainError(err error) string {
 	p, _ := invite.Classify(err)
 	return problemText(p)
+}
+
+// slackAdvice says what to do after a Slack call failed with code: when Slack refused the bot's token,
+// that an admin must act, because trying again cannot help.
+func slackAdvice(slackCode string) string {
+	if slackauth.Refused(slackCode) {
+		return "Slack refused my token: an admin must reinstall the app or update SLACK_BOT_TOKEN. Trying again will not help until then."
+	}
+	return "Please try again in a moment."
 }

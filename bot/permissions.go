@@ -4,10 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/slack-go/slack"
-
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/internal/slackauth"
 )
 
 // The bot's side of package access: asking it, and telling people what it decided.
@@ -85,52 +82,4 @@ func leadsText(l *config.QALeads) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-// openThenFill opens a "one moment" modal at once, while the trigger id is fresh, then replaces
-// it with what fill builds: fill may take its time (a cold access cache costs Slack calls)
-// without the trigger id expiring under it. It returns the modal's view id, "" if Slack refused
-// to open one (the person is then told privately).
-func (b *Bot) openThenFill(ctx context.Context, w who, triggerID, heading string, fill func(ctx context.Context, viewID string) slack.ModalViewRequest) string {
-	viewID, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, ":hourglass_flowing_sand: One moment…"))
-	if !handledHere(ctx) && err != nil {
-		b.log.Info("a duplicate envelope's form was opened by another process", "user", w.userID)
-		return ""
-	}
-	if err != nil {
-		b.log.Warn("could not open a modal", "user", w.userID, "error", slackErrorCode(err))
-		b.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). "+slackAdvice(slackErrorCode(err)))
-		return ""
-	}
-	if err := b.slack.updateView(ctx, viewID, fill(ctx, viewID)); err != nil {
-		b.log.Warn("could not fill a modal", "user", w.userID, "error", slackErrorCode(err))
-	}
-	return viewID
-}
-
-// openNotice opens a modal that only explains something; if Slack will not open it, the person
-// is told privately instead.
-func (b *Bot) openNotice(ctx context.Context, w who, triggerID, heading, text string) {
-	if _, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, text)); handledHere(ctx) && err != nil {
-		b.tell(ctx, w, text)
-	}
-}
-
-// noticeModalView is a modal that only explains something (no submit button).
-func noticeModalView(heading, text string) slack.ModalViewRequest {
-	return slack.ModalViewRequest{
-		Type:   slack.VTModal,
-		Title:  title(heading),
-		Close:  title("Close"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{section(text, nil)}},
-	}
-}
-
-// slackAdvice says what to do after a Slack call failed with code: when Slack refused the bot's token,
-// that an admin must act, because trying again cannot help.
-func slackAdvice(slackCode string) string {
-	if slackauth.Refused(slackCode) {
-		return "Slack refused my token: an admin must reinstall the app or update SLACK_BOT_TOKEN. Trying again will not help until then."
-	}
-	return "Please try again in a moment."
 }

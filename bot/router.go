@@ -195,3 +195,13 @@ func newRef() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// ephemeral is a slash command ack that shows text only to the person who typed it.
+type ephemeral struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+func ephemeralAck(text string) ephemeral {
+	return ephemeral{ResponseType: slack.ResponseTypeEphemeral, Text: text}
+}

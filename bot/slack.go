@@ -3,16 +3,11 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
-	"github.com/slack-go/slack/socketmode"
 )
 
 // SlackAPI is the part of Slack's Web API the bot calls; *slack.Client has it.
@@ -110,61 +105,6 @@ func (s *slackCalls) respond(ctx context.Context, responseURL string, msg *slack
 	return s.observe("response_url", withoutURL(err, responseURL))
 }
 
-// withoutURL strips a URL out of an error, keeping what went wrong ("connection refused",
-// "slack server error: 404 Not Found").
-func withoutURL(err error, rawURL string) error {
-	if err == nil {
-		return nil
-	}
-	if urlErr, ok := errors.AsType[*url.Error](err); ok {
-		err = urlErr.Err
-	}
-	msg := strings.ReplaceAll(err.Error(), rawURL, "[response_url]")
-	if u, parseErr := url.Parse(rawURL); parseErr == nil && u.Path != "" {
-		msg = strings.ReplaceAll(msg, u.Path, "[response_url]")
-	}
-	return &redactedError{msg: "response_url: " + msg, err: err}
-}
-
-// redactedError keeps the original error reachable for errors.Is/As (a slack.StatusCodeError,
-// a context deadline) while its text carries no credential.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// channelName returns "#name" for a channel id, or the id itself when Slack will not say.
-func (b *Bot) channelName(ctx context.Context, id string) string {
-	name, err := b.names.Get(ctx, id, func(ctx context.Context) (string, error) {
-		if err := b.namePace.Wait(ctx); err != nil {
-			return "", err
-		}
-		ch, err := b.d.Slack.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
-		if err != nil {
-			return "", b.slack.observe("conversations.info", err)
-		}
-		if ch.Name == "" {
-			return id, nil
-		}
-		return "#" + ch.Name, nil
-	})
-	if err != nil {
-		return id
-	}
-	return name
-}
-
-// cachedChannelName is channelName without asking Slack: for acks, which cannot wait.
-func (b *Bot) cachedChannelName(id string) string {
-	if name, ok := b.names.Peek(id); ok {
-		return name
-	}
-	return id
-}
-
 // slackErrorCode returns Slack's error string ("not_in_channel", …) or "".
 func slackErrorCode(err error) string {
 	var limited *slack.RateLimitedError
@@ -179,69 +119,4 @@ func slackErrorCode(err error) string {
 		return err.Error()
 	}
 	return ""
-}
-
-// who identifies the person behind an envelope and where to answer them.
-type who struct {
-	userID, channelID, responseURL string
-}
-
-func whoOf(evt socketmode.Event) who {
-	switch d := evt.Data.(type) {
-	case slack.SlashCommand:
-		return who{userID: d.UserID, channelID: d.ChannelID, responseURL: d.ResponseURL}
-	case slack.InteractionCallback:
-		w := who{userID: d.User.ID, channelID: d.Channel.ID, responseURL: d.ResponseURL}
-		if len(d.ResponseURLs) > 0 && w.responseURL == "" {
-			w.responseURL = d.ResponseURLs[0].ResponseURL
-		}
-		return w
-	case slackevents.EventsAPIEvent:
-		if home, ok := d.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-			return who{userID: home.User}
-		}
-	}
-	return who{}
-}
-
-// tell sends a private message to a person: through response_url when there is one (it works
-// in channels the bot is not in), else as an ephemeral message in the channel, else as a direct
-// message; each way that fails falls through to the next.
-func (b *Bot) tell(ctx context.Context, w who, text string) {
-	var failed []error
-	if w.responseURL != "" {
-		err := b.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
-		if err == nil {
-			return
-		}
-		b.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err.Error())
-		failed = append(failed, err)
-	}
-	if w.channelID != "" && w.userID != "" {
-		err := b.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false))
-		if err == nil {
-			return
-		}
-		failed = append(failed, fmt.Errorf("chat.postEphemeral: %w", err))
-	}
-	if w.userID != "" {
-		_, err := b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
-		if err == nil {
-			return
-		}
-		failed = append(failed, fmt.Errorf("direct message: %w", err))
-	}
-	if len(failed) > 0 {
-		b.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...).Error())
-	}
-}
-
-// ephemeral is a slash command ack that shows text only to the person who typed it.
-type ephemeral struct {
-	ResponseType string `json:"response_type"`
-	Text         string `json:"text"`
-}
-
-func ephemeralAck(text string) ephemeral {
-	return ephemeral{ResponseType: slack.ResponseTypeEphemeral, Text: text}
 }

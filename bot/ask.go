@@ -55,7 +55,7 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 		return
 	}
 	if err != nil {
-		b.log.Error("could not record a request for testers", "user", w.userID, "error", err.Error())
+		b.log.Error("could not record a request for testers", "user", w.userID, "error", err)
 		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so nobody was asked. "+dbAdvice(err))
 		return
 	}
@@ -81,12 +81,12 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 			b.cannotPostCode(ctx, w, a.ChannelID, refused.code)
 		}
 		if _, err := b.d.Asks.Deny(ctx, a.ID, "", "the bot could not post the request in the channel"); err != nil {
-			b.log.Warn("could not withdraw a request nobody can see", "ask", a.ID, "error", err.Error())
+			b.log.Warn("could not withdraw a request nobody can see", "ask", a.ID, "error", err)
 		}
 		return
 	}
 	if err := b.d.Asks.SetMessage(ctx, a.ID, approval.Message{Channel: a.ChannelID, TS: ts}); err != nil {
-		b.log.Warn("could not note where a request is shown", "ask", a.ID, "error", err.Error())
+		b.log.Warn("could not note where a request is shown", "ask", a.ID, "error", err)
 	}
 	b.tell(ctx, w, fmt.Sprintf(":raised_hand: Only QA leads invite testers, so I asked them to invite %s into *%s*. You'll hear from me when one decides.%s",
 		plural(len(a.Emails), "address", "addresses"), esc(a.AppName), already))

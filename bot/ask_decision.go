@@ -100,7 +100,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 	if problem != "" {
 		b.tell(ctx, w, problem)
 		if err := b.d.Asks.SetRequest(ctx, a.ID, approval.NotInvited); err != nil {
-			b.log.Warn("could not note that an approval invited nobody", "ask", a.ID, "error", err.Error())
+			b.log.Warn("could not note that an approval invited nobody", "ask", a.ID, "error", err)
 		}
 		return nil
 	}
@@ -110,7 +110,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 		Reply: invite.Reply{Channel: a.Message.Channel, Thread: a.Message.TS}}
 	begun := func(ctx context.Context) {
 		if err := b.d.Asks.SetRequest(ctx, a.ID, req.ID); err != nil {
-			b.log.Warn("could not note the invite an approval started", "ask", a.ID, "error", err.Error())
+			b.log.Warn("could not note the invite an approval started", "ask", a.ID, "error", err)
 		}
 		b.postToAskers(ctx, a, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
 			a.DecidedBy, plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID))
@@ -120,7 +120,7 @@ func (b *Bot) startApproved(ctx context.Context, w who, a approval.Ask) error {
 	case errors.Is(err, invite.ErrRequestExists): // started before: by this click, or another replica
 		return b.d.Asks.SetRequest(ctx, a.ID, req.ID)
 	case err != nil:
-		b.log.Error("could not start the invite of an approval", "ask", a.ID, "error", err.Error())
+		b.log.Error("could not start the invite of an approval", "ask", a.ID, "error", err)
 		return err
 	}
 	return nil
@@ -200,7 +200,7 @@ func (b *Bot) decisionProblem(ctx context.Context, id string, err error) string 
 	case errors.Is(err, approval.ErrNotFound):
 		return "I can't find that request any more."
 	}
-	b.log.Error("could not decide a request", "ask", id, "error", err.Error())
+	b.log.Error("could not decide a request", "ask", id, "error", err)
 	return ":x: I couldn't record the decision (" + dbTrouble(err) + "). " + dbAdvice(err)
 }
 

@@ -109,7 +109,7 @@ func (b *Bot) commandInNewChannel(ctx context.Context, cmd slack.SlashCommand, p
 	ch, ok, err := b.d.Mappings.Lookup(ctx, cmd.ChannelID)
 	switch {
 	case err != nil:
-		b.log.Error("could not look a channel's link up", "channel", cmd.ChannelID, "error", err.Error())
+		b.log.Error("could not look a channel's link up", "channel", cmd.ChannelID, "error", err)
 		b.tell(ctx, w, ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
 		return
 	case !ok:

@@ -25,7 +25,7 @@ func (b *Bot) firstToHandle(evt socketmode.Event) bool {
 		}
 		ok, err := b.d.Envelopes.FirstToHandle(b.workCtx, id)
 		if err != nil {
-			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err.Error())
+			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err)
 			return true
 		}
 		first = first && ok

@@ -60,7 +60,7 @@ func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.E
 	}
 	entries, err := b.recentInDomains(ctx, q, channels, homeRecentShown)
 	if err != nil {
-		b.log.Warn("could not read the audit log", "error", err.Error())
+		b.log.Warn("could not read the audit log", "error", err)
 	}
 	return entries
 }
@@ -76,7 +76,7 @@ func (b *Bot) endingIn(ctx context.Context, channels []config.Channel) []expiry.
 	}
 	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingRead)
 	if err != nil {
-		b.log.Warn("could not read when access ends", "error", err.Error())
+		b.log.Warn("could not read when access ends", "error", err)
 	}
 	ends = endsInDomains(ends, channels)
 	return ends[:min(len(ends), homeEndingShown)]
@@ -102,7 +102,7 @@ func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *home
 		d.Mine, err = b.d.Asks.Mine(ctx, userID, 10)
 	}
 	if err != nil {
-		b.log.Warn("could not read the requests for testers", "error", err.Error())
+		b.log.Warn("could not read the requests for testers", "error", err)
 	}
 }
 
@@ -116,7 +116,7 @@ func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[strin
 	for _, a := range asks {
 		testers, err := b.d.Invites.AlreadyTesters(ctx, a.StoreID, a.AppID, a.Emails)
 		if err != nil {
-			b.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err.Error())
+			b.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err)
 			continue
 		}
 		out[a.ID] = testers

@@ -37,7 +37,7 @@ func (b *Bot) openLookedUpChannelModal(ctx context.Context, w who, triggerID str
 		ch, ok, err := b.d.Mappings.Lookup(ctx, w.channelID)
 		switch {
 		case err != nil:
-			b.log.Error("could not look a channel's link up", "channel", w.channelID, "error", err.Error())
+			b.log.Error("could not look a channel's link up", "channel", w.channelID, "error", err)
 			return noticeModalView("Invite testers", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
 		case !ok:
 			return noticeModalView("Invite testers", b.unmappedText(w.channelID))

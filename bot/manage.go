@@ -17,7 +17,7 @@ import (
 func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter string) {
 	listing, err := b.listTestersIn(ctx, ch, ch.Apps, filter, b.d.ListLimit)
 	if err != nil {
-		b.log.Warn("list testers failed", "channel", ch.ID, "error", err.Error())
+		b.log.Warn("list testers failed", "channel", ch.ID, "error", err)
 		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
 		return
 	}
@@ -35,7 +35,7 @@ func (b *Bot) accessEnds(ctx context.Context, storeID string, testers []invite.T
 	}
 	ends, err := b.d.Ends.AccessEnds(ctx, storeID, ids)
 	if err != nil {
-		b.log.Warn("could not read when access ends", "error", err.Error())
+		b.log.Warn("could not read when access ends", "error", err)
 	}
 	return ends
 }
@@ -74,7 +74,7 @@ func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
 	}
 	entries, err := b.recentInDomains(ctx, store.Query{ChannelID: ch.ID}, []config.Channel{ch}, 20)
 	if err != nil {
-		b.log.Error("could not read the audit log", "error", err.Error())
+		b.log.Error("could not read the audit log", "error", err)
 		b.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
 		return
 	}

@@ -39,7 +39,7 @@ func contentKey(kind, channel, thread, text string) string {
 func (b *Bot) enqueue(ctx context.Context, m outbox.Message) (outbox.Record, error) {
 	r, err := b.out.Enqueue(ctx, m)
 	if err != nil {
-		b.log.Error("could not save a message to send", "key", m.Key, "group", m.Group, "error", err.Error())
+		b.log.Error("could not save a message to send", "key", m.Key, "group", m.Group, "error", err)
 	}
 	return r, err
 }

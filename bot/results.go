@@ -20,7 +20,7 @@ import (
 // reports through the results thread. Only a request that could not be saved comes back here.
 func (b *Bot) startInvite(ctx context.Context, w who, req invite.Request) {
 	if err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w}); err != nil {
-		b.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err.Error())
+		b.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err)
 		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
 	}
 }

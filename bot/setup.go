@@ -57,7 +57,7 @@ func (b *Bot) setupFor(ctx context.Context, userID, channelID string) slack.Moda
 	ch, linked, err := b.d.Mappings.Lookup(ctx, channelID) // a file channel without asking the database
 	switch {
 	case err != nil:
-		b.log.Error("could not read a channel's link", "channel", channelID, "error", err.Error())
+		b.log.Error("could not read a channel's link", "channel", channelID, "error", err)
 		return noticeModalView("Link this channel", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
 	case linked && ch.Source == config.FromFile:
 		return fileMappingView(ch, b.d.MappingFile)
@@ -95,7 +95,7 @@ func (b *Bot) notLeadNotice(ctx context.Context, userID string) *slack.ModalView
 func (b *Bot) changeLines(ctx context.Context, channelID string) []string {
 	changes, err := b.d.Mappings.Changes(ctx, channelID)
 	if err != nil {
-		b.log.Warn("could not read a channel's link changes", "channel", channelID, "error", err.Error())
+		b.log.Warn("could not read a channel's link changes", "channel", channelID, "error", err)
 		return nil
 	}
 	var lines []string
@@ -223,7 +223,7 @@ func (b *Bot) saveLink(ctx context.Context, w who, c setupChoice) {
 		b.tell(ctx, w, "The mapping file lists this channel, so it manages it: change it there.")
 		return
 	case err != nil:
-		b.log.Error("could not save a channel's link", "channel", c.channel, "error", err.Error())
+		b.log.Error("could not save a channel's link", "channel", c.channel, "error", err)
 		b.tell(ctx, w, ":x: I couldn't save the link ("+dbTrouble(err)+"). "+dbAdvice(err))
 		return
 	}
@@ -251,7 +251,7 @@ func (b *Bot) onSetupRemove(cb slack.InteractionCallback) reply {
 		}
 		before, err := b.d.Mappings.Remove(ctx, channelID, w.userID)
 		if err != nil {
-			b.log.Error("could not remove a channel's link", "channel", channelID, "error", err.Error())
+			b.log.Error("could not remove a channel's link", "channel", channelID, "error", err)
 			b.updateSetup(ctx, cb.View.ID, noticeModalView("Link this channel", ":x: I couldn't remove the link ("+dbTrouble(err)+"). "+dbAdvice(err)))
 			return
 		}

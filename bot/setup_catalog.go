@@ -58,7 +58,7 @@ func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
 	}
 	stores, err := b.stores(ctx)
 	if err != nil {
-		b.log.Warn("setup type-ahead: could not list Applivery's stores", "error", err.Error())
+		b.log.Warn("setup type-ahead: could not list Applivery's stores", "error", err)
 		stores, _ = b.storesCache.Peek("stores")
 	}
 	var options []*slack.OptionBlockObject
@@ -80,7 +80,7 @@ func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
 	}
 	apps, err := b.publishedApps(ctx, storeID)
 	if err != nil {
-		b.log.Warn("setup type-ahead: could not list a store's apps", "store", storeID, "error", err.Error())
+		b.log.Warn("setup type-ahead: could not list a store's apps", "store", storeID, "error", err)
 		apps, _ = b.appsCache.Peek(storeID)
 	}
 	var options []*slack.OptionBlockObject
@@ -96,7 +96,7 @@ func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
 func (b *Bot) suggestsToLead(ctx context.Context, userID string) bool {
 	lead, err := b.d.Access.IsLead(ctx, userID)
 	if err != nil {
-		b.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err.Error())
+		b.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err)
 	}
 	return err == nil && lead
 }

@@ -167,7 +167,7 @@ func (b *Bot) onTargetSuggestion(cb slack.InteractionCallback) reply {
 	defer cancel()
 	channels, err := b.manageable(ctx, cb.User.ID)
 	if err != nil {
-		b.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err.Error())
+		b.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err)
 		return reply{ack: suggestions(nil)}
 	}
 	var targets []target

@@ -43,7 +43,7 @@ func (b *Bot) tell(ctx context.Context, w who, text string) {
 		if err == nil {
 			return
 		}
-		b.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err.Error())
+		b.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err)
 		failed = append(failed, err)
 	}
 	if w.channelID != "" && w.userID != "" {
@@ -61,6 +61,6 @@ func (b *Bot) tell(ctx context.Context, w who, text string) {
 		failed = append(failed, fmt.Errorf("direct message: %w", err))
 	}
 	if len(failed) > 0 {
-		b.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...).Error())
+		b.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...))
 	}
 }

@@ -64,7 +64,7 @@ func Serve(ctx context.Context, env *config.Env, logs io.Writer, opts ...Option)
 	}
 	logger := newLogger(env, logs)
 	if err := run(ctx, env, logger, o); err != nil {
-		logger.Error("testerbot stopped", "error", err.Error())
+		logger.Error("testerbot stopped", "error", err)
 		return 1
 	}
 	return 0

@@ -56,7 +56,7 @@ func (h *appliveryHealth) observe(err error) {
 		if !h.refused[permission] {
 			h.refused[permission] = true
 			h.logger.Error("Applivery refused a call for lack of a permission: grant it to the service account of APPLIVERY_API_TOKEN",
-				"permission", permission, "error", err.Error())
+				"permission", permission, "error", err)
 		}
 	case errors.Is(err, applivery.ErrUnauthorized):
 		h.metrics.AppliveryAuthFailure()

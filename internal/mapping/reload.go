@@ -42,7 +42,7 @@ func (l *Live) Watch(ctx context.Context, hup <-chan os.Signal, interval time.Du
 				log.Info("the mapping file took a channel over: its link made from Slack is ended", "channel", channel)
 			}
 			if err != nil && ctx.Err() == nil {
-				log.Warn("could not read the channel links; keeping the ones read before", "error", err.Error())
+				log.Warn("could not read the channel links; keeping the ones read before", "error", err)
 			}
 		}
 	}
@@ -56,7 +56,7 @@ func (l *Live) Reload(log *slog.Logger, forced bool) bool {
 	defer l.reloads.Unlock()
 	stamp, err := stampOf(l.path)
 	if err != nil {
-		log.Error("could not read the mapping file; the mapping in force stays", "file", l.path, "error", err.Error())
+		log.Error("could not read the mapping file; the mapping in force stays", "file", l.path, "error", err)
 		return false
 	}
 	if stamp == l.stamp && !forced {
@@ -69,7 +69,7 @@ func (l *Live) Reload(log *slog.Logger, forced bool) bool {
 		return false
 	}
 	if err != nil {
-		log.Error("could not load the mapping file; the mapping in force stays", "file", l.path, "error", err.Error())
+		log.Error("could not load the mapping file; the mapping in force stays", "file", l.path, "error", err)
 		return false
 	}
 	l.file.Store(m)

@@ -8,6 +8,7 @@ import (
 
 // A refused app token ends the bot, and its log says what to do before the process exits.
 func TestARefusedAppTokenSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	const wrong = "xapp-1-not-the-right-SECRET"
 	h := newHarness(t, withEnv("SLACK_APP_TOKEN", wrong))
 	h.startUnconnected()

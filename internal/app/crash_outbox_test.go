@@ -17,6 +17,7 @@ import (
 )
 
 func TestSIGKILLWhileTheOutboxHoldsMessagesLosesNoneAndRepeatsNone(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the real binary; skipped with -short")
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSQLiteHintNamesTheVariableAndTheUID(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	assert.Empty(t, sqliteHint(filepath.Join(dir, "invites.db")), "a writable folder is not the problem")
 	if os.Getuid() == 0 {

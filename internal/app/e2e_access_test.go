@@ -20,6 +20,7 @@ import (
 )
 
 func TestWithoutLeadsANonMemberIsRefusedEverywhereAndNothingIsSent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	for i, text := range []string{"alice@example.com", "list", "history", "remove alice@example.com"} {
 		h.command(stranger, iosChan, text)
@@ -31,6 +32,7 @@ func TestWithoutLeadsANonMemberIsRefusedEverywhereAndNothingIsSent(t *testing.T)
 }
 
 func TestGuestsNeverManageTestersWithoutLeads(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slackfake.User{ID: "U0GUEST001", Name: "gus", Restricted: true})
 	h.slack.SetChannelMembers(iosChan, lead, "U0GUEST001")
@@ -41,6 +43,7 @@ func TestGuestsNeverManageTestersWithoutLeads(t *testing.T) {
 }
 
 func TestAppHomeAndGlobalShortcutOfferOnlyTheChannelsAMemberIsIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slackfake.User{ID: "U0IOSONLY1", Name: "ivy"})
 	h.slack.SetChannelMembers(iosChan, lead, "U0IOSONLY1")
@@ -64,6 +67,7 @@ func TestAppHomeAndGlobalShortcutOfferOnlyTheChannelsAMemberIsIn(t *testing.T) {
 }
 
 func TestHistoryAndTesterAddressesStayWithThoseWhoManageTheChannel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, iosChan, "private.person@example.com")
 	h.waitSummary(iosChan)
@@ -78,6 +82,7 @@ func TestHistoryAndTesterAddressesStayWithThoseWhoManageTheChannel(t *testing.T)
 }
 
 func TestEverySubmissionAndClickIsCheckedAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, reply := h.invitedInThread("alice@example.com")
 
@@ -102,6 +107,7 @@ func TestEverySubmissionAndClickIsCheckedAgain(t *testing.T) {
 }
 
 func TestShortcutsOpenTheirModalBeforeAskingSlackWhoMayDoWhat(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.slack.Interaction(globalShortcut(lead))
 	h.openedView(lead)
@@ -115,6 +121,7 @@ func TestShortcutsOpenTheirModalBeforeAskingSlackWhoMayDoWhat(t *testing.T) {
 }
 
 func TestResponseURLNeverReachesTheLogs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.slack.BreakResponseURLs()
 	id, _ := h.command(stranger, iosChan, "alice@example.com")

@@ -54,6 +54,7 @@ func (h *harness) waitDirectMessage(user, want string) {
 }
 
 func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := askHarness(t)
 		h.command(stranger, iosChan, "alice+qa@example.com for 14d")
@@ -94,6 +95,7 @@ func TestANonLeadsInviteBecomesARequestThatOnlyALeadCanApprove(t *testing.T) {
 
 // The message shortcut and the form ask too, with the reason shown to the leads.
 func TestTheFormAsksTheLeadsWithAReason(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.slack.Interaction(messageShortcut(stranger, iosChan, "1600000000.000200", "", "please add carol@example.com"))
 	view := h.openedView(stranger)
@@ -119,6 +121,7 @@ func TestTheFormAsksTheLeadsWithAReason(t *testing.T) {
 // A process that recorded a lead's approval and stopped before saving the invite loses
 // nothing: the next process starts the invite, in the request's thread, once.
 func TestAnApprovalWhoseProcessStoppedIsInvitedByTheNextOne(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := askHarness(t)
 		h.command(stranger, iosChan, "alice+qa@example.com")
@@ -156,6 +159,7 @@ func TestAnApprovalWhoseProcessStoppedIsInvitedByTheNextOne(t *testing.T) {
 }
 
 func TestADeniedRequestInvitesNobodyAndTellsTheAsker(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.command(stranger, iosChan, "mallory@example.com")
 	ask := h.askMessage(iosChan)
@@ -175,6 +179,7 @@ func TestADeniedRequestInvitesNobodyAndTellsTheAsker(t *testing.T) {
 }
 
 func TestAnAddressAlreadyAskedForIsNotAskedTwice(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.command(stranger, iosChan, "alice@example.com")
 	h.askMessage(iosChan)
@@ -194,6 +199,7 @@ func TestAnAddressAlreadyAskedForIsNotAskedTwice(t *testing.T) {
 }
 
 func TestQALeadsSeeWaitingRequestsOnTheAppHomeAndAskersTheirOwn(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.command(stranger, iosChan, "alice@example.com")
 	h.askMessage(iosChan)
@@ -211,6 +217,7 @@ func TestQALeadsSeeWaitingRequestsOnTheAppHomeAndAskersTheirOwn(t *testing.T) {
 }
 
 func TestAWorkspaceMemberIsToldByDirectMessageAndAStrangerIsNot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slackfake.User{ID: "U0ALICE001", Name: "alice", Email: "Alice@Example.com"})
 	h.start()
@@ -230,6 +237,7 @@ func TestAWorkspaceMemberIsToldByDirectMessageAndAStrangerIsNot(t *testing.T) {
 }
 
 func TestNotifyTestersFalseSendsNoDirectMessage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(strings.Replace(baseMapping, "    downloads: 3\n", "    downloads: 3\n    notify_testers: false\n", 1)))
 	h.slack.AddUser(slackfake.User{ID: "U0ALICE001", Name: "alice", Email: "alice@example.com"})
 	h.start()
@@ -240,6 +248,7 @@ func TestNotifyTestersFalseSendsNoDirectMessage(t *testing.T) {
 }
 
 func TestAnEndInThePastOrTooFarAwayIsRefusedAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, ack := h.command(lead, iosChan, "alice@example.com for 400d")
 	assert.Contains(t, ackText(ack), "Access can last from 1 minute to 365 days, not `400d`.")

@@ -17,6 +17,7 @@ import (
 )
 
 func TestBulkOf50WithBoundedConcurrencyLiveProgressAndGroupedDetails(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withEnv("INVITE_CONCURRENCY", "4")).start()
 	h.applivery.SetLatency(20 * time.Millisecond)
 	list := emails(50, "example.com")
@@ -36,6 +37,7 @@ func TestBulkOf50WithBoundedConcurrencyLiveProgressAndGroupedDetails(t *testing.
 }
 
 func TestOverTheLimitIsRefusedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withEnv("MAX_EMAILS_PER_REQUEST", "10")).start()
 	_, ack := h.command(lead, iosChan, strings.Join(emails(11, "example.com"), " "))
 	assert.Contains(t, ackText(ack), "at most 10")
@@ -43,6 +45,7 @@ func TestOverTheLimitIsRefusedBeforeAnyCall(t *testing.T) {
 }
 
 func TestOneFailingEmailAmongMany(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.applivery.Inject(func(r *http.Request) *appliverytest.Fault {
 		if r.Method == http.MethodPost && strings.Contains(appliverytest.RequestEmail(r), "tester003") {
@@ -58,6 +61,7 @@ func TestOneFailingEmailAmongMany(t *testing.T) {
 }
 
 func TestExistingTesterIsReportedNotCreatedAgain(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		last := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
@@ -76,6 +80,7 @@ func TestExistingTesterIsReportedNotCreatedAgain(t *testing.T) {
 }
 
 func TestAuditSurvivesRestartAndShowsInHistoryAndHome(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "invites.db")
 		testAuditSurvivesRestart(t, withEnv("AUDIT_DB", path), "sqlite "+path)
@@ -117,6 +122,7 @@ func testAuditSurvivesRestart(t *testing.T, db harnessOption, logged string) {
 }
 
 func TestTheLinkIsInTheThread(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, iosChan, "alice@example.com")
 	summary := h.waitSummary(iosChan)

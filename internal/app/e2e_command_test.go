@@ -18,6 +18,7 @@ import (
 )
 
 func TestInlineInviteOneEmail(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, ack := h.command(lead, iosChan, "alice@example.com")
 	assert.Empty(t, ackText(ack), "nothing to say in the ack: the result appears in the channel")
@@ -41,6 +42,7 @@ func TestInlineInviteOneEmail(t *testing.T) {
 }
 
 func TestInlineInviteSeveralEmailsPlainAndMailto(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, iosChan, "<mailto:alice@example.com|alice@example.com>, bob@example.com\ncarol@example.com <mailto:bob@example.com|bob@example.com>")
 	summary := h.waitSummary(iosChan)
@@ -53,6 +55,7 @@ func TestInlineInviteSeveralEmailsPlainAndMailto(t *testing.T) {
 }
 
 func TestSeveralAppsInlineUsesTheFirstAndSaysSo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, bothChan, "dev@acme.com")
 	summary := h.waitSummary(bothChan)
@@ -64,6 +67,7 @@ func TestSeveralAppsInlineUsesTheFirstAndSaysSo(t *testing.T) {
 }
 
 func TestModalOpenSubmitInvite(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, bothChan, "")
 	view := h.openedView(lead)
@@ -89,6 +93,7 @@ func TestModalOpenSubmitInvite(t *testing.T) {
 }
 
 func TestModalWithBadInputShowsInlineErrorsAndCallsNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, bothChan, "")
 	view := h.openedView(lead)
@@ -122,6 +127,7 @@ func TestModalWithBadInputShowsInlineErrorsAndCallsNothing(t *testing.T) {
 }
 
 func TestUnmappedChannel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, ack := h.command(lead, "C0NOTMAPPED", "alice@example.com")
 	assert.Empty(t, ackText(ack), "a link made on another replica a moment ago is looked for after the ack")
@@ -132,6 +138,7 @@ func TestUnmappedChannel(t *testing.T) {
 }
 
 func TestHelpAndBadInputAnsweredInTheAck(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, ack := h.command(lead, iosChan, "help")
 	assert.Contains(t, ackText(ack), "/invite-tester list")
@@ -185,6 +192,7 @@ func TestApplivieryErrorsShownInTheThread(t *testing.T) {
 }
 
 func TestBotNotInChannelTellsThePersonHowToFixIt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.slack.SetChannelError(iosChan, "not_in_channel")
 	h.command(lead, iosChan, "alice@example.com")
@@ -194,6 +202,7 @@ func TestBotNotInChannelTellsThePersonHowToFixIt(t *testing.T) {
 }
 
 func TestBurstOfCommandsIsAckedAtOnceWhileApplivieryIsSlow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.applivery.SetLatency(2 * time.Second)
 	var wg sync.WaitGroup

@@ -74,12 +74,14 @@ func sameFiveAtOnce(t *testing.T, h *harness) {
 }
 
 func TestTwoCommandsForTheSameAddressesAtOnceCreateEachOnce(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		sameFiveAtOnce(t, newHarnessReading(t, reading).start())
 	})
 }
 
 func TestTwoReplicasInvitingTheSameAddressesAtOnceCreateEachOnce(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t))).start()
 		h.startReplica(1) // Slack spreads the two commands over the two connections
@@ -88,6 +90,7 @@ func TestTwoReplicasInvitingTheSameAddressesAtOnceCreateEachOnce(t *testing.T) {
 }
 
 func TestAnEnvelopeRedeliveredToAnotherReplicaIsHandledOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withEnv("DATABASE_URL", pgtest.NewDatabase(t))).start()
 	h.startReplica(1)
 	id, _ := h.command(lead, iosChan, "alice@example.com")

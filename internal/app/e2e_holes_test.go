@@ -19,6 +19,7 @@ import (
 // A request approved after its channel moved to another app of the same store invites nobody
 // into the retired app, and the lead is told what changed.
 func TestApprovingARequestWhoseChannelMovedToAnotherAppInvitesNobody(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.command(stranger, iosChan, "alice@example.com")
 	ask := h.askMessage(iosChan)
@@ -45,6 +46,7 @@ func TestApprovingARequestWhoseChannelMovedToAnotherAppInvitesNobody(t *testing.
 // A channel limited to acme.com lists, removes, revokes and shows the history of only acme.com
 // testers, although its app is shared with a channel that invites anyone.
 func TestAChannelsDomainsLimitWhatItShowsAndRemoves(t *testing.T) {
+	t.Parallel()
 	open := strings.Replace(baseMapping, "    domains: [acme.com]\n", "", 1)
 	h := newHarness(t, withMapping(open)).start()
 	h.command(lead, bothChan, "bob@example.com") // before the channel was limited to acme.com
@@ -87,6 +89,7 @@ func TestAChannelsDomainsLimitWhatItShowsAndRemoves(t *testing.T) {
 // In a Slack Connect channel, without qa_leads, the members from the other organisation are
 // refused like guests; the bot's own workspace's members manage testers as before.
 func TestMembersOfAnotherOrganisationNeverManageTesters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack.AddUser(slackfake.User{ID: "U0PARTNER1", Name: "pat", TeamID: "T0PARTNER"})
 	h.slack.SetChannelMembers(iosChan, lead, "U0PARTNER1")
@@ -106,6 +109,7 @@ func TestMembersOfAnotherOrganisationNeverManageTesters(t *testing.T) {
 // On Enterprise Grid, a member of another workspace of the same organisation is inside; a
 // member of another organisation is not.
 func TestOnEnterpriseGridTheWholeOrganisationIsInside(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.slack = newSlack(t, slackfake.WithEnterprise("E0ACMEORG"))
 	h.slack.AddChannel(iosChan, "beta-ios")
@@ -129,6 +133,7 @@ func TestOnEnterpriseGridTheWholeOrganisationIsInside(t *testing.T) {
 // A QA lead's own invite with an end changes it, and says so. The leads see on the App Home
 // which addresses of a waiting request are testers already.
 func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t)
 	h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice@example.com", AllowedDownloadsNum: 3, PublishedApplicationID: iosApp})
 	h.command(lead, iosChan, "bob@example.com for 14d")
@@ -172,6 +177,7 @@ func TestAnExistingTesterKeepsTheirAccessUnlessTheInviterChangesIt(t *testing.T)
 // Someone else asking for an address already waiting joins that request: the leads see both
 // askers, and both hear of the decision.
 func TestRequestsPerPersonAreLimitedAndASecondAskerJoinsTheFirst(t *testing.T) {
+	t.Parallel()
 	h := askHarness(t, withEnv("MAX_OPEN_REQUESTS", "2"))
 	h.command(stranger, iosChan, "alice@example.com")
 	first := h.askMessage(iosChan)
@@ -214,6 +220,7 @@ func TestRequestsPerPersonAreLimitedAndASecondAskerJoinsTheFirst(t *testing.T) {
 // in the audit trail by the mapping file; when the channel leaves the file it is unlinked, not
 // back on its old link, until a lead links it again.
 func TestALinkTakenOverByTheFileNeverComesBack(t *testing.T) {
+	t.Parallel()
 	h, _ := setupHarness(t)
 	h.slack.SetChannelMembers(newChan, lead)
 	h.start()
@@ -249,6 +256,7 @@ func TestALinkTakenOverByTheFileNeverComesBack(t *testing.T) {
 // The setup modal's type-ahead answers QA leads only, like the modal: anyone else who sends a
 // block_suggestion for it learns no store and no app.
 func TestTheSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
+	t.Parallel()
 	h, big := setupHarness(t)
 	h.start()
 	view := h.chooseStore(h.openSetup(lead, newChan), lead, big, `"external_select"`)

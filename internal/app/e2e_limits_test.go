@@ -36,6 +36,7 @@ func assertSlackRefusedNothing(t *testing.T, h *harness) {
 }
 
 func TestTheLongestAddressAndAppNameFitEveryMessage(t *testing.T) {
+	t.Parallel()
 	require.Len(t, longEmail, 254)
 	require.Len(t, []rune(longAppName), 60)
 	h := newHarness(t, withMapping(strings.Replace(baseMapping, "name: Acme iOS beta\n    downloads: 3", "name: "+longAppName+"\n    downloads: 3", 1)))
@@ -63,6 +64,7 @@ func manyChannelsMapping(h *harness, n int) string {
 }
 
 func TestPastAHundredTargetsTypeAheadReachesTheLastOne(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env["CHANNELS_FILE"] = h.writeFile("channels.yaml", manyChannelsMapping(h, 60))
 	h.start()
@@ -96,6 +98,7 @@ func TestPastAHundredTargetsTypeAheadReachesTheLastOne(t *testing.T) {
 }
 
 func TestAMessageShortcutWithMoreThanTheFormHoldsIsRefusedCleanly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	var many []string
 	for i := range 15 {
@@ -109,6 +112,7 @@ func TestAMessageShortcutWithMoreThanTheFormHoldsIsRefusedCleanly(t *testing.T) 
 }
 
 func TestAResultsMessageSlackRefusesDoesNotStopTheRest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	create := holdCreates(t, h.applivery)
 	h.command(lead, iosChan, strings.Join(emails(25, "example.com"), " "))
@@ -128,6 +132,7 @@ func TestAResultsMessageSlackRefusesDoesNotStopTheRest(t *testing.T) {
 }
 
 func TestListSearchesLiterallyAndRefusesOverlongText(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "a+b@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})
@@ -144,6 +149,7 @@ func TestListSearchesLiterallyAndRefusesOverlongText(t *testing.T) {
 }
 
 func TestARemoveRetriedAfterALostAnswerCountsAsRemoved(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		alice := h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice+qa@example.com", AllowedDownloadsNum: 1, PublishedApplicationID: iosApp})

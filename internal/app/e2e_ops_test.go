@@ -132,6 +132,7 @@ func TestSlackRateLimitIsCountedUnderItsSlackCode(t *testing.T) {
 }
 
 func TestReconnectsAfterDisconnectsAndDrops(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	before := h.slack.Connections()
 
@@ -155,6 +156,7 @@ func TestReconnectsAfterDisconnectsAndDrops(t *testing.T) {
 // Results go out over the Web API, not the socket, so an invite running when Slack asks the bot
 // to reconnect still reports back.
 func TestDisconnectWhileAnInviteIsRunningLosesNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	create := holdCreates(t, h.applivery)
 	h.command(lead, iosChan, "midrun@example.com")
@@ -170,6 +172,7 @@ func TestDisconnectWhileAnInviteIsRunningLosesNothing(t *testing.T) {
 }
 
 func TestDuplicatedEnvelopeIsHandledOnceButAckedEachTime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	id, _ := h.command(lead, iosChan, "alice@example.com")
 
@@ -219,6 +222,7 @@ func TestReadyOnlyOnceConnectedToSlack(t *testing.T) {
 }
 
 func TestMetricsAfterAnInvite(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.command(lead, iosChan, "alice@example.com")
 	h.waitResultFor(iosChan, "alice@example.com", 10*time.Second)
@@ -322,6 +326,7 @@ func TestCheckWithABadSlackToken(t *testing.T) {
 var pingAttempts = []string{"<!channel>", "<!here>", "<@U123>"}
 
 func TestInjectionAttemptsNeverPing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.applivery.FailWith(http.MethodPost, "/otp-users", 1,
 		appliverytest.APIError(http.StatusBadRequest, 6002, "Body Validation Error: <!channel> <!here> <@U123> & co"))
@@ -347,6 +352,7 @@ func TestInjectionAttemptsNeverPing(t *testing.T) {
 }
 
 func TestOversizedCommandsAreRefusedInTheAck(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withEnv("MAX_COMMAND_BYTES", "100"), withEnv("MAX_EMAILS_PER_REQUEST", "3")).start()
 
 	long := strings.Join(emails(6, "example.com"), " ") // 6 × 21 bytes
@@ -398,6 +404,7 @@ func TestTokensNeverLoggedEvenAtDebugAfterErrors(t *testing.T) {
 }
 
 func TestWrongBotTokenIsNeverLogged(t *testing.T) {
+	t.Parallel()
 	const wrong = "xoxb-wrong-secret-0123456789"
 	h := newHarness(t, withEnv("SLACK_BOT_TOKEN", wrong)).start()
 	h.command(lead, iosChan, "alice@example.com")

@@ -77,6 +77,7 @@ func (h *harness) waitChannelMessage(channel, want string) slackfake.Message {
 }
 
 func TestALeadLinksAChannelFromSlackAndItIsUsedAtOnce(t *testing.T) {
+	t.Parallel()
 	h, _ := setupHarness(t)
 	h.start()
 	view := h.openSetup(lead, newChan)
@@ -105,6 +106,7 @@ func TestALeadLinksAChannelFromSlackAndItIsUsedAtOnce(t *testing.T) {
 }
 
 func TestALinkCanBeChangedAndRemovedAndEveryChangeIsAudited(t *testing.T) {
+	t.Parallel()
 	h, _ := setupHarness(t)
 	h.start()
 	view := h.chooseStore(h.openSetup(lead, newChan), lead, store, "Acme iOS beta")
@@ -130,6 +132,7 @@ func TestALinkCanBeChangedAndRemovedAndEveryChangeIsAudited(t *testing.T) {
 }
 
 func TestTheAppMenuTypesAheadWhenAStoreHasManyApps(t *testing.T) {
+	t.Parallel()
 	h, big := setupHarness(t)
 	h.start()
 	view := h.chooseStore(h.openSetup(lead, newChan), lead, big, `"external_select"`)
@@ -142,6 +145,7 @@ func TestTheAppMenuTypesAheadWhenAStoreHasManyApps(t *testing.T) {
 }
 
 func TestSetupIsForQALeadsAndNeverOpenToEveryone(t *testing.T) {
+	t.Parallel()
 	t.Run("without qa_leads", func(t *testing.T) {
 		h := newHarness(t).start()
 		_, ack := h.command(lead, iosChan, "setup")
@@ -165,6 +169,7 @@ func TestSetupIsForQALeadsAndNeverOpenToEveryone(t *testing.T) {
 }
 
 func TestLinksSurviveARestartAndReachEveryReplicaAtOnce(t *testing.T) {
+	t.Parallel()
 	db := withEnv("DATABASE_URL", pgtest.NewDatabase(t))
 	h, _ := setupHarness(t, db)
 	h.start()

@@ -36,6 +36,7 @@ func messageShortcut(user, channel, ts, threadTS, text string) slack.Interaction
 }
 
 func TestGlobalShortcutModalShowsNamesAndPostsInTheChosenChannel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.slack.Interaction(globalShortcut(lead))
 	view := h.openedView(lead)
@@ -55,6 +56,7 @@ func TestGlobalShortcutModalShowsNamesAndPostsInTheChosenChannel(t *testing.T) {
 }
 
 func TestMessageShortcutPrefillsAndRepliesInThatThread(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	text := "New cohort: <mailto:ann@acme.com|ann@acme.com>, ben@acme.com and ann@acme.com again"
 	h.slack.Interaction(messageShortcut(lead, bothChan, "1600000000.000200", "1600000000.000100", text))
@@ -80,6 +82,7 @@ func TestMessageShortcutPrefillsAndRepliesInThatThread(t *testing.T) {
 }
 
 func TestMessageShortcutInUnmappedChannelSaysSo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	h.slack.Interaction(messageShortcut(lead, "C0UNMAPPED1", "1700000000.000300", "", "x@y.io"))
 	view := h.openedView(lead)
@@ -88,6 +91,7 @@ func TestMessageShortcutInUnmappedChannelSaysSo(t *testing.T) {
 }
 
 func TestAppHomeForALeadOpensTheModal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.Event(map[string]any{"type": "app_home_opened", "user": lead, "channel": "D0LEAD", "tab": "home"})
 	home := h.waitHome(lead)
@@ -101,6 +105,7 @@ func TestAppHomeForALeadOpensTheModal(t *testing.T) {
 }
 
 func TestAppHomeForEveryoneElseHasNoInviteButtons(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.AddUsergroup("S0QALEADS1", "U0SOMEONE2")
 	h.slack.Event(map[string]any{"type": "app_home_opened", "user": stranger, "channel": "D0OTHER", "tab": "home"})
@@ -111,6 +116,7 @@ func TestAppHomeForEveryoneElseHasNoInviteButtons(t *testing.T) {
 }
 
 func TestNonLeadIsToldWhoCanHelpWhereThereIsNothingToAsk(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.AddUsergroup("S0QALEADS1", "U0SOMEONE2")
 	h.slack.Interaction(globalShortcut(stranger)) // no channel to ask in
@@ -121,6 +127,7 @@ func TestNonLeadIsToldWhoCanHelpWhereThereIsNothingToAsk(t *testing.T) {
 }
 
 func TestLeadThroughAUserGroup(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.AddUsergroup("S0QALEADS1", "U0GROUPIE1")
 	h.command("U0GROUPIE1", iosChan, "alice@example.com")
@@ -129,6 +136,7 @@ func TestLeadThroughAUserGroup(t *testing.T) {
 }
 
 func TestUserGroupLookupFailureFailsClosed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMapping(leadsMapping)).start()
 	h.slack.FailUsergroups("ratelimited")
 	h.command("U0GROUPIE1", iosChan, "alice@example.com")
@@ -139,6 +147,7 @@ func TestUserGroupLookupFailureFailsClosed(t *testing.T) {
 // Without QA leads, membership decides; when Slack cannot say who is in the channel (an error,
 // or a private channel the bot was removed from), the bot refuses and says why.
 func TestChannelMembershipLookupFailureFailsClosed(t *testing.T) {
+	t.Parallel()
 	const private = "G0PRIVATE1"
 	h := newHarness(t, withMapping(strings.Replace(baseMapping, "C0BOTHBETA", private, 1)))
 	h.slack.AddChannel(private, "beta-private")
@@ -156,6 +165,7 @@ func TestChannelMembershipLookupFailureFailsClosed(t *testing.T) {
 }
 
 func TestDomainOutsideTheAllowlistIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).start()
 	_, ack := h.command(lead, bothChan, "ok@acme.com eve@evil.io")
 	assert.Contains(t, ackText(ack), "acme.com")
@@ -164,6 +174,7 @@ func TestDomainOutsideTheAllowlistIsRefused(t *testing.T) {
 }
 
 func TestListFollowsPagesAndSaysHowManyItShows(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		for i := range 110 {
@@ -190,6 +201,7 @@ func TestListFollowsPagesAndSaysHowManyItShows(t *testing.T) {
 }
 
 func TestRemoveFoundAndNotFound(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "alice+qa@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})
@@ -204,6 +216,7 @@ func TestRemoveFoundAndNotFound(t *testing.T) {
 }
 
 func TestRevokeButtonInTheThread(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		summary, reply := h.invitedInThread("alice+qa@example.com")
@@ -228,6 +241,7 @@ func TestRevokeButtonInTheThread(t *testing.T) {
 }
 
 func TestFindAndRemoveFromTheAppHome(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		h := newHarnessReading(t, reading).start()
 		h.applivery.AddOTPUser(store, applivery.OTPUser{Email: "zed+qa@example.com", AllowedDownloadsNum: 2, PublishedApplicationID: iosApp})

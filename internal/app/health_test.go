@@ -19,6 +19,7 @@ import (
 // A database outage is logged when it begins, once a minute while it lasts with a count of
 // the failed checks, and when it ends with how long it lasted: not once per check.
 func TestADatabaseOutageIsLoggedFirstThenOnceAMinuteThenItsEnd(t *testing.T) {
+	t.Parallel()
 	logs := &testlog.Buffer{}
 	now := time.Unix(1_800_000_000, 0)
 	h := newDBHealth(nil, "DATABASE_URL", slog.New(slog.NewJSONHandler(logs, nil)), ops.NewMetrics())
@@ -43,6 +44,7 @@ func TestADatabaseOutageIsLoggedFirstThenOnceAMinuteThenItsEnd(t *testing.T) {
 }
 
 func TestAReplacedFileStaysNotReadyUntilRestart(t *testing.T) {
+	t.Parallel()
 	h := newDBHealth(nil, "AUDIT_DB=/data/invites.db", slog.New(slog.DiscardHandler), ops.NewMetrics())
 	h.record(dbProblem{shown: "database: the SQLite file is no longer the one open (the log says why)", sticky: true})
 	h.record(dbProblem{})
@@ -52,6 +54,7 @@ func TestAReplacedFileStaysNotReadyUntilRestart(t *testing.T) {
 }
 
 func TestARefusedTokenIsLoggedOnceAndNotReadyUntilACallSucceeds(t *testing.T) {
+	t.Parallel()
 	logs := &testlog.Buffer{}
 	h := newAppliveryHealth(slog.New(slog.NewJSONHandler(logs, nil)), ops.NewMetrics())
 	refused := fmt.Errorf("invite: %w", &applivery.ErrorResponse{StatusCode: http.StatusUnauthorized, Code: applivery.CodeInvalidToken, Message: "Invalid token"})

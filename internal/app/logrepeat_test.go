@@ -12,6 +12,7 @@ import (
 )
 
 func TestARepeatingWarningIsWrittenFirstThenOnceAMinuteWithACount(t *testing.T) {
+	t.Parallel()
 	logs := &testlog.Buffer{}
 	limiter := newRepeatLimiter(slog.NewJSONHandler(logs, nil))
 	now := time.Unix(1_800_000_000, 0)

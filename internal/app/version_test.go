@@ -8,6 +8,7 @@ import (
 )
 
 func TestDescribeBuild(t *testing.T) {
+	t.Parallel()
 	const commit = "f4bee868af30b5e8db42e8944a469449543fc177"
 	build := func(version string, settings ...string) *debug.BuildInfo {
 		info := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: version}}

@@ -66,7 +66,7 @@ func (b *Bot) Approved(ctx context.Context, a approval.Ask) error {
 	}
 	b.work.start()
 	defer b.work.done()
-	return b.startApproved(b.workCtx, who{userID: a.DecidedBy, channelID: a.Message.Channel}, a)
+	return b.startApproved(b.workContext(), who{userID: a.DecidedBy, channelID: a.Message.Channel}, a)
 }
 
 // approvable returns the channel an approved request invites from, or why it no longer can.

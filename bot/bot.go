@@ -15,10 +15,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"github.com/testerbot/testerbot/applivery"
@@ -129,17 +131,10 @@ type Bot struct {
 	metrics     Metrics
 	routes      map[routeKey]func(socketmode.Event) reply
 
-	conns         []*connection // Deps.Sockets, see connection.go
-	draining      atomic.Bool   // shutting down: refuse new work
-	work          workTracker
-	workCtx       context.Context
-	abortWork     context.CancelFunc
-	scanCtx       context.Context // looking for unfinished invites to resume
-	stopScanning  context.CancelFunc
-	sendCtx       context.Context // the outbox's sender
-	stopSending   context.CancelFunc
-	senderDone    chan struct{} // closed once the outbox's sender has stopped and given its lanes up
-	senderStarted atomic.Bool   // Run started the sender
+	conns    []*connection // Deps.Sockets, see connection.go
+	draining atomic.Bool   // shutting down: refuse new work
+	work     workTracker   // envelopes being handled and the work after their acks
+	life     lifetime      // what Run shares with Shutdown
 }
 
 // New builds a Bot from its dependencies.
@@ -175,10 +170,7 @@ func New(d Deps) *Bot {
 	sender := slackWriter{&slackCalls{api: d.OutboxSlack, httpClient: d.HTTPClient, onError: b.slack.onError}}
 	b.out = outbox.New(d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger,
 		Observe: d.OutboxObserver, Failed: b.outboxFailed})
-	b.workCtx, b.abortWork = context.WithCancel(context.Background())
-	b.sendCtx, b.stopSending = context.WithCancel(context.Background())
-	b.senderDone = make(chan struct{})
-	b.scanCtx, b.stopScanning = context.WithCancel(b.workCtx)
+	b.life.init()
 	for i, s := range d.Sockets {
 		b.conns = append(b.conns, newConnection(i+1, s))
 	}
@@ -187,29 +179,67 @@ func New(d Deps) *Bot {
 	return b
 }
 
-// Run connects to Slack and serves envelopes until ctx ends; meanwhile it finishes the invites
-// that a stopped process left unfinished. In-flight work is not waited for here: call Drain
-// and Wait first for a graceful stop.
+// Run connects to Slack and serves envelopes; meanwhile it finishes the invites that a stopped
+// process left unfinished, ends access on time and expires asks. It owns every goroutine it
+// starts, and returns once they have all ended: after Shutdown, once the work in flight is done
+// (nil); when its connections to Slack fail for good (link_disabled, a refused app token), once
+// the work in flight is done too (why, also signalled at once by Failed); or, at once, when ctx
+// ends, cancelling the work in flight: what it could not finish stays in the database for the
+// next process. A Bot runs once.
 func (b *Bot) Run(ctx context.Context) error {
 	if len(b.conns) == 0 {
+		b.life.fail()
 		return errors.New("bot: no Socket Mode connection in Deps.Sockets")
 	}
-	b.senderStarted.Store(true)
-	go func() {
-		defer close(b.senderDone)
-		b.out.Run(b.sendCtx)
-	}()
+	work, err := b.life.start(ctx)
+	if work == nil {
+		return err // ran already, or shut down before it started
+	}
+	defer b.life.finish()
+	// The sender and the connections outlive the work: results go out, and new commands are
+	// answered "restarting", until the work is done. Not derived from work, which Shutdown
+	// cancels when it cannot wait any longer.
+	sendCtx, stopSending := context.WithCancel(ctx)
+	defer stopSending()
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+
+	// A plain group, not errgroup.WithContext: a connection failing for good must not cancel the
+	// work in flight, and the other goroutines return no errors.
+	var g errgroup.Group
+	g.Go(func() error { b.out.Run(sendCtx); return nil })
 	if b.d.Invites != nil {
-		go b.d.Invites.Supervise(b.scanCtx, b.workCtx, &resultsThread{b: b})
+		g.Go(func() error { b.d.Invites.Supervise(work, &resultsThread{b: b}); return nil })
 	}
 	if b.d.Expiry != nil {
-		go b.d.Expiry.Supervise(b.scanCtx, b.workCtx, endsThread{b})
+		g.Go(func() error { b.d.Expiry.Supervise(work, endsThread{b}); return nil })
 	}
 	if b.d.Asks != nil {
-		go b.d.Asks.Supervise(b.scanCtx, b)
+		g.Go(func() error { b.d.Asks.Supervise(work, b); return nil })
 	}
-	return b.serveConnections(ctx)
+	g.Go(func() error {
+		select {
+		case <-b.life.stopping:
+			b.finishWork(work)
+		case <-ctx.Done():
+		}
+		stopSending()
+		stopServing()
+		return nil
+	})
+	err = b.serveConnections(serveCtx)
+	if err != nil {
+		b.life.fail() // stop as Shutdown would, without a deadline unless the caller sets one
+	}
+	_ = g.Wait()
+	<-b.work.idle() // what the last envelopes started; done, or cancelled with ctx
+	return err
 }
+
+// Failed is closed once Run has failed: it could not start, or its connections to Slack failed
+// for good. Run then stops as Shutdown would, and returns why once the work in flight is done;
+// call Shutdown to bound that wait.
+func (b *Bot) Failed() <-chan struct{} { return b.life.failed }
 
 // appTokenAdvice is what to do when Slack refuses SLACK_APP_TOKEN.
 const appTokenAdvice = "Slack refused SLACK_APP_TOKEN: create an app-level token (xapp-…) with the connections:write scope " +
@@ -222,11 +252,33 @@ func (b *Bot) Ready() bool { return b.connectedToSlack() && b.out.Ready() }
 // Outbox is the bot's outbox, for operators (metrics) and tests.
 func (b *Bot) Outbox() *outbox.Outbox { return b.out }
 
-// Drain makes the bot refuse new work ("restarting, try again in a moment") and stop resuming
-// others' invites, while the socket stays up, so in-flight invites can still post their results.
-func (b *Bot) Drain() {
+// Shutdown stops the bot gracefully, as net/http's Server.Shutdown does: new work is refused
+// ("restarting, try again in a moment") while the connections stay up, nobody's unfinished
+// invites, ends or asks are looked for any more, and the work in flight (after acks, resumed
+// invites, ends in hand) is waited for, then the outbox gets a short while to send what it
+// holds. Then the connections close and Run returns. When ctx ends first, the work still in
+// flight is cancelled, and what it could not finish stays in the database for the next process
+// to resume; Shutdown returns ctx's error once Run has returned.
+func (b *Bot) Shutdown(ctx context.Context) error {
 	b.draining.Store(true)
-	b.stopScanning()
+	l := &b.life
+	if !l.stop() {
+		return nil // not running
+	}
+	var err error
+	select {
+	case <-l.idle:
+	case <-l.done: // Run has returned already
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		l.abort() // everything in flight watches the work context and returns promptly
+		<-l.done
+	}
+	return err
 }
 
 // drainWait is how long a graceful stop gives the outbox to send what it holds. Not longer: what
@@ -234,44 +286,100 @@ func (b *Bot) Drain() {
 // minutes.
 const drainWait = 2 * time.Second
 
-// Wait blocks until in-flight work is done or ctx ends; then the remaining work is cancelled,
-// and what an invite could not finish stays in the database for the next process to resume.
-// It reports whether everything finished in time.
-func (b *Bot) Wait(ctx context.Context) bool {
-	defer b.stopSender() // what the outbox still holds is sent by the next process
-	if b.waitIdle(ctx) {
-		drainCtx, cancel := context.WithTimeout(ctx, drainWait)
+// finishWork is the graceful stop: no new work, no more scans, the work in flight done (or
+// cancelled with work), and a short drain of the outbox.
+func (b *Bot) finishWork(work context.Context) {
+	b.draining.Store(true)
+	var wg sync.WaitGroup
+	if b.d.Invites != nil {
+		wg.Go(func() { _ = b.d.Invites.Shutdown(work) })
+	}
+	if b.d.Expiry != nil {
+		wg.Go(func() { _ = b.d.Expiry.Shutdown(work) })
+	}
+	if b.d.Asks != nil {
+		wg.Go(func() { _ = b.d.Asks.Shutdown(work) })
+	}
+	wg.Go(func() { <-b.work.idle() })
+	wg.Wait()
+	close(b.life.idle)
+	if work.Err() == nil {
+		drainCtx, cancel := context.WithTimeout(work, drainWait)
 		_ = b.out.Drain(drainCtx) // best effort: unsent messages are safe in the database
 		cancel()
-		return true
-	}
-	b.abortWork() // everything in flight watches the work context and returns promptly
-	b.waitIdle(context.Background())
-	return false
-}
-
-// stopSender stops the outbox's sender and waits until it has given its lanes up, so that the
-// database it writes to is not closed under it. The sender gives up on its own after 20 s.
-func (b *Bot) stopSender() {
-	b.stopSending()
-	if !b.senderStarted.Load() {
-		return
-	}
-	select {
-	case <-b.senderDone:
-	case <-time.After(30 * time.Second):
-		b.log.Warn("the outbox's sender did not stop in time")
 	}
 }
 
-// waitIdle waits for the work after acks and the invites resumed here.
-func (b *Bot) waitIdle(ctx context.Context) bool {
-	select {
-	case <-b.work.idle():
-	case <-ctx.Done():
-		return false
+// workContext is what the work after acks runs on: Run's, which Shutdown cancels when it
+// cannot wait any longer. Outside Run (tests calling handlers), one that never ends.
+func (b *Bot) workContext() context.Context {
+	b.life.mu.Lock()
+	defer b.life.mu.Unlock()
+	if b.life.work == nil {
+		return context.Background()
 	}
-	return (b.d.Invites == nil || b.d.Invites.Wait(ctx)) && (b.d.Expiry == nil || b.d.Expiry.Wait(ctx))
+	return b.life.work
+}
+
+// lifetime is what Run shares with Shutdown and Failed.
+type lifetime struct {
+	mu       sync.Mutex
+	started  bool
+	stopped  bool               // stopping is closed
+	work     context.Context    // Run's work: after acks, and the supervisors' runs
+	abort    context.CancelFunc // cancels work
+	stopping chan struct{}      // closed to stop gracefully (Shutdown, or Run failing)
+	failed   chan struct{}      // closed once Run failed
+	idle     chan struct{}      // closed once the work in flight is done, when stopping
+	done     chan struct{}      // closed once Run has returned
+}
+
+func (l *lifetime) init() {
+	l.stopping, l.failed, l.idle, l.done = make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+}
+
+// start begins Run and returns its work context; none when Run ran already (an error) or
+// Shutdown came first (nothing to do).
+func (l *lifetime) start(ctx context.Context) (context.Context, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.started:
+		return nil, errors.New("bot: Run called twice")
+	case l.stopped:
+		return nil, nil
+	}
+	l.started = true
+	l.work, l.abort = context.WithCancel(ctx)
+	return l.work, nil
+}
+
+func (l *lifetime) finish() {
+	l.abort()
+	close(l.done)
+}
+
+// stop asks a Run in progress to stop gracefully, and reports whether one is.
+func (l *lifetime) stop() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.stopped {
+		l.stopped = true
+		close(l.stopping)
+	}
+	return l.started
+}
+
+// fail records that Run failed, and stops it.
+func (l *lifetime) fail() {
+	l.mu.Lock()
+	select {
+	case <-l.failed:
+	default:
+		close(l.failed)
+	}
+	l.mu.Unlock()
+	l.stop()
 }
 
 func errString(data any) string {

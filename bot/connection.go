@@ -323,7 +323,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, c *connection, evt socketmode.E
 		b.countConnectFailure(true)
 		b.log.Error(appTokenAdvice, "connection", c.number)
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		go b.dispatch(c.client, evt)
+		b.work.Go(func() { b.dispatch(c.client, evt) })
 	case socketmode.EventTypeIncomingError:
 		b.incomingError(ctx, c, evt.Data)
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:

@@ -62,6 +62,11 @@ func TestLinkDisabledStopsTheBotAndSaysWhy(t *testing.T) {
 		t.Fatalf("the bot kept going after link_disabled; logs:\n%s", sb.logs)
 	}
 	require.ErrorIs(t, sb.err, ErrLinkDisabled)
+	select {
+	case <-sb.Failed():
+	default:
+		t.Fatal("Failed is not closed")
+	}
 	assert.Len(t, fake.Calls("apps.connections.open"), 2, "never tried again")
 	assert.Contains(t, sb.logs.String(), `"level":"ERROR","msg":"Slack ended the Socket Mode connection with link_disabled: Socket Mode is off for this app; turn it on`)
 	assert.NotContains(t, sb.logs.String(), "could not connect to Slack")

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // firstToHandle asks the database whether any process handled this envelope (or its event)
 // already. When the database cannot say, the work goes ahead: losing a person's request is
 // worse than the rare double delivery, and invites are deduplicated by their claims anyway.
-func (b *Bot) firstToHandle(evt socketmode.Event) bool {
+func (b *Bot) firstToHandle(ctx context.Context, evt socketmode.Event) bool {
 	if b.d.Envelopes == nil {
 		return true
 	}
@@ -23,7 +24,7 @@ func (b *Bot) firstToHandle(evt socketmode.Event) bool {
 		if id == "" {
 			continue
 		}
-		ok, err := b.d.Envelopes.FirstToHandle(b.workCtx, id)
+		ok, err := b.d.Envelopes.FirstToHandle(ctx, id)
 		if err != nil {
 			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err)
 			return true

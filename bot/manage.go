@@ -4,6 +4,7 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, ema
 		return
 	}
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
-		ID: newRef(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
+		ID: rand.Text(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
 		StoreID: ch.Store, Apps: ch.Apps, Email: email,
 	})
 	if err != nil {

@@ -90,6 +90,13 @@ type socketBot struct {
 // mapping of one channel, and an outbox in SQLite; the test's end stops it.
 func startSocketBot(t *testing.T, fake *slackfake.Server, d Deps, connections int) *socketBot {
 	t.Helper()
+	return startSocketBotWith(t, fake, d, connections, nil)
+}
+
+// startSocketBotWith is startSocketBot with set-up of the Bot before it runs (routes of a test's
+// own, say), when setUp is not nil.
+func startSocketBotWith(t *testing.T, fake *slackfake.Server, d Deps, connections int, setUp func(*Bot)) *socketBot {
+	t.Helper()
 	fake.AddChannel(betaIOS.ID, "beta-ios")
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.APIURL()))
 	logs := &testlog.Buffer{}
@@ -103,6 +110,9 @@ func startSocketBot(t *testing.T, fake *slackfake.Server, d Deps, connections in
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	d.Outbox = storetest.Open(t, storetest.SQLite(t))
 	sb := &socketBot{Bot: New(d), logs: logs, stopped: make(chan struct{})}
+	if setUp != nil {
+		setUp(sb.Bot)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

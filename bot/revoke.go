@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -119,7 +120,7 @@ func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string
 		return domainsRefusal(ch, rt.Email)
 	}
 	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
-		ID: newRef(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
+		ID: rand.Text(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
 		Apps: []config.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,
 	})
 	switch {

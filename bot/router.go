@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -115,6 +114,7 @@ func (b *Bot) dispatch(sock acker, evt socketmode.Event) {
 		return
 	}
 	start := time.Now()
+	ctx := b.workContext()
 	if b.seen.duplicate(req.EnvelopeID, eventID(evt)) {
 		b.ack(sock, evt, nil, start)
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID, "type", req.Type)
@@ -125,7 +125,7 @@ func (b *Bot) dispatch(sock acker, evt socketmode.Event) {
 		b.ack(sock, evt, nil, start)
 		return
 	}
-	r, ok := b.safely(evt, func() reply { return handle(evt) })
+	r, ok := b.safely(ctx, evt, func() reply { return handle(evt) })
 	if !ok {
 		b.ack(sock, evt, nil, start)
 		return
@@ -134,16 +134,16 @@ func (b *Bot) dispatch(sock acker, evt socketmode.Event) {
 	switch {
 	case r.after == nil:
 	case b.draining.Load():
-		b.refuseWhileDraining(evt)
+		b.refuseWhileDraining(ctx, evt)
 	default:
-		b.goWork(evt, r)
+		b.goWork(ctx, evt, r)
 	}
 }
 
 // refuseWhileDraining answers new work during a graceful shutdown: a modal where a trigger id
 // allows one (shortcuts, buttons), else a private message. App Home refreshes are skipped.
-func (b *Bot) refuseWhileDraining(evt socketmode.Event) {
-	ctx := context.WithoutCancel(b.workCtx)
+func (b *Bot) refuseWhileDraining(ctx context.Context, evt socketmode.Event) {
+	ctx = context.WithoutCancel(ctx)
 	w := whoOf(evt)
 	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.TriggerID != "" && cb.Type != slack.InteractionTypeViewSubmission {
 		b.openNotice(ctx, w, cb.TriggerID, "Tester invites", restartingText)
@@ -175,25 +175,19 @@ func (b *Bot) ack(sock acker, evt socketmode.Event, payload any, start time.Time
 }
 
 // safely runs f, turning a panic into a log line with a reference id and a message to the
-// person, so one bad event never takes the bot down.
-func (b *Bot) safely(evt socketmode.Event, f func() reply) (r reply, ok bool) {
+// person (on ctx, although cancelled), so one bad event never takes the bot down.
+func (b *Bot) safely(ctx context.Context, evt socketmode.Event, f func() reply) (r reply, ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			ref := newRef()
+			ref := rand.Text()
 			b.log.Error("panic while handling envelope", "ref", ref, "type", string(evt.Type),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			b.tell(context.WithoutCancel(b.workCtx), whoOf(evt),
+			b.tell(context.WithoutCancel(ctx), whoOf(evt),
 				fmt.Sprintf(":warning: Something went wrong on my side. Nothing more will happen for this request; please try again. If it keeps happening, give your admin this reference: `%s`.", ref))
 			ok = false
 		}
 	}()
 	return f(), true
-}
-
-func newRef() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // ephemeral is a slash command ack that shows text only to the person who typed it.

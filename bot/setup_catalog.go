@@ -51,7 +51,7 @@ func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.Pu
 // suggestionBudget, and falls back to the last list this replica saw, if any.
 
 func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
 	defer cancel()
 	if !b.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
@@ -69,7 +69,7 @@ func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
 }
 
 func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
 	defer cancel()
 	if !b.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}

@@ -163,7 +163,7 @@ const suggestionBudget = 1500 * time.Millisecond
 // person may manage whose "#channel · App" contains what they typed. The modal was filled
 // moments ago, so access and channel names are normally cached; a cold cache gets the budget.
 func (b *Bot) onTargetSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workCtx, suggestionBudget)
+	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
 	defer cancel()
 	channels, err := b.manageable(ctx, cb.User.ID)
 	if err != nil {

@@ -7,29 +7,27 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
-// Slow work runs after the ack, and is counted so that a graceful stop (Drain, then Wait) can
-// wait for it.
+// Slow work runs after the ack, and is counted so that a graceful stop (Shutdown) can wait for
+// it.
 
-// goWork runs slow work on the bot's work context, counted so shutdown can wait for it. Work
+// goWork runs slow work on ctx, Run's work context, counted so shutdown can wait for it. Work
 // that another process already did for the same envelope (Slack delivered it twice, to two
 // replicas) is skipped. Work that opens a view asks the database only once the view is open
 // (handledHere): a trigger_id is single use, so whichever process opens the view is the one
 // that handles the envelope.
-func (b *Bot) goWork(evt socketmode.Event, r reply) {
-	b.work.start()
+func (b *Bot) goWork(ctx context.Context, evt socketmode.Event, r reply) {
 	b.metrics.InFlight(1)
-	go func() {
-		defer b.work.done()
+	b.work.Go(func() {
 		defer b.metrics.InFlight(-1)
-		ctx := b.workCtx
+		work := ctx
 		if r.opens {
-			ctx = context.WithValue(ctx, firstKey{}, sync.OnceValue(func() bool { return b.firstToHandle(evt) }))
-		} else if !b.firstToHandle(evt) {
+			work = context.WithValue(ctx, firstKey{}, sync.OnceValue(func() bool { return b.firstToHandle(ctx, evt) }))
+		} else if !b.firstToHandle(ctx, evt) {
 			b.log.Info("envelope already handled by another process", "envelope_id", evt.Request.EnvelopeID)
 			return
 		}
-		b.safely(evt, func() reply { r.after(ctx); return reply{} })
-	}()
+		b.safely(ctx, evt, func() reply { r.after(work); return reply{} })
+	})
 }
 
 // firstKey carries, in the context of work that opens a view, whether this process is the
@@ -51,6 +49,15 @@ type workTracker struct {
 	mu      sync.Mutex
 	n       int
 	waiters []chan struct{}
+}
+
+// Go runs f on a goroutine of its own, counted.
+func (t *workTracker) Go(f func()) {
+	t.start()
+	go func() {
+		defer t.done()
+		f()
+	}()
 }
 
 func (t *workTracker) start() {

@@ -115,37 +115,40 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		_ = health.Shutdown(shutdownCtx)
 	}()
 
-	socketCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopSocket()
+	// Run's context ends only once it has returned, or when run returns early: the bot stops by
+	// Shutdown, which lets the work in flight finish first.
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBot()
 	botErr := make(chan error, 1)
-	go func() { botErr <- b.Run(socketCtx) }()
+	go func() { botErr <- b.Run(botCtx) }()
 	logger.Info("testerbot started", "channels", len(channels.All()), "http_addr", listener.Addr().String(),
 		"database", dbConfig.String(), "version", version())
 
 	// Whatever ends the process, the work in flight finishes first (results go out over the Web
 	// API, which needs no socket), and what cannot finish in time is left for the next process.
 	var stopped error
+	failed := false
 	select {
-	case err := <-botErr:
-		stopped, botErr = fmt.Errorf("slack connection: %w", err), nil
+	case <-b.Failed():
+		failed = true
 	case err := <-healthErr:
 		if err != nil {
 			stopped = fmt.Errorf("health server on %s: %w", env.HTTPAddr, err)
 		}
 	case <-ctx.Done():
 	}
-	b.Drain()
 	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
-	waitCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout.D())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout.D())
 	defer cancel()
-	if !b.Wait(waitCtx) {
+	if err := b.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("shutdown timeout reached: unfinished work was cancelled")
 	}
-	stopSocket()
-	if botErr != nil {
-		if err := <-botErr; err != nil && !errors.Is(err, context.Canceled) {
-			logger.Warn("slack connection closed with an error", "error", err.Error())
-		}
+	// Run has returned: nothing of the bot's touches the database that the defers close.
+	switch err := <-botErr; {
+	case failed:
+		stopped = fmt.Errorf("slack connection: %w", err)
+	case err != nil && !errors.Is(err, context.Canceled):
+		logger.Warn("slack connection closed with an error", "error", err)
 	}
 	if stopped == nil {
 		logger.Info("testerbot stopped")

@@ -3,7 +3,6 @@ package approval
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/lease"
 )
 
 // Options tune a Service; zero values take the defaults.
@@ -45,8 +45,9 @@ const (
 // Service creates asks and decides them. It is safe for concurrent use, and several processes
 // may each run one on the same database.
 type Service struct {
-	store Store
-	opts  Options
+	store      Store
+	opts       Options
+	supervisor lease.Supervisor
 }
 
 // NewService builds a Service.
@@ -100,7 +101,7 @@ func (s *Service) Create(ctx context.Context, a Ask) (Created, error) {
 		return Created{}, &TooManyError{Limit: s.opts.MaxPending}
 	}
 	ask := Ask{
-		ID: newID(), RequesterID: a.RequesterID, ChannelID: a.ChannelID, StoreID: a.StoreID,
+		ID: "a" + rand.Text(), RequesterID: a.RequesterID, ChannelID: a.ChannelID, StoreID: a.StoreID,
 		AppID: a.AppID, AppName: a.AppName, Emails: emails, Downloads: a.Downloads,
 		AccessFor: a.AccessFor, Reason: a.Reason, State: Pending, CreatedAt: now, ExpiresAt: now.Add(s.opts.TTL),
 	}
@@ -276,10 +277,4 @@ func clamp(limit int) int {
 		return maxLimit
 	}
 	return limit
-}
-
-func newID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "a" + hex.EncodeToString(b[:])
 }

@@ -1,10 +1,6 @@
 package approval
 
-import (
-	"context"
-
-	"github.com/testerbot/testerbot/internal/wait"
-)
+import "context"
 
 // Handler shows people what became of asks, and starts the invites approvals allow.
 type Handler interface {
@@ -21,20 +17,22 @@ type Handler interface {
 // unstartedBatch bounds the approvals one scan starts.
 const unstartedBatch = 20
 
-// Supervise, at once (start-up) and then every ScanInterval until ctx ends, expires the asks
-// past their ExpiresAt and reports each to h once, from whichever process expired it; then it
-// hands h the approvals whose invite was never recorded, so no approval is lost to a crash.
-// A report that fails is not repeated: the ask's message keeps its buttons, and a lead who
-// clicks one is told that the ask expired (a *DecidedError), so the caller can update it then.
+// Supervise, at once (start-up) and then every ScanInterval until ctx ends or Shutdown is
+// called, expires the asks past their ExpiresAt and reports each to h once, from whichever
+// process expired it; then it hands h the approvals whose invite was never recorded, so no
+// approval is lost to a crash. A report that fails is not repeated: the ask's message keeps its
+// buttons, and a lead who clicks one is told that the ask expired (a *DecidedError), so the
+// caller can update it then.
 func (s *Service) Supervise(ctx context.Context, h Handler) {
-	for {
+	s.supervisor.Run(ctx, s.opts.ScanInterval, func(ctx context.Context, _ func(func(context.Context))) {
 		s.expireAndReport(ctx, h)
 		s.startUnstarted(ctx, h)
-		if wait.Sleep(ctx, s.opts.ScanInterval) != nil {
-			return
-		}
-	}
+	})
 }
+
+// Shutdown stops Supervise and waits for the scan in hand, whose context ends at once: h sees
+// it and starts nothing more. When ctx ends first, Shutdown returns its error.
+func (s *Service) Shutdown(ctx context.Context) error { return s.supervisor.Shutdown(ctx) }
 
 func (s *Service) expireAndReport(ctx context.Context, h Handler) {
 	expired, err := s.ExpireDue(ctx, s.now())

@@ -12,14 +12,12 @@ package expiry
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/testerbot/testerbot/internal/invite"
+	"github.com/testerbot/testerbot/internal/lease"
 )
 
 // Applivery is the part of the Applivery API ending access needs; *applivery.Client has it. A
@@ -161,12 +159,10 @@ type Service struct {
 	opts  Options
 	owner string // this process's name in leases
 
-	runs sync.WaitGroup // ends being worked on
+	supervisor lease.Supervisor
 }
 
 // NewService builds a Service.
 func NewService(api Applivery, store Store, opts Options) *Service {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return &Service{api: api, store: store, opts: withDefaults(opts), owner: "e" + hex.EncodeToString(b[:])}
+	return &Service{api: api, store: store, opts: withDefaults(opts), owner: lease.NewOwner("e")}
 }

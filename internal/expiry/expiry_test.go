@@ -97,9 +97,11 @@ func TestSuperviseActsAtStartUp(t *testing.T) {
 	alice := f.invited("r-1", "alice@example.com", time.Hour)
 	f.clock.Set(t0.Add(2 * time.Hour)) // the bot was down when alice's access ended
 	svc, rep := f.service(expiry.Options{ScanInterval: time.Hour}), &reporter{told: make(chan expiry.End, 1)}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go svc.Supervise(ctx, ctx, rep)
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		svc.Supervise(context.Background(), rep)
+	}()
 
 	select {
 	case e := <-rep.told:
@@ -108,10 +110,10 @@ func TestSuperviseActsAtStartUp(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the end was not acted on at start-up")
 	}
-	cancel()
 	waitCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	require.True(t, svc.Wait(waitCtx))
+	require.NoError(t, svc.Shutdown(waitCtx))
+	<-supervised
 	assert.False(t, f.inApplivery(alice.ID))
 }
 
@@ -280,23 +282,22 @@ func TestAShutdownMidRemovalLeavesTheEndToTheNextProcess(t *testing.T) {
 	f.clock.Set(t0.Add(time.Hour))
 	api := blockingAPI{arrived: make(chan struct{}, 1)}
 	stopping := expiry.NewService(api, f.db, expiry.Options{Now: f.clock.Now, ScanInterval: time.Hour})
-	scanCtx, stopScanning := context.WithCancel(context.Background())
-	work, stopWork := context.WithCancel(context.Background())
-	defer stopWork()
 	rep := &reporter{}
-	go stopping.Supervise(scanCtx, work, rep)
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		stopping.Supervise(context.Background(), rep)
+	}()
 
 	select {
 	case <-api.arrived:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the removal never started")
 	}
-	stopScanning()
 	drain, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer stop()
-	require.False(t, stopping.Wait(drain), "the removal is still in hand")
-	stopWork()
-	require.True(t, stopping.Wait(context.Background()))
+	require.ErrorIs(t, stopping.Shutdown(drain), context.DeadlineExceeded, "the removal was still in hand: cancelled")
+	<-supervised
 	require.Empty(t, rep.ended)
 
 	f.clock.Set(t0.Add(time.Hour + time.Millisecond))

@@ -18,21 +18,23 @@ import (
 const batch = 10
 
 // Supervise ends access when its time comes: at once (start-up, which also finishes what a
-// stopped process released) and then every ScanInterval, until ctx ends. The work on each end
-// uses work, so a graceful shutdown can stop scanning, let the ends in hand finish, and cancel
-// work last; Wait waits for them.
-func (s *Service) Supervise(ctx, work context.Context, rep Reporter) {
-	for {
-		s.scan(ctx, work, rep)
-		if wait.Sleep(ctx, s.opts.ScanInterval) != nil {
-			return
-		}
-	}
+// stopped process released) and then every ScanInterval, until ctx ends or Shutdown is called.
+// It returns once the ends in hand are done with.
+func (s *Service) Supervise(ctx context.Context, rep Reporter) {
+	s.supervisor.Run(ctx, s.opts.ScanInterval, func(ctx context.Context, start func(func(context.Context))) {
+		s.scan(ctx, start, rep)
+	})
 }
 
-// scan takes the ends that need work now and works on them together, batch after batch.
-func (s *Service) scan(ctx, work context.Context, rep Reporter) {
-	for ctx.Err() == nil && work.Err() == nil {
+// Shutdown stops Supervise looking for ends and waits for the ends in hand. When ctx ends first,
+// their work is cancelled and each is given back for the next process, and Shutdown returns
+// ctx's error once they have been.
+func (s *Service) Shutdown(ctx context.Context) error { return s.supervisor.Shutdown(ctx) }
+
+// scan takes the ends that need work now and works on them together, batch after batch, each
+// started with start.
+func (s *Service) scan(ctx context.Context, start func(func(context.Context)), rep Reporter) {
+	for ctx.Err() == nil {
 		now := s.opts.Now()
 		due, err := s.store.TakeDue(ctx, s.owner, now, now.Add(s.opts.LeaseTTL), batch)
 		if err != nil {
@@ -43,9 +45,9 @@ func (s *Service) scan(ctx, work context.Context, rep Reporter) {
 		}
 		var wg sync.WaitGroup
 		for _, e := range due {
-			s.runs.Add(1)
-			wg.Go(func() {
-				defer s.runs.Done()
+			wg.Add(1)
+			start(func(work context.Context) {
+				defer wg.Done()
 				s.handle(work, e, rep)
 			})
 		}
@@ -162,12 +164,6 @@ func (s *Service) release(e End, notBefore time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.logStoreError(s.store.Release(ctx, e, s.owner, notBefore), e)
-}
-
-// Wait blocks until the ends Supervise is working on are done, or ctx ends; it reports whether
-// they all were.
-func (s *Service) Wait(ctx context.Context) bool {
-	return wait.Group(ctx, &s.runs)
 }
 
 func (s *Service) logStoreError(err error, e End) {

@@ -79,16 +79,18 @@ func resumeElsewhere(t *testing.T, fake *appliverytest.Server, db invite.Store, 
 	t.Helper()
 	second := invite.NewService(fake.Client(t), db, quick(opts))
 	rep := &reporter{done: make(chan struct{})}
-	scan, stopScanning := context.WithCancel(context.Background())
-	defer stopScanning()
-	go second.Supervise(scan, context.Background(), rep)
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		second.Supervise(context.Background(), rep)
+	}()
+	defer func() { <-supervised }()
+	defer func() { require.NoError(t, second.Shutdown(context.Background())) }()
 	select {
 	case <-rep.done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second process did not finish the request")
 	}
-	stopScanning()
-	second.Wait(context.Background())
 	return rep
 }
 

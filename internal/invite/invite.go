@@ -16,7 +16,6 @@ package invite
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +26,7 @@ import (
 	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/internal/address"
 	"github.com/testerbot/testerbot/internal/cache"
+	"github.com/testerbot/testerbot/internal/lease"
 )
 
 // Applivery is the part of the Applivery API the invite flow needs; *applivery.Client has it.
@@ -236,15 +236,15 @@ type Service struct {
 	owner string // this process's name in leases
 	apps  *cache.Cache[string]
 
-	mu      sync.Mutex
-	running map[string]bool // requests this process is running now
-	runs    sync.WaitGroup  // runs started by Supervise
+	mu         sync.Mutex
+	running    map[string]bool // requests this process is running now
+	supervisor lease.Supervisor
 }
 
 // NewService builds a Service.
 func NewService(api Applivery, store Store, opts Options) *Service {
 	opts = withDefaults(opts)
-	return &Service{api: api, store: store, opts: opts, owner: newID("p"),
+	return &Service{api: api, store: store, opts: opts, owner: lease.NewOwner("p"),
 		apps: cache.New[string](10*time.Minute, 0), running: map[string]bool{}}
 }
 
@@ -313,7 +313,7 @@ func (s *Service) Start(ctx context.Context, req Request, rep Reporter) error {
 		return err
 	}
 	if req.ID == "" {
-		req.ID = newID("r")
+		req.ID = "r" + rand.Text()
 	}
 	rec := newRecord(req, s.opts.Now())
 	if err := s.store.CreateRequest(ctx, rec, s.owner, s.leaseEnd()); err != nil {
@@ -364,12 +364,6 @@ func check(raw string, domains []string) Result {
 }
 
 func (s *Service) leaseEnd() time.Time { return s.opts.Now().Add(s.opts.LeaseTTL) }
-
-func newID(prefix string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
-}
 
 // Classify turns an Applivery error into a Problem, with Applivery's error code when it gave one.
 func Classify(err error) (Problem, int) {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/testerbot/testerbot/applivery"
+	"github.com/testerbot/testerbot/internal/lease"
 	"github.com/testerbot/testerbot/internal/wait"
 )
 
@@ -20,9 +21,9 @@ func (s *Service) run(ctx context.Context, id string, rep Reporter, resumed bool
 		return // already running in this process
 	}
 	defer s.releaseRun(id)
-	ctx, cancel := context.WithCancelCause(applivery.WithShare(ctx, id))
-	defer cancel(nil)
-	stopRenewing := s.keepLease(ctx, id, cancel)
+	ctx, stopRenewing := lease.Keep(applivery.WithShare(ctx, id), s.opts.LeaseTTL/3, func(ctx context.Context) error {
+		return s.renewLease(ctx, id)
+	})
 	defer stopRenewing()
 
 	rec, err := s.store.LoadRequest(ctx, id)
@@ -57,33 +58,18 @@ func (s *Service) releaseRun(id string) {
 	delete(s.running, id)
 }
 
-// keepLease renews the request's lease while it runs; when another process has taken it over,
-// the run is cancelled with ErrLeaseLost.
-func (s *Service) keepLease(ctx context.Context, id string, cancel context.CancelCauseFunc) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(s.opts.LeaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			err := s.store.RenewLease(ctx, id, s.owner, s.leaseEnd())
-			if errors.Is(err, ErrLeaseLost) {
-				s.opts.Logger.Warn("another process took the request over", "request_id", id)
-				cancel(ErrLeaseLost)
-				return
-			}
-			if err != nil && ctx.Err() == nil {
-				s.opts.Logger.Warn("could not renew a request's lease", "request_id", id, "error", err.Error())
-			}
-		}
-	}()
-	return func() { close(done) }
+// renewLease renews the request's lease while it runs; ErrLeaseLost, which ends the run, once
+// another process has taken it over.
+func (s *Service) renewLease(ctx context.Context, id string) error {
+	err := s.store.RenewLease(ctx, id, s.owner, s.leaseEnd())
+	if errors.Is(err, ErrLeaseLost) {
+		s.opts.Logger.Warn("another process took the request over", "request_id", id)
+		return ErrLeaseLost
+	}
+	if err != nil && ctx.Err() == nil {
+		s.opts.Logger.Warn("could not renew a request's lease", "request_id", id, "error", err)
+	}
+	return nil
 }
 
 // giveBack releases an unfinished request's lease, so that any process resumes it at once

@@ -2,8 +2,6 @@ package outbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/testerbot/testerbot/internal/lease"
 	"github.com/testerbot/testerbot/internal/wait"
 )
 
@@ -128,17 +127,11 @@ func New(store Store, slack Slack, opts Options) *Outbox {
 	def(&opts.LaneTTL, 15*time.Second)
 	def(&opts.Backoff, time.Second)
 	def(&opts.LookupTTL, 24*time.Hour)
-	o := &Outbox{store: store, slack: slack, opts: opts, pace: newPacer(opts.Pace), owner: newOwner(),
+	o := &Outbox{store: store, slack: slack, opts: opts, pace: newPacer(opts.Pace), owner: lease.NewOwner("o"),
 		wake: make(chan struct{}, 1), busy: map[string]bool{}, changed: make(chan struct{}),
 		members: map[string]lookedUp{}, told: map[string]time.Time{}}
 	o.refused.Store("")
 	return o
-}
-
-func newOwner() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "o" + hex.EncodeToString(b[:])
 }
 
 // Enqueue saves m before anything is sent, and wakes the sender. Enqueuing a key again changes

@@ -1,11 +1,9 @@
 // Package wait holds the ways the long-running loops of the bot meet time and cancellation:
-// sleeping unless stopped, waiting for work unless stopped, and writing down what already
-// happened although stopped.
+// sleeping unless stopped, and writing down what already happened although stopped.
 package wait
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -36,19 +34,4 @@ func Record(ctx context.Context, write func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	return write(ctx)
-}
-
-// Group blocks until wg's work is done or ctx ends, and reports whether the work was done.
-func Group(ctx context.Context, wg *sync.WaitGroup) bool {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

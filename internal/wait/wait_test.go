@@ -2,7 +2,6 @@ package wait_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,15 +33,4 @@ func TestRecordWritesAlthoughStopped(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now().Add(10*time.Second), deadline, time.Second, "but bounded")
-}
-
-func TestGroupWaitsForTheWorkUnlessStopped(t *testing.T) {
-	var wg sync.WaitGroup
-	release := make(chan struct{})
-	wg.Go(func() { <-release })
-	stopped, stop := context.WithCancel(context.Background())
-	stop()
-	require.False(t, wait.Group(stopped, &wg), "stopped while the work runs")
-	close(release)
-	require.True(t, wait.Group(context.Background(), &wg))
 }

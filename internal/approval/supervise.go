@@ -1,6 +1,9 @@
 package approval
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Handler shows people what became of asks, and starts the invites approvals allow.
 type Handler interface {
@@ -25,8 +28,9 @@ const unstartedBatch = 20
 // caller can update it then.
 func (s *Service) Supervise(ctx context.Context, h Handler) {
 	s.supervisor.Run(ctx, s.opts.ScanInterval, func(ctx context.Context, _ func(func(context.Context))) {
-		s.expireAndReport(ctx, h)
-		s.startUnstarted(ctx, h)
+		now := s.now() // one instant per scan: what it expires and what it starts agree
+		s.expireAndReport(ctx, h, now)
+		s.startUnstarted(ctx, h, now)
 	})
 }
 
@@ -34,27 +38,27 @@ func (s *Service) Supervise(ctx context.Context, h Handler) {
 // it and starts nothing more. When ctx ends first, Shutdown returns its error.
 func (s *Service) Shutdown(ctx context.Context) error { return s.supervisor.Shutdown(ctx) }
 
-func (s *Service) expireAndReport(ctx context.Context, h Handler) {
-	expired, err := s.ExpireDue(ctx, s.now())
+func (s *Service) expireAndReport(ctx context.Context, h Handler, now time.Time) {
+	expired, err := s.ExpireDue(ctx, now)
 	if err != nil && ctx.Err() == nil {
-		s.opts.Logger.Warn("could not expire the asks past their time", "error", err.Error())
+		s.opts.Logger.Warn("could not expire the asks past their time", "error", err)
 	}
 	for _, a := range expired { // those expired before an error are reported all the same
 		if err := h.Expired(ctx, a); err != nil && ctx.Err() == nil {
-			s.opts.Logger.Warn("could not show that an ask expired", "ask_id", a.ID, "error", err.Error())
+			s.opts.Logger.Warn("could not show that an ask expired", "ask_id", a.ID, "error", err)
 		}
 	}
 }
 
-func (s *Service) startUnstarted(ctx context.Context, h Handler) {
-	asks, err := s.store.UnstartedAsks(ctx, s.now().Add(-s.opts.StartGrace), unstartedBatch)
+func (s *Service) startUnstarted(ctx context.Context, h Handler, now time.Time) {
+	asks, err := s.store.UnstartedAsks(ctx, now.Add(-s.opts.StartGrace), unstartedBatch)
 	if err != nil && ctx.Err() == nil {
-		s.opts.Logger.Warn("could not look for approvals whose invite never started", "error", err.Error())
+		s.opts.Logger.Warn("could not look for approvals whose invite never started", "error", err)
 	}
 	for _, a := range asks {
 		s.opts.Logger.Info("starting the invite of an earlier approval", "ask_id", a.ID, "approved_by", a.DecidedBy)
 		if err := h.Approved(ctx, a); err != nil && ctx.Err() == nil {
-			s.opts.Logger.Warn("could not start the invite of an approval", "ask_id", a.ID, "error", err.Error())
+			s.opts.Logger.Warn("could not start the invite of an approval", "ask_id", a.ID, "error", err)
 		}
 	}
 }

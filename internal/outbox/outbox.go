@@ -38,6 +38,9 @@ type Store interface {
 	ReleaseLanes(ctx context.Context, owner string) error
 	// OutboxStats counts pending messages and says when the oldest was enqueued.
 	OutboxStats(ctx context.Context) (depth int, oldest time.Time, err error)
+	// PruneMessages deletes the messages settled (sent, failed, dropped, split) before before
+	// that no pending message depends on, and returns how many went.
+	PruneMessages(ctx context.Context, before time.Time) (int, error)
 }
 
 // Queued is a pending message with the message it depends on (ThreadOf or EditOf).
@@ -83,7 +86,17 @@ type Options struct {
 	LaneTTL    time.Duration // how long a lane stays with a sender that stopped (default 15 s)
 	Backoff    time.Duration // first wait after a failed send (default 1 s), doubled up to a minute
 	LookupTTL  time.Duration // how long an address's member is remembered, misses too (default a day)
+	// Keep is how long a settled message is kept: its key makes a repeated enqueue a no-op for
+	// that long. The default, 120 days, outlasts anything that enqueues a key again or depends
+	// on an old message (a request waits at most REQUEST_TTL, 90 days, for the edit that
+	// decides it). Older ones are deleted every PruneEvery (default an hour), so the table
+	// does not grow for as long as the bot runs.
+	Keep       time.Duration
+	PruneEvery time.Duration
 }
+
+// DefaultKeep is Options.Keep's default.
+const DefaultKeep = 120 * 24 * time.Hour
 
 // Outbox saves and sends Slack writes. It is safe for concurrent use.
 type Outbox struct {
@@ -127,6 +140,8 @@ func New(store Store, slack Slack, opts Options) *Outbox {
 	def(&opts.LaneTTL, 15*time.Second)
 	def(&opts.Backoff, time.Second)
 	def(&opts.LookupTTL, 24*time.Hour)
+	def(&opts.Keep, DefaultKeep)
+	def(&opts.PruneEvery, time.Hour)
 	o := &Outbox{store: store, slack: slack, opts: opts, pace: newPacer(opts.Pace), owner: lease.NewOwner("o"),
 		wake: make(chan struct{}, 1), busy: map[string]bool{}, changed: make(chan struct{}),
 		members: map[string]lookedUp{}, told: map[string]time.Time{}}

@@ -3,9 +3,11 @@ package outbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,4 +314,34 @@ func TestTwoReplicasSendEachMessageOnce(t *testing.T) {
 	for text, n := range seen {
 		assert.Equal(t, 1, n, text)
 	}
+}
+
+// The sender deletes what it settled once Keep has passed, on its own schedule, so the outbox
+// of a bot that runs for months stays small; a message still inside Keep is kept.
+func TestTheSenderDeletesMessagesSettledLongerThanKeepAgo(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, storetest.SQLite(t))
+	sl := newMemSlack()
+	first := start(t, db, sl)
+	enqueue(t, first, outbox.Message{Key: "long-ago", Channel: "C1", Text: "hello"})
+	drain(t, first)
+
+	var now atomic.Int64
+	now.Store(time.Now().Add(outbox.DefaultKeep + time.Hour).UnixNano()) // four months on
+	later := outbox.New(db, sl, outbox.Options{Pace: fast, Poll: 10 * time.Millisecond, PruneEvery: 10 * time.Millisecond,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { later.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	require.Eventually(t, func() bool {
+		_, err := db.LoadMessage(t.Context(), "long-ago")
+		return errors.Is(err, outbox.ErrNotFound)
+	}, 5*time.Second, 10*time.Millisecond, "deleted once Keep has passed")
+	r, err := later.Enqueue(t.Context(), outbox.Message{Key: "today", Channel: "C1", Text: "hi"})
+	require.NoError(t, err)
+	require.NoError(t, later.Drain(t.Context()))
+	_, err = db.LoadMessage(t.Context(), r.Key)
+	assert.NoError(t, err, "a message sent within Keep stays")
 }

@@ -14,7 +14,7 @@ const batch = 1000
 // is bounded by the HTTP client's timeout) and what they did is recorded.
 func (o *Outbox) Run(ctx context.Context) {
 	defer o.releaseLanes()
-	var statsDue, probeDue time.Time
+	var statsDue, probeDue, pruneDue time.Time
 	for {
 		next := o.opts.Poll
 		if code := o.refused.Load().(string); code != "" {
@@ -30,6 +30,10 @@ func (o *Outbox) Run(ctx context.Context) {
 			o.observeBacklog(ctx, now)
 			statsDue = now.Add(time.Second)
 		}
+		if now := o.opts.Now(); !now.Before(pruneDue) {
+			o.prune(ctx, now)
+			pruneDue = now.Add(o.opts.PruneEvery)
+		}
 		t := time.NewTimer(max(next, time.Millisecond))
 		select {
 		case <-ctx.Done():
@@ -39,6 +43,18 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// prune deletes the messages settled longer than Keep ago. Of several replicas pruning at once,
+// each deletes what is left; a failure is tried again at the next prune.
+func (o *Outbox) prune(ctx context.Context, now time.Time) {
+	n, err := o.store.PruneMessages(ctx, now.Add(-o.opts.Keep))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		o.opts.Logger.Warn("could not delete old sent messages from the outbox", "error", err)
+	case n > 0:
+		o.opts.Logger.Info("deleted old sent messages from the outbox", "messages", n, "older_than", o.opts.Keep.String())
 	}
 }
 
@@ -56,7 +72,7 @@ func (o *Outbox) releaseLanes() {
 		}
 	}
 	if err := o.store.ReleaseLanes(ctx, o.owner); err != nil {
-		o.opts.Logger.Warn("outbox: could not release lanes; they free up on their own", "error", err.Error())
+		o.opts.Logger.Warn("outbox: could not release lanes; they free up on their own", "error", err)
 	}
 }
 
@@ -81,7 +97,7 @@ func (o *Outbox) round(ctx context.Context) time.Duration {
 	pending, err := o.store.PendingMessages(ctx, batch)
 	if err != nil {
 		if ctx.Err() == nil {
-			o.opts.Logger.Warn("outbox: could not read pending messages", "error", err.Error())
+			o.opts.Logger.Warn("outbox: could not read pending messages", "error", err)
 		}
 		return o.opts.Poll
 	}
@@ -319,7 +335,7 @@ func (o *Outbox) final(ctx context.Context, r Record, state State, code string) 
 
 func (o *Outbox) recordErr(r Record, err error) {
 	if err != nil {
-		o.opts.Logger.Error("outbox: could not record a message's state", "key", r.Key, "error", err.Error())
+		o.opts.Logger.Error("outbox: could not record a message's state", "key", r.Key, "error", err)
 	}
 }
 

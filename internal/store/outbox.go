@@ -155,6 +155,20 @@ func (s *Store) OutboxStats(ctx context.Context) (int, time.Time, error) {
 	return n, fromMillis(oldest), s.wrap("outbox stats", err)
 }
 
+// PruneMessages deletes the settled messages finished before before, except those a pending
+// message still depends on (its thread's parent, or the message it edits).
+func (s *Store) PruneMessages(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM outbox
+		WHERE state <> 'pending' AND finished_at > 0 AND finished_at < ?
+		AND msg_key NOT IN (SELECT thread_of FROM outbox WHERE state = 'pending' AND thread_of <> '')
+		AND msg_key NOT IN (SELECT edit_of FROM outbox WHERE state = 'pending' AND edit_of <> '')`), toMillis(before))
+	if err != nil {
+		return 0, s.wrap("prune messages", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.wrap("prune messages", err)
+}
+
 // prefixed puts p before every column of a comma-separated list after the first (whose prefix
 // the query writes).
 func prefixed(p, columns string) string {

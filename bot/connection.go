@@ -293,7 +293,7 @@ func (b *Bot) incomingError(ctx context.Context, c *connection, data any) {
 	_, syntax := errors.AsType[*json.SyntaxError](err)
 	_, typeErr := errors.AsType[*json.UnmarshalTypeError](err)
 	if syntax || typeErr {
-		b.log.Warn("Slack sent a message that is not JSON; ignored", "error", err.Error())
+		b.log.Warn("Slack sent a message that is not JSON; ignored", "error", err)
 		return
 	}
 	c.mu.Lock()

@@ -170,7 +170,7 @@ func (b *Bot) ack(sock acker, evt socketmode.Event, payload any, start time.Time
 	}
 	b.metrics.AckLatency(string(evt.Type), time.Since(start))
 	if err != nil {
-		b.log.Error("ack failed", "envelope_id", evt.Request.EnvelopeID, "type", evt.Request.Type, "error", err.Error())
+		b.log.Error("ack failed", "envelope_id", evt.Request.EnvelopeID, "type", evt.Request.Type, "error", err)
 	}
 }
 

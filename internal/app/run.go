@@ -87,7 +87,7 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 	policy := access.NewPolicy(channels.Leads, slackDirectory{slackAPI, metrics}, env.QALeadsCacheTTL.D())
 	go func() { // at start, without holding it up; asked again when someone needs it
 		if home, err := policy.Home(ctx); err != nil {
-			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err.Error())
+			logger.Warn("could not learn the bot's own workspace (auth.test)", "error", err)
 		} else {
 			logger.Debug("the bot's own workspace", "team_id", home.TeamID, "enterprise_id", home.EnterpriseID)
 		}

@@ -39,7 +39,7 @@ func (s *Service) scan(ctx context.Context, start func(func(context.Context)), r
 		due, err := s.store.TakeDue(ctx, s.owner, now, now.Add(s.opts.LeaseTTL), batch)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.opts.Logger.Warn("could not look for access to end", "error", err.Error())
+				s.opts.Logger.Warn("could not look for access to end", "error", err)
 			}
 			return
 		}
@@ -86,7 +86,7 @@ func (s *Service) remove(ctx context.Context, e *End) bool {
 		e.Problem = problemOf(err)
 		if e.Attempts < s.opts.MaxAttempts {
 			s.opts.Logger.Warn("could not remove a tester whose access ended; will try again",
-				append(attrs(*e), "attempt", e.Attempts, "error", err.Error())...)
+				append(attrs(*e), "attempt", e.Attempts, "error", err)...)
 			s.release(*e, now.Add(time.Duration(e.Attempts)*s.opts.RetryPause))
 			return false
 		}
@@ -139,12 +139,12 @@ func (s *Service) tell(ctx context.Context, e End, rep Reporter) {
 		e.PostAttempts++
 		if e.PostAttempts < s.opts.MaxAttempts {
 			s.opts.Logger.Warn("could not tell people that a tester's access ended; will try again",
-				append(attrs(e), "attempt", e.PostAttempts, "error", err.Error())...)
+				append(attrs(e), "attempt", e.PostAttempts, "error", err)...)
 			s.release(e, s.opts.Now().Add(time.Duration(e.PostAttempts)*s.opts.RetryPause))
 			return
 		}
 		s.opts.Logger.Error("gave up telling people that a tester's access ended; the audit log has it",
-			append(attrs(e), "error", err.Error())...)
+			append(attrs(e), "error", err)...)
 	}
 	s.logStoreError(wait.Record(ctx, func(ctx context.Context) error { return s.store.MarkPosted(ctx, e.Key, s.owner) }), e)
 }
@@ -172,7 +172,7 @@ func (s *Service) logStoreError(err error, e End) {
 	case errors.Is(err, invite.ErrLeaseLost):
 		s.opts.Logger.Info("another process has taken the end over", attrs(e)...)
 	default:
-		s.opts.Logger.Error("store write failed", append(attrs(e), "error", err.Error())...)
+		s.opts.Logger.Error("store write failed", append(attrs(e), "error", err)...)
 	}
 }
 

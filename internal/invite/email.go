@@ -104,7 +104,7 @@ func (r *runner) create(ctx context.Context, e EmailState) (Result, bool) {
 		}
 		lastErr = err
 		r.s.opts.Logger.Warn("create outcome unknown; will look the address up before trying again",
-			"request_id", r.rec.ID, "email", e.Email, "attempt", attempt+1, "answered", !applivery.MayStillLand(err), "error", err.Error())
+			"request_id", r.rec.ID, "email", e.Email, "attempt", attempt+1, "answered", !applivery.MayStillLand(err), "error", err)
 		landsBy := sentAt // answered: nothing is still on its way
 		if applivery.MayStillLand(err) {
 			landsBy = sentAt.Add(r.s.opts.CreateTimeout)

@@ -103,6 +103,6 @@ func (s *Service) recordRemoval(ctx context.Context, req RemoveRequest, app conf
 		StoreID: req.StoreID, AppID: app.ID, AppName: app.Name, Email: req.Email, OTPUserID: otpUserID,
 	})
 	if err != nil { // the tester is gone whatever the audit log says: logged, not shown
-		s.opts.Logger.Error("audit write failed", "request_id", req.ID, "error", err.Error())
+		s.opts.Logger.Error("audit write failed", "request_id", req.ID, "error", err)
 	}
 }

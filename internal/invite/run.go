@@ -28,7 +28,7 @@ func (s *Service) run(ctx context.Context, id string, rep Reporter, resumed bool
 
 	rec, err := s.store.LoadRequest(ctx, id)
 	if err != nil {
-		s.opts.Logger.Error("could not load a request", "request_id", id, "error", err.Error())
+		s.opts.Logger.Error("could not load a request", "request_id", id, "error", err)
 		s.giveBack(id)
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Service) giveBack(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.ReleaseLease(ctx, id, s.owner); err != nil && !errors.Is(err, ErrLeaseLost) {
-		s.opts.Logger.Warn("could not release a request's lease; it will expire", "request_id", id, "error", err.Error())
+		s.opts.Logger.Warn("could not release a request's lease; it will expire", "request_id", id, "error", err)
 	}
 }
 
@@ -129,7 +129,7 @@ func (r *runner) begin(ctx context.Context) bool {
 	ref, err := r.rep.Begin(ctx, r.rec.report(""), r.rec.Reply)
 	if err != nil {
 		if ctx.Err() == nil {
-			r.s.opts.Logger.Warn("nobody could be told about a request: abandoned", "request_id", id, "error", err.Error())
+			r.s.opts.Logger.Warn("nobody could be told about a request: abandoned", "request_id", id, "error", err)
 			r.s.logStoreError(r.s.store.CloseRequest(ctx, id, owner, Abandoned), id)
 		}
 		return false
@@ -213,7 +213,7 @@ func (r *runner) deliver(ctx context.Context, final bool) {
 	}
 	if err != nil && ctx.Err() == nil {
 		// The reporter has told the person; showing more would fail the same way.
-		r.s.opts.Logger.Warn("could not show results; the rest stay in the audit log", "request_id", r.rec.ID, "error", err.Error())
+		r.s.opts.Logger.Warn("could not show results; the rest stay in the audit log", "request_id", r.rec.ID, "error", err)
 		r.delivering = false
 	}
 }
@@ -232,7 +232,7 @@ func (r *runner) finish(ctx context.Context) bool {
 		return false
 	}
 	if err := r.rep.Finish(ctx, r.rec.report(url), r.rec.ParentRef); err != nil && ctx.Err() == nil {
-		r.s.opts.Logger.Warn("could not show a request's summary", "request_id", r.rec.ID, "error", err.Error())
+		r.s.opts.Logger.Warn("could not show a request's summary", "request_id", r.rec.ID, "error", err)
 	}
 	if ctx.Err() != nil {
 		return false
@@ -358,6 +358,6 @@ func (s *Service) observed(req Request, res Result) {
 
 func (s *Service) logStoreError(err error, id string) {
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrLeaseLost) {
-		s.opts.Logger.Error("store write failed", "request_id", id, "error", err.Error())
+		s.opts.Logger.Error("store write failed", "request_id", id, "error", err)
 	}
 }

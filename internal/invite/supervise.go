@@ -30,7 +30,7 @@ func (s *Service) takeOver(ctx context.Context, start func(func(context.Context)
 	taken, err := s.store.TakeOver(ctx, s.owner, now, now.Add(s.opts.LeaseTTL), takeOverBatch)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.opts.Logger.Warn("could not look for requests to resume", "error", err.Error())
+			s.opts.Logger.Warn("could not look for requests to resume", "error", err)
 		}
 		return
 	}

@@ -10,6 +10,7 @@ import (
 // The /invite-tester handler: what it answers in the ack, and what it leaves for after.
 
 func TestHelpIsAnsweredInTheAck(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	r := tb.command(olga, "C0NOTLINKED", "help")
 	assert.Equal(t, ephemeralAck(helpText), r.ack, "help is shown to anyone, anywhere, at once")
@@ -17,17 +18,19 @@ func TestHelpIsAnsweredInTheAck(t *testing.T) {
 }
 
 func TestACommandInAnUnlinkedChannelSaysHowToLinkIt(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	ack := tb.run(tb.command(ana, "C0NOTLINKED", "alice@example.com"))
 	assert.Nil(t, ack, "a link made on another replica is looked for after the ack")
 
-	told := tb.slack.private()
+	told := tb.private()
 	assert.Contains(t, told, "This channel (`C0NOTLINKED`) is not linked to an Applivery store")
 	assert.Contains(t, told, "An admin can add it to the mapping file (`"+tb.d.MappingFile+"`)")
 	assert.Empty(t, tb.applivery.Requests(), "nobody was invited")
 }
 
 func TestAddressesThatAreNotAreRefusedInTheAckAndEchoedEscaped(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	r := tb.command(ana, betaIOS.ID, "alice@example.com <!channel> bob@")
 	require.Nil(t, r.after, "nothing happens after the ack")
@@ -40,6 +43,7 @@ func TestAddressesThatAreNotAreRefusedInTheAckAndEchoedEscaped(t *testing.T) {
 }
 
 func TestAccessLongerThanAYearIsRefusedInTheAck(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	r := tb.command(ana, betaIOS.ID, "alice@example.com for 400d")
 	require.Nil(t, r.after)
@@ -48,6 +52,7 @@ func TestAccessLongerThanAYearIsRefusedInTheAck(t *testing.T) {
 }
 
 func TestTooManyAddressesAreRefusedInTheAck(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping, withMaxEmails(2))
 	r := tb.command(ana, betaIOS.ID, "a@example.com b@example.com c@example.com")
 	require.Nil(t, r.after)
@@ -55,6 +60,7 @@ func TestTooManyAddressesAreRefusedInTheAck(t *testing.T) {
 }
 
 func TestAddressesOutsideTheChannelsDomainsAreRefusedInTheAck(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	r := tb.command(ana, betaBoth.ID, "alice@acme.com mallory@evil.io")
 	require.Nil(t, r.after)
@@ -62,22 +68,25 @@ func TestAddressesOutsideTheChannelsDomainsAreRefusedInTheAck(t *testing.T) {
 }
 
 func TestListAndRemoveAreRefusedToWhoMayNotManageTheChannel(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct{ mapping, refusal string }{
 		"a non-member": {membersMapping, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."},
 		"not a lead":   {leadsMapping, "Sorry, only QA leads can invite, list or remove testers. <@U0ANA0001> can help you."},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			tb := newTestBot(t, tc.mapping)
 			tb.run(tb.command(olga, betaIOS.ID, "list"))
 			tb.run(tb.command(olga, betaIOS.ID, "remove alice@example.com"))
-			assert.Equal(t, tc.refusal+"\n"+tc.refusal, tb.slack.private())
+			assert.Equal(t, tc.refusal+"\n"+tc.refusal, tb.private())
 			assert.Empty(t, tb.applivery.Requests(), "Applivery was not asked")
-			assert.Empty(t, tb.slack.posts(betaIOS.ID), "nothing was said in the channel")
+			assert.Empty(t, tb.posts(betaIOS.ID), "nothing was said in the channel")
 		})
 	}
 }
 
 func TestRemoveNeedsOneAddress(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	r := tb.command(ana, betaIOS.ID, "remove alice@example.com bob@example.com")
 	require.Nil(t, r.after)

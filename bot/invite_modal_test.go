@@ -7,12 +7,15 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
 // The invite modal's submission: problems go back in the ack, each under its input, and
 // nothing else happens; a valid one invites after the ack.
 
 func TestTheInviteModalShowsEachProblemUnderItsInput(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping, withMaxEmails(2))
 	ios := modalMeta{Origin: originModal, Target: betaIOS.ID + "/" + iosApp.ID}
 	both := modalMeta{Origin: originModal, Target: betaBoth.ID + "/" + iosApp.ID}
@@ -58,32 +61,35 @@ func TestTheInviteModalShowsEachProblemUnderItsInput(t *testing.T) {
 }
 
 func TestAnInviteFromAMessageIsAnsweredInThatMessagesThread(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	meta := modalMeta{Origin: originMessageShortcut, ThreadTS: "1699999999.000100", Target: betaIOS.ID + "/" + iosApp.ID}
 	ack := tb.run(tb.onInviteSubmit(submit(ana, callbackInviteModal, meta.encode(),
 		map[string]slack.BlockAction{blockEmails: {Value: "alice@example.com\nbob@example.com"}})))
 	assert.Nil(t, ack, "a valid submission closes the modal")
 
-	posts := tb.slack.posts(betaIOS.ID)
+	posts := tb.posts(betaIOS.ID)
 	require.Len(t, posts, 3, "the parent message, the results, the download link")
 	for _, p := range posts {
-		assert.Equal(t, "1699999999.000100", p.thread, "everything goes in the message's thread: %s", p.text)
+		assert.Equal(t, "1699999999.000100", p.ThreadTS, "everything goes in the message's thread: %s", p.Text)
 	}
-	assert.Regexp(t, "^:white_check_mark: \\*alice@example.com\\* invited\nOTP user `[0-9a-f]{24}` .*\n:white_check_mark: \\*bob@example.com\\* invited\nOTP user `[0-9a-f]{24}` ", posts[1].text)
+	assert.Regexp(t, "^:white_check_mark: \\*alice@example.com\\* invited\nOTP user `[0-9a-f]{24}` .*\n:white_check_mark: \\*bob@example.com\\* invited\nOTP user `[0-9a-f]{24}` ", posts[1].Text)
 	assert.Len(t, tb.applivery.OTPUsers(betaIOS.Store), 2)
 }
 
 // A command's response_url answers the person who typed the command, in its channel: someone
 // else submitting the modal it opened is answered some other way.
 func TestTheCommandsResponseURLAnswersOnlyItsOwnUser(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping)
-	meta := modalMeta{Origin: originModal, ResponseURL: responseURL, User: ana, Target: betaIOS.ID + "/" + iosApp.ID}
+	meta := modalMeta{Origin: originModal, ResponseURL: tb.slack.NewResponseURL(), User: ana, Target: betaIOS.ID + "/" + iosApp.ID}
 	tb.run(tb.onInviteSubmit(submit(olga, callbackInviteModal, meta.encode(),
 		map[string]slack.BlockAction{blockEmails: {Value: "alice@example.com"}})))
 
-	told := tb.slack.messages(func(m sentMessage) bool { return m.ephemeral })
+	told := tb.privately()
 	require.Len(t, told, 1)
-	assert.Equal(t, sentMessage{via: "chat.postEphemeral", channel: betaIOS.ID, user: olga, ephemeral: true,
-		text: "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."}, told[0])
+	assert.Empty(t, tb.slack.ResponsePosts(), "not through the command's response_url")
+	assert.Equal(t, slackfake.Message{Channel: betaIOS.ID, User: olga, Ephemeral: true,
+		Text: "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."}, told[0])
 	assert.Empty(t, tb.applivery.OTPUsers(betaIOS.Store))
 }

@@ -12,6 +12,7 @@ import (
 // The setup modal's type-ahead of stores and of apps answers QA leads only: anyone else gets an
 // empty list, which Slack takes (an answer without "options" it refuses).
 func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, leadsMapping)
 	_, err := tb.stores(t.Context())
 	require.NoError(t, err)
@@ -43,6 +44,7 @@ func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
 // The replica that answers a type-ahead need not be the one that drew the form: with nothing
 // cached, it asks Applivery, and answers a lead with the matches, not with an empty list.
 func TestSetupTypeAheadAnswersFromAppliveryOnAReplicaThatDrewNoForm(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, leadsMapping)
 	raw, err := json.Marshal(setupMeta{Channel: betaIOS.ID, Store: betaIOS.Store})
 	require.NoError(t, err)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/mapping"
 	"github.com/testerbot/testerbot/internal/outbox"
+	"github.com/testerbot/testerbot/internal/slackfake"
 	"github.com/testerbot/testerbot/internal/store/storetest"
 )
 
@@ -44,17 +47,20 @@ const membersMapping = `channels:
 // leadsMapping is membersMapping with ana as the only QA lead.
 const leadsMapping = membersMapping + "qa_leads:\n  users: [U0ANA0001]\n"
 
-// responseURL is every command's and shortcut's response_url; the fake Slack answers it.
-const responseURL = "https://hooks.slack.com/commands/T0/1/secret"
+// testMinute is Slack's rate-limit minute in the handler tests, the bot's and the fake Slack's
+// alike: Slack's pace at a hundredth of its time, which the fake enforces (a response_url, good
+// for thirty minutes, lasts 18 s of it).
+const testMinute = 600 * time.Millisecond
 
-// testBot is a Bot on the fake Slack, with the real Slack-free parts behind it: the invite core
-// and the asks on a SQLite file, the live mapping and the access policy, and the fake Applivery
-// over real HTTP. Tests call handlers as dispatch would; run does the work after the ack on the
-// test's goroutine, so all it sent is recorded when run returns.
+// testBot is a Bot on the fake Slack (the Web API over real HTTP), with the real Slack-free
+// parts behind it: the invite core and the asks on a SQLite file, the live mapping and the
+// access policy, and the fake Applivery over real HTTP. Tests call handlers as dispatch would;
+// run does the work after the ack on the test's goroutine, so all it sent is recorded when run
+// returns. The bot is in both mapped channels.
 type testBot struct {
 	*Bot
 	t         *testing.T
-	slack     *fakeSlack
+	slack     *slackfake.Server
 	applivery *appliverytest.Server
 }
 
@@ -86,14 +92,16 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 	fake.AddPublishedApp(betaIOS.Store, iosApp.ID, iosApp.Name, "https://acme.applivery.io/acme-ios")
 	fake.AddPublishedApp(betaIOS.Store, androidApp.ID, androidApp.Name, "")
 	client := fake.Client(t)
-	sl := newFakeSlack()
+	sl := slackfake.New(t, slackfake.WithMinute(testMinute))
+	sl.AddChannel(betaIOS.ID, "beta-ios")
+	sl.AddChannel(betaBoth.ID, "beta")
 	dir := directory{betaIOS.ID: {ana}, betaBoth.ID: {ana}}
 	b := New(Deps{
-		Slack: sl, HTTPClient: sl.httpClient(), Mappings: channels, MappingFile: file,
+		Slack: slack.New(sl.BotToken(), slack.OptionAPIURL(sl.APIURL())), Mappings: channels, MappingFile: file,
 		Invites: invite.NewService(client, db, invite.Options{MaxEmails: o.maxEmails}),
 		Asks:    approval.NewService(db, approval.Options{}), Ends: db, Catalog: client, History: db,
 		Access: access.NewPolicy(channels.Leads, dir, time.Minute),
-		Outbox: db, Pace: fastPace,
+		Outbox: db, Pace: outbox.Scaled(testMinute),
 	})
 	sending, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
@@ -120,10 +128,6 @@ func (directory) Person(context.Context, string) (access.Person, error) {
 }
 func (directory) Home(context.Context) (access.Org, error) { return access.Org{TeamID: "T0HOME"}, nil }
 
-// fastPace is Slack's pace at a hundredth of its time, for the handler tests.
-var fastPace = outbox.Pace{PostEvery: 10 * time.Millisecond, PostBurst: 3, TierBurst: 5, Minute: 600 * time.Millisecond,
-	PerMinute: map[string]int{"chat.update": 50, "users.lookupByEmail": 50}}
-
 // run does what a reply leaves for after the ack, as dispatch would, and returns its ack once
 // the outbox has sent what that work saved.
 func (tb *testBot) run(r reply) any {
@@ -142,20 +146,138 @@ func (tb *testBot) drain() {
 	require.NoError(tb.t, tb.out.Drain(ctx), "the outbox drains")
 }
 
-// command is /invite-tester typed by user in channel.
+// command is /invite-tester typed by user in channel, with a trigger_id and a response_url the
+// fake Slack issued, as Slack's payload carries them.
 func (tb *testBot) command(user, channel, text string) reply {
 	return tb.onCommand(slack.SlashCommand{Command: "/invite-tester", UserID: user, ChannelID: channel, Text: text,
-		TriggerID: "T-command", ResponseURL: responseURL})
+		TriggerID: tb.slack.NewTriggerID(), ResponseURL: tb.slack.NewResponseURL()})
 }
 
 // click is user clicking the button actionID, whose value is value, on a message in channel.
-func click(user, channel, actionID, value string, msg sentMessage) slack.InteractionCallback {
+func (tb *testBot) click(user, channel, actionID, value string, msg slackfake.Message) slack.InteractionCallback {
 	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: user},
 		Channel:   slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: channel}}},
-		TriggerID: "T-click", ResponseURL: responseURL,
+		TriggerID: tb.slack.NewTriggerID(), ResponseURL: tb.slack.NewResponseURL(),
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: actionID, Value: value}}}}
-	cb.Message.Timestamp, cb.Message.ThreadTimestamp = msg.ts, msg.thread
+	cb.Message.Timestamp, cb.Message.ThreadTimestamp = msg.TS, msg.ThreadTS
 	return cb
+}
+
+// posts returns the messages the bot posted in a channel, or sent to a person directly, each as
+// it was posted (before any chat.update).
+func (tb *testBot) posts(channel string) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range tb.slack.Posted(channel) {
+		if !m.Ephemeral {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// updates returns the edits of one message that Slack took, each as chat.update sent it: Blocks
+// is nil when the edit left them as they were.
+func (tb *testBot) updates(channel, ts string) []slackfake.Message {
+	var out []slackfake.Message
+	for _, c := range tb.slack.Calls("chat.update") {
+		if c.Error == "" && c.Args["channel"] == channel && c.Args["ts"] == ts {
+			out = append(out, callMessage(c))
+		}
+	}
+	return out
+}
+
+// callMessage is the message a chat.* call sent.
+func callMessage(c slackfake.Call) slackfake.Message {
+	m := slackfake.Message{Channel: c.Args["channel"], TS: c.Args["ts"], ThreadTS: c.Args["thread_ts"], Text: c.Args["text"],
+		User: c.Args["user"], Ephemeral: c.Method == "chat.postEphemeral"}
+	if raw, ok := c.Args["blocks"]; ok {
+		m.Blocks = json.RawMessage(raw)
+	}
+	return m
+}
+
+// privately returns, in the order Slack took them, what was shown to one person only: ephemeral
+// messages (with Channel and User) and answers through a response_url (with neither).
+func (tb *testBot) privately() []slackfake.Message {
+	type told struct {
+		at  time.Time
+		msg slackfake.Message
+	}
+	var all []told
+	for _, c := range tb.slack.Calls("chat.postEphemeral") {
+		if c.Error == "" {
+			all = append(all, told{c.At, callMessage(c)})
+		}
+	}
+	for _, p := range tb.slack.ResponsePosts() {
+		var body slack.WebhookMessage
+		require.NoError(tb.t, json.Unmarshal(p.Body, &body))
+		require.Equal(tb.t, slack.ResponseTypeEphemeral, body.ResponseType, "the bot answers through a response_url privately: %s", p.Body)
+		all = append(all, told{p.At, slackfake.Message{Text: body.Text, Ephemeral: true}})
+	}
+	slices.SortStableFunc(all, func(a, b told) int { return a.at.Compare(b.at) })
+	out := make([]slackfake.Message, len(all))
+	for i, x := range all {
+		out[i] = x.msg
+	}
+	return out
+}
+
+// private returns, one a line, the texts of what was shown to one person only.
+func (tb *testBot) private() string {
+	var texts []string
+	for _, m := range tb.privately() {
+		texts = append(texts, m.Text)
+	}
+	return strings.Join(texts, "\n")
+}
+
+// view returns the nth modal the bot opened, as the person sees it now.
+func (tb *testBot) view(n int) (slack.ModalViewRequest, bool) {
+	tb.t.Helper()
+	views := tb.slack.OpenedViews()
+	if n >= len(views) {
+		return slack.ModalViewRequest{}, false
+	}
+	var v slack.ModalViewRequest
+	require.NoError(tb.t, json.Unmarshal(views[n].JSON, &v))
+	return v, true
+}
+
+// home returns the App Home the bot last published for a person.
+func (tb *testBot) home(userID string) (slack.HomeTabViewRequest, bool) {
+	tb.t.Helper()
+	stored, ok := tb.slack.HomeView(userID)
+	if !ok {
+		return slack.HomeTabViewRequest{}, false
+	}
+	var v slack.HomeTabViewRequest
+	require.NoError(tb.t, json.Unmarshal(stored.JSON, &v))
+	return v, true
+}
+
+// lookedUp returns the addresses the bot looked for among the workspace's people, each time
+// Slack answered (found or not).
+func (tb *testBot) lookedUp() []string {
+	var emails []string
+	for _, c := range tb.slack.Calls("users.lookupByEmail") {
+		if c.Error != "ratelimited" {
+			emails = append(emails, c.Args["email"])
+		}
+	}
+	return emails
+}
+
+// blocksOf decodes a message's blocks as Slack received them.
+func blocksOf(t *testing.T, m slackfake.Message) []slack.Block {
+	t.Helper()
+	if m.Blocks == nil {
+		return nil
+	}
+	var blocks slack.Blocks
+	require.NoError(t, json.Unmarshal(m.Blocks, &blocks))
+	return blocks.BlockSet
 }
 
 // button finds the button actionID among a message's blocks.

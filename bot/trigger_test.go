@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/slackfake"
 )
 
 // A trigger_id lasts 3 s. On every path that opens a form, views.open comes first: no database
@@ -18,13 +19,13 @@ import (
 
 // beforeViewsOpen notes each database call made while no modal is open yet.
 type beforeViewsOpen struct {
-	slack *fakeSlack
+	slack *slackfake.Server
 	mu    sync.Mutex
 	calls []string
 }
 
 func (o *beforeViewsOpen) note(call string) {
-	if _, open := o.slack.view(0); !open {
+	if len(o.slack.OpenedViews()) == 0 {
 		o.mu.Lock()
 		o.calls = append(o.calls, call)
 		o.mu.Unlock()
@@ -53,20 +54,28 @@ type noAck struct{}
 func (noAck) Ack(socketmode.Request, ...any) error { return nil }
 
 func TestNoDatabaseWorkBeforeViewsOpenOnATriggersPath(t *testing.T) {
-	command := func(text, channel string) socketmode.Event {
-		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: "E-" + text + channel},
-			Data: slack.SlashCommand{Command: "/invite-tester", Text: text, UserID: ana, ChannelID: channel, TriggerID: "T1", ResponseURL: responseURL}}
+	t.Parallel()
+	// Each event carries a trigger_id and a response_url the test's fake Slack issued.
+	type event func(fake *slackfake.Server) socketmode.Event
+	command := func(text, channel string) event {
+		return func(fake *slackfake.Server) socketmode.Event {
+			return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: "E-" + text + channel},
+				Data: slack.SlashCommand{Command: "/invite-tester", Text: text, UserID: ana, ChannelID: channel,
+					TriggerID: fake.NewTriggerID(), ResponseURL: fake.NewResponseURL()}}
+		}
 	}
-	interaction := func(cb slack.InteractionCallback) socketmode.Event {
-		cb.User.ID, cb.TriggerID = ana, "T1"
-		return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "E-" + cb.CallbackID}, Data: cb}
+	interaction := func(cb slack.InteractionCallback) event {
+		return func(fake *slackfake.Server) socketmode.Event {
+			cb.User.ID, cb.TriggerID = ana, fake.NewTriggerID()
+			return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "E-" + cb.CallbackID}, Data: cb}
+		}
 	}
-	button := func(actionID string) socketmode.Event {
+	button := func(actionID string) event {
 		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions}
 		cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: actionID, Value: "x"}}
 		return interaction(cb)
 	}
-	for name, evt := range map[string]socketmode.Event{
+	for name, evt := range map[string]event{
 		"the command without addresses":                    command("", betaIOS.ID),
 		"the command in a channel linked on a new replica": command("", "C0NEWLINK1"),
 		"the setup command":                                command("setup", betaIOS.ID),
@@ -78,13 +87,14 @@ func TestNoDatabaseWorkBeforeViewsOpenOnATriggersPath(t *testing.T) {
 		"a request's deny button":      button(actionAskDeny),
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			tb := newTestBot(t, leadsMapping)
 			o := &beforeViewsOpen{slack: tb.slack}
 			tb.d.Envelopes = checkedEnvelopes{o}
 			tb.d.Mappings = checkedMappings{Mappings: tb.d.Mappings, o: o}
-			tb.dispatch(noAck{}, evt)
+			tb.dispatch(noAck{}, evt(tb.slack))
 			<-tb.work.idle()
-			_, opened := tb.slack.view(0)
+			_, opened := tb.view(0)
 			require.True(t, opened, "a form was opened")
 			assert.Empty(t, o.calls, "database work before views.open")
 		})

@@ -47,6 +47,7 @@ func requireErrorsUnderInputs(t *testing.T, cb slack.InteractionCallback, r repl
 }
 
 func TestEveryFormErrorNamesAnInputOfThatForm(t *testing.T) {
+	t.Parallel()
 	tb := newTestBot(t, membersMapping, withMaxEmails(2))
 	gone := config.Channel{ID: "C0GONE0001", Store: betaIOS.Store, Apps: []config.App{iosApp}, Downloads: 3} // mapped no more
 	single := inviteModalView(inviteModal{Targets: channelTargets(betaIOS, "#beta-ios"), MaxEmails: 2, FixedTarget: true,
@@ -109,6 +110,7 @@ func TestEveryFormErrorNamesAnInputOfThatForm(t *testing.T) {
 }
 
 func TestAProblemOfABlockThatIsNoInputMovesUnderTheFirstInput(t *testing.T) {
+	t.Parallel()
 	view := slack.View{Blocks: slack.Blocks{BlockSet: []slack.Block{
 		slack.NewContextBlock("target", mrkdwn("Inviting into *Acme*")),
 		slack.NewInputBlock(blockEmails, plain("Email addresses"), nil, slack.NewPlainTextInputBlockElement(nil, blockEmails)),

@@ -29,7 +29,7 @@ func (s *Server) chatPostMessage(req *apiRequest) (reply, string) {
 	}
 	msg.User = BotUserID
 	msg.ThreadTS = req.args["thread_ts"]
-	s.state.messages = append(s.state.messages, msg)
+	s.addMessageLocked(msg)
 	return reply{"channel": msg.Channel, "ts": msg.TS, "message": messageJSON(msg)}, ""
 }
 
@@ -43,8 +43,14 @@ func (s *Server) chatPostEphemeral(req *apiRequest) (reply, string) {
 	}
 	msg.Ephemeral = true
 	msg.ThreadTS = req.args["thread_ts"]
-	s.state.messages = append(s.state.messages, msg)
+	s.addMessageLocked(msg)
 	return reply{"message_ts": msg.TS}, ""
+}
+
+// addMessageLocked stores a new message, and a copy of it as posted for Posted.
+func (s *Server) addMessageLocked(msg *Message) {
+	s.state.messages = append(s.state.messages, msg)
+	s.state.posted = append(s.state.posted, *msg)
 }
 
 // newMessageLocked validates what chat.postMessage and chat.postEphemeral
@@ -175,6 +181,21 @@ func (s *Server) Messages(channel string) []Message {
 	for _, msg := range s.state.messages {
 		if msg.Channel == channel {
 			out = append(out, *msg)
+		}
+	}
+	return out
+}
+
+// Posted returns the channel's messages in posting order, ephemeral ones included, each as it
+// was posted: what the bot first said, before any chat.update (Updates is 0). Messages has them
+// as they read now.
+func (s *Server) Posted(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, msg := range s.state.posted {
+		if msg.Channel == channel {
+			out = append(out, msg)
 		}
 	}
 	return out

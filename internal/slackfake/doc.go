@@ -30,8 +30,8 @@
 // by RateLimited); five posts per response_url within thirty minutes; and not_in_channel for a
 // post to a channel the bot is not in (AddChannel puts it in). WithMinute scales the minute to
 // the bot's SLACK_MINUTE. Faults can be injected: rate limits, per-channel
-// errors, failing user-group lookups, disconnect requests and dropped
-// sockets. Envelopes raised while no socket is live wait for the client's
+// errors, refusals chosen by what a call carries (Refuse), failing user-group
+// lookups, disconnect requests and dropped sockets. Envelopes raised while no socket is live wait for the client's
 // next connection, as they would with Slack. Like Slack, the fake accepts up
 // to 10 connections at once (replicas of the bot) and sends each envelope
 // to one of them, taking turns; Deliveries says which got it.

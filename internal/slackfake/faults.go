@@ -1,6 +1,9 @@
 package slackfake
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // rateLimit is an injected run of HTTP 429 answers for one method.
 type rateLimit struct {
@@ -53,6 +56,25 @@ func (s *Server) FailNext(method, slackError string, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.failures[method] = &injectedFailure{remaining: times, code: slackError}
+}
+
+// Refuse makes Slack answer each Web API call with the error code refuse returns for it, ""
+// letting the call through, for a refusal that depends on what the call carries (every message
+// with blocks, say, or every post to one channel, chat.update included). It applies after the
+// rate limits and FailNext, and before the method's own checks; refused calls are still
+// recorded. refuse runs under the fake's lock and must not call the fake's methods; nil removes it.
+func (s *Server) Refuse(refuse func(Call) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.refuse = refuse
+}
+
+// refusalLocked is the error code the test's Refuse gives req, if any.
+func (s *Server) refusalLocked(req *apiRequest) string {
+	if s.state.refuse == nil {
+		return ""
+	}
+	return s.state.refuse(Call{Method: req.method, Args: maps.Clone(req.args), JSON: req.json})
 }
 
 // injectedFailure is an injected run of Slack errors for one method.

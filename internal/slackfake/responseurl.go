@@ -29,6 +29,14 @@ func (s *Server) newResponseURLLocked(kind string) string {
 	return url
 }
 
+// NewResponseURL issues a response_url, as a slash command's payload carries one, for payloads a
+// test builds itself. Like those it takes five posts within thirty minutes.
+func (s *Server) NewResponseURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newResponseURLLocked("commands")
+}
+
 // useResponseURLLocked spends one of a response_url's posts, or says why Slack refuses it: five posts
 // within thirty minutes (of the fake's minute, see WithMinute), then used_url or expired_url.
 func (s *Server) useResponseURLLocked(u *responseURL) string {

@@ -67,6 +67,7 @@ type state struct {
 
 	calls        []Call
 	messages     []*Message
+	posted       []Message // each message as it was posted, before any chat.update
 	triggers     map[string]*trigger
 	views        map[string]*storedView
 	openedViews  []string          // modal view IDs in the order they were opened
@@ -87,6 +88,8 @@ type state struct {
 	userNames     map[string]string
 	users         map[string]User
 	limits        limits
+	// refuse answers a call with a Slack error code of the test's choosing (see Refuse).
+	refuse func(Call) string
 }
 
 // Option configures a Server.

@@ -91,6 +91,9 @@ func (s *Server) answerLocked(req *apiRequest) answer {
 	if code, failed := s.takeFailureLocked(req.method); failed {
 		return failure(code, nil)
 	}
+	if code := s.refusalLocked(req); code != "" {
+		return failure(code, nil)
+	}
 	method, known := apiMethods[req.method]
 	if !known {
 		return failure("unknown_method", nil)

@@ -197,3 +197,92 @@ func TestResponseURLPostsAreRecorded(t *testing.T) {
 		t.Error("posting to an unknown response_url succeeded")
 	}
 }
+
+func TestPostedKeepsWhatWasFirstSaid(t *testing.T) {
+	fake := New(t)
+	fake.AddChannel("C1", "beta")
+	api := newAPI(fake)
+
+	_, parent, err := api.PostMessage("C1", slack.MsgOptionText("Inviting ana@example.com…", false), slack.MsgOptionBlocks(retryButton("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.PostEphemeral("C1", "U1", slack.MsgOptionText("Only you", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := api.UpdateMessage("C1", parent, slack.MsgOptionText("Invited ana@example.com", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := api.PostMessage("C2", slack.MsgOptionText("not here", false)); slackError(t, err) != "not_in_channel" {
+		t.Fatalf("posting where the bot is not: %v", err)
+	}
+
+	posted := fake.Posted("C1")
+	if len(posted) != 2 || posted[0].TS != parent || posted[0].Text != "Inviting ana@example.com…" || posted[0].Updates != 0 ||
+		!strings.Contains(string(posted[0].Blocks), `"retry"`) {
+		t.Fatalf("posted = %+v", posted)
+	}
+	if !posted[1].Ephemeral || posted[1].User != "U1" || posted[1].Text != "Only you" {
+		t.Errorf("posted[1] = %+v", posted[1])
+	}
+	if now := fake.Messages("C1")[0]; now.Text != "Invited ana@example.com" || now.Updates != 1 {
+		t.Errorf("Messages still reads the update: %+v", now)
+	}
+	if refused := fake.Posted("C2"); len(refused) != 0 {
+		t.Errorf("a refused post is not posted: %+v", refused)
+	}
+}
+
+func TestRefuseAnswersWhatTheTestChooses(t *testing.T) {
+	fake := New(t)
+	fake.AddChannel("C1", "beta")
+	api := newAPI(fake)
+	fake.Refuse(func(c Call) string {
+		if c.Args["blocks"] != "" {
+			return "invalid_blocks"
+		}
+		return ""
+	})
+
+	_, _, err := api.PostMessage("C1", slack.MsgOptionText("with blocks", false), slack.MsgOptionBlocks(retryButton("x")))
+	if got := slackError(t, err); got != "invalid_blocks" {
+		t.Errorf("a message with blocks: %s, want invalid_blocks", got)
+	}
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("plain", false)); err != nil {
+		t.Errorf("a plain message: %v", err)
+	}
+	calls := fake.Calls("chat.postMessage")
+	if len(calls) != 2 || calls[0].Error != "invalid_blocks" || calls[1].Error != "" {
+		t.Errorf("calls = %+v", calls)
+	}
+	if msgs := fake.Messages("C1"); len(msgs) != 1 || msgs[0].Text != "plain" {
+		t.Errorf("messages = %+v", msgs)
+	}
+
+	fake.Refuse(nil)
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("with blocks", false), slack.MsgOptionBlocks(retryButton("x"))); err != nil {
+		t.Errorf("after Refuse(nil): %v", err)
+	}
+}
+
+func TestNewResponseURLTakesPostsLikeACommands(t *testing.T) {
+	fake := New(t)
+	url := fake.NewResponseURL()
+	if !strings.HasPrefix(url, strings.TrimSuffix(fake.APIURL(), "api/")+"commands/") {
+		t.Errorf("url = %s", url)
+	}
+	for i := range responseURLUses {
+		if err := slack.PostWebhook(url, &slack.WebhookMessage{Text: "x"}); err != nil {
+			t.Fatalf("post %d: %v", i+1, err)
+		}
+	}
+	if err := slack.PostWebhook(url, &slack.WebhookMessage{Text: "x"}); err == nil {
+		t.Error("a sixth post succeeded")
+	}
+	if posts := fake.ResponsePosts(); len(posts) != responseURLUses || posts[0].URL != url {
+		t.Errorf("posts = %+v", posts)
+	}
+	if other := fake.NewResponseURL(); other == url {
+		t.Error("the same response_url twice")
+	}
+}

@@ -131,10 +131,10 @@ type Bot struct {
 	metrics     Metrics
 	routes      map[routeKey]func(socketmode.Event) reply
 
-	conns    []*connection // Deps.Sockets, see connection.go
-	draining atomic.Bool   // shutting down: refuse new work
-	work     workTracker   // envelopes being handled and the work after their acks
-	life     lifetime      // what Run shares with Shutdown
+	socks    *sockets    // Deps.Sockets, see connection.go
+	draining atomic.Bool // shutting down: refuse new work
+	work     workTracker // envelopes being handled and the work after their acks
+	life     lifetime    // what Run shares with Shutdown
 }
 
 // New builds a Bot from its dependencies.
@@ -171,9 +171,9 @@ func New(d Deps) *Bot {
 	b.out = outbox.New(d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger,
 		Observe: d.OutboxObserver, Failed: b.outboxFailed})
 	b.life.init()
-	for i, s := range d.Sockets {
-		b.conns = append(b.conns, newConnection(i+1, s))
-	}
+	b.socks = newSockets(d.Sockets, d.Logger, d.Metrics, func(sock acker, evt socketmode.Event) {
+		b.work.Go(func() { b.dispatch(sock, evt) })
+	})
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
 		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
 	return b
@@ -187,7 +187,7 @@ func New(d Deps) *Bot {
 // ends, cancelling the work in flight: what it could not finish stays in the database for the
 // next process. A Bot runs once.
 func (b *Bot) Run(ctx context.Context) error {
-	if len(b.conns) == 0 {
+	if len(b.socks.conns) == 0 {
 		b.life.fail()
 		return errors.New("bot: no Socket Mode connection in Deps.Sockets")
 	}
@@ -227,7 +227,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		stopServing()
 		return nil
 	})
-	err = b.serveConnections(serveCtx)
+	err = b.socks.serveConnections(serveCtx)
 	if err != nil {
 		b.life.fail() // stop as Shutdown would, without a deadline unless the caller sets one
 	}
@@ -247,7 +247,7 @@ const appTokenAdvice = "Slack refused SLACK_APP_TOKEN: create an app-level token
 	"and run `testerbot check` to try it"
 
 // Ready reports whether the bot has a live connection to Slack and Slack takes its bot token.
-func (b *Bot) Ready() bool { return b.connectedToSlack() && b.out.Ready() }
+func (b *Bot) Ready() bool { return b.socks.connectedToSlack() && b.out.Ready() }
 
 // Outbox is the bot's outbox, for operators (metrics) and tests.
 func (b *Bot) Outbox() *outbox.Outbox { return b.out }

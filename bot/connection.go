@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -83,6 +84,23 @@ const linkDisabledAdvice = "Slack ended the Socket Mode connection with link_dis
 const tooManyConnectionsAdvice = "Slack refused another Socket Mode connection (too_many_websockets): an app may hold 10 across all its processes; " +
 	"lower SLACK_CONNECTIONS or the number of replicas so that replicas × SLACK_CONNECTIONS is at most 10"
 
+// sockets are the bot's Socket Mode connections, and what they need of the rest of the bot: a
+// log, metrics, and handle, which takes each envelope (acking it on the connection it came by).
+type sockets struct {
+	conns   []*connection
+	log     *slog.Logger
+	metrics Metrics
+	handle  func(sock acker, evt socketmode.Event)
+}
+
+func newSockets(ss []Socket, log *slog.Logger, metrics Metrics, handle func(acker, socketmode.Event)) *sockets {
+	k := &sockets{log: log, metrics: metrics, handle: handle}
+	for i, s := range ss {
+		k.conns = append(k.conns, newConnection(i+1, s))
+	}
+	return k
+}
+
 // connection is one Socket Mode connection of the bot: the library's client and the state its
 // run loop (runSocket) shares with its event loop (serve).
 type connection struct {
@@ -128,14 +146,14 @@ func (c *connection) disabled() bool {
 
 // serveConnections runs every connection until ctx ends or one of them fails for good (a
 // refused app token, link_disabled), which ends the others too: what stops one stops all.
-func (b *Bot) serveConnections(ctx context.Context) error {
+func (k *sockets) serveConnections(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make([]error, len(b.conns))
+	errs := make([]error, len(k.conns))
 	var wg sync.WaitGroup
-	for i, c := range b.conns {
+	for i, c := range k.conns {
 		wg.Go(func() {
-			if errs[i] = b.serve(ctx, c); errs[i] != nil {
+			if errs[i] = k.serve(ctx, c); errs[i] != nil {
 				cancel()
 			}
 		})
@@ -146,25 +164,25 @@ func (b *Bot) serveConnections(ctx context.Context) error {
 
 // serve handles one connection's events while runSocket keeps it up; it returns nil once ctx
 // ends, or why the connection cannot be kept.
-func (b *Bot) serve(ctx context.Context, c *connection) error {
+func (k *sockets) serve(ctx context.Context, c *connection) error {
 	errc := make(chan error, 1)
-	go func() { errc <- b.runSocket(ctx, c) }()
+	go func() { errc <- k.runSocket(ctx, c) }()
 	for {
 		select {
 		case evt := <-c.client.Events:
-			b.onSocketEvent(ctx, c, evt)
+			k.onSocketEvent(ctx, c, evt)
 		case err := <-errc:
 			c.connected.Store(false)
-			b.drainSocketEvents(ctx, c) // what slack-go reported before it gave up is logged first
+			k.drainSocketEvents(ctx, c) // what slack-go reported before it gave up is logged first
 			switch {
 			case errors.Is(err, ErrLinkDisabled):
-				b.log.Error(linkDisabledAdvice, "connection", c.number)
+				k.log.Error(linkDisabledAdvice, "connection", c.number)
 				return fmt.Errorf("%s (%w)", linkDisabledAdvice, err)
 			case ctx.Err() != nil:
 				return nil
 			}
 			if refusal, ok := errors.AsType[slack.SlackErrorResponse](err); ok && slackauth.RefusedAppToken(refusal.Err) {
-				b.log.Error(appTokenAdvice, "error", refusal.Err, "connection", c.number)
+				k.log.Error(appTokenAdvice, "error", refusal.Err, "connection", c.number)
 				return fmt.Errorf("%s (%w)", appTokenAdvice, err)
 			}
 			return err
@@ -173,11 +191,11 @@ func (b *Bot) serve(ctx context.Context, c *connection) error {
 }
 
 // drainSocketEvents handles the events slack-go queued before its connection loop ended.
-func (b *Bot) drainSocketEvents(ctx context.Context, c *connection) {
+func (k *sockets) drainSocketEvents(ctx context.Context, c *connection) {
 	for {
 		select {
 		case evt := <-c.client.Events:
-			b.onSocketEvent(ctx, c, evt)
+			k.onSocketEvent(ctx, c, evt)
 		default:
 			return
 		}
@@ -186,7 +204,7 @@ func (b *Bot) drainSocketEvents(ctx context.Context, c *connection) {
 
 // runSocket runs slack-go's Socket Mode client until ctx ends or the library gives up (a
 // refused app token), waiting our own time between failed attempts (see above).
-func (b *Bot) runSocket(ctx context.Context, c *connection) error {
+func (k *sockets) runSocket(ctx context.Context, c *connection) error {
 	for {
 		runCtx, cancel := context.WithCancel(ctx)
 		c.mu.Lock()
@@ -209,7 +227,7 @@ func (b *Bot) runSocket(ctx context.Context, c *connection) error {
 			return ctx.Err()
 		case !cut:
 			if slackauth.Refused(err.Error()) {
-				b.countConnectFailure(true)
+				k.countConnectFailure(true)
 			}
 			return err
 		}
@@ -221,7 +239,7 @@ func (b *Bot) runSocket(ctx context.Context, c *connection) error {
 
 // connectFailed handles a ConnectionError: the library is about to wait its own backoff, so
 // its run is ended and the bot waits reconnectWait instead.
-func (b *Bot) connectFailed(c *connection, data any) {
+func (k *sockets) connectFailed(c *connection, data any) {
 	var retryAfter time.Duration
 	var cause error
 	if e, ok := data.(*slack.ConnectionErrorEvent); ok {
@@ -243,16 +261,16 @@ func (b *Bot) connectFailed(c *connection, data any) {
 	if cancel != nil {
 		cancel()
 	}
-	b.countConnectFailure(false)
+	k.countConnectFailure(false)
 	reason := ""
 	if cause != nil {
 		reason = cause.Error()
 	}
 	if refusal, ok := errors.AsType[slack.SlackErrorResponse](cause); ok && refusal.Err == "too_many_websockets" {
-		b.log.Error(tooManyConnectionsAdvice, "attempt", failures, "retry_in", pause.Round(10*time.Millisecond).String(), "connection", c.number)
+		k.log.Error(tooManyConnectionsAdvice, "attempt", failures, "retry_in", pause.Round(10*time.Millisecond).String(), "connection", c.number)
 		return
 	}
-	b.log.Warn("could not connect to Slack; trying again", "error", reason, "attempt", failures,
+	k.log.Warn("could not connect to Slack; trying again", "error", reason, "attempt", failures,
 		"retry_in", pause.Round(10*time.Millisecond).String(), "connection", c.number)
 }
 
@@ -265,7 +283,7 @@ func (c *connection) connectedAgain() {
 
 // logDrop logs, at INFO, why the connection that just ended ended, as the library's log said
 // (see SocketModeLog), or the read error that ended it.
-func (b *Bot) logDrop(c *connection) {
+func (k *sockets) logDrop(c *connection) {
 	reason := c.log.takeReason()
 	c.mu.Lock()
 	if reason == "" {
@@ -276,13 +294,13 @@ func (b *Bot) logDrop(c *connection) {
 	if reason == "" {
 		reason = "unknown"
 	}
-	b.log.Info("disconnected from Slack; reconnecting", "reason", reason, "connection", c.number)
+	k.log.Info("disconnected from Slack; reconnecting", "reason", reason, "connection", c.number)
 }
 
 // incomingError handles a failed read from the socket. During shutdown it is the socket being
 // closed on purpose, which is no problem at all; a message that is not JSON leaves the
 // connection up; anything else ends the connection, which logDrop reports.
-func (b *Bot) incomingError(ctx context.Context, c *connection, data any) {
+func (k *sockets) incomingError(ctx context.Context, c *connection, data any) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -293,7 +311,7 @@ func (b *Bot) incomingError(ctx context.Context, c *connection, data any) {
 	_, syntax := errors.AsType[*json.SyntaxError](err)
 	_, typeErr := errors.AsType[*json.UnmarshalTypeError](err)
 	if syntax || typeErr {
-		b.log.Warn("Slack sent a message that is not JSON; ignored", "error", err)
+		k.log.Warn("Slack sent a message that is not JSON; ignored", "error", err)
 		return
 	}
 	c.mu.Lock()
@@ -302,47 +320,47 @@ func (b *Bot) incomingError(ctx context.Context, c *connection, data any) {
 }
 
 // onSocketEvent handles one event of connection c.
-func (b *Bot) onSocketEvent(ctx context.Context, c *connection, evt socketmode.Event) {
+func (k *sockets) onSocketEvent(ctx context.Context, c *connection, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		if c.connected.Swap(false) && ctx.Err() == nil && !c.disabled() {
-			b.metrics.Reconnect()
-			b.logDrop(c)
+			k.metrics.Reconnect()
+			k.logDrop(c)
 		}
-		b.log.Debug("connecting to Slack", "connection", c.number)
+		k.log.Debug("connecting to Slack", "connection", c.number)
 	case socketmode.EventTypeHello:
 		c.connected.Store(true)
 		c.connectedAgain()
-		b.log.Info("connected to Slack", "connection", c.number)
+		k.log.Info("connected to Slack", "connection", c.number)
 	case socketmode.EventTypeConnectionError:
 		c.connected.Store(false)
 		if ctx.Err() == nil { // while shutting down, the attempt was cancelled on purpose
-			b.connectFailed(c, evt.Data)
+			k.connectFailed(c, evt.Data)
 		}
 	case socketmode.EventTypeInvalidAuth:
-		b.countConnectFailure(true)
-		b.log.Error(appTokenAdvice, "connection", c.number)
+		k.countConnectFailure(true)
+		k.log.Error(appTokenAdvice, "connection", c.number)
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		b.work.Go(func() { b.dispatch(c.client, evt) })
+		k.handle(c.client, evt)
 	case socketmode.EventTypeIncomingError:
-		b.incomingError(ctx, c, evt.Data)
+		k.incomingError(ctx, c, evt.Data)
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		if ctx.Err() == nil { // while shutting down, the socket is closed on purpose
-			b.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data), "connection", c.number)
+			k.log.Warn("Socket Mode problem", "type", string(evt.Type), "error", errString(evt.Data), "connection", c.number)
 		}
 	}
 }
 
 // connectedToSlack reports whether any connection is live.
-func (b *Bot) connectedToSlack() bool {
-	return slices.ContainsFunc(b.conns, func(c *connection) bool { return c.connected.Load() })
+func (k *sockets) connectedToSlack() bool {
+	return slices.ContainsFunc(k.conns, func(c *connection) bool { return c.connected.Load() })
 }
 
 // connectMetrics is what Metrics may also count (ops.Metrics does).
 type connectMetrics interface{ SlackConnectFailure(auth bool) }
 
-func (b *Bot) countConnectFailure(auth bool) {
-	if m, ok := b.metrics.(connectMetrics); ok {
+func (k *sockets) countConnectFailure(auth bool) {
+	if m, ok := k.metrics.(connectMetrics); ok {
 		m.SlackConnectFailure(auth)
 	}
 }

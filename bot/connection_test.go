@@ -27,7 +27,7 @@ func TestWhileSlackRefreshesOneConnectionTheOtherServes(t *testing.T) {
 	sb := startSocketBot(t, fake, Deps{}, 2)
 	ctx := waitContext(t)
 	require.NoError(t, fake.WaitConnections(ctx, 2))
-	require.Eventually(t, sb.connectedToSlack, 5*time.Second, time.Millisecond)
+	require.Eventually(t, sb.socks.connectedToSlack, 5*time.Second, time.Millisecond)
 	fake.FailNext("apps.connections.open", "internal_error", 3) // the refreshed one stays away
 
 	before := fake.Connections()
@@ -41,7 +41,7 @@ func TestWhileSlackRefreshesOneConnectionTheOtherServes(t *testing.T) {
 		assert.NotEqual(t, refreshed, ack.Connection, "not by the connection being refreshed")
 		assert.LessOrEqual(t, ack.Connection, before, "by one open before the refresh, not one that had to come back first")
 	}
-	assert.True(t, sb.connectedToSlack(), "ready throughout: one connection is live")
+	assert.True(t, sb.socks.connectedToSlack(), "ready throughout: one connection is live")
 	require.NoError(t, fake.WaitConnections(ctx, 2), "the refreshed connection comes back; logs:\n%s", sb.logs)
 }
 

@@ -23,8 +23,7 @@ const fetchTimeout = 15 * time.Second
 type Cache[V any] struct {
 	ttl     time.Duration // how long a fetched value is served
 	failTTL time.Duration // how long a failed fetch is remembered
-	now     func() time.Time
-	missed  func() // tests: runs between a miss and joining a flight
+	missed  func()        // tests: runs between a miss and joining a flight
 
 	flights singleflight.Group
 	mu      sync.Mutex
@@ -41,7 +40,7 @@ type entry[V any] struct {
 // New returns a cache that serves fetched values for ttl and remembers failures for failTTL
 // (0: failures are not remembered).
 func New[V any](ttl, failTTL time.Duration) *Cache[V] {
-	return &Cache[V]{ttl: ttl, failTTL: failTTL, now: time.Now, entries: map[string]entry[V]{}}
+	return &Cache[V]{ttl: ttl, failTTL: failTTL, entries: map[string]entry[V]{}}
 }
 
 // Get returns the value for key, calling fetch when it is missing or expired. Callers asking for
@@ -96,7 +95,7 @@ func (c *Cache[V]) fresh(key string) (entry[V], bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	return e, ok && c.now().Before(e.expires)
+	return e, ok && time.Now().Before(e.expires)
 }
 
 func (c *Cache[V]) store(key string, v V, err error) {
@@ -106,7 +105,7 @@ func (c *Cache[V]) store(key string, v V, err error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
+	now := time.Now()
 	if err != nil && ttl <= 0 {
 		delete(c.entries, key)
 		return

@@ -177,13 +177,11 @@ func messageJSON(msg *Message) map[string]any {
 func (s *Server) Messages(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Message
+	var now []Message
 	for _, msg := range s.state.messages {
-		if msg.Channel == channel {
-			out = append(out, *msg)
-		}
+		now = append(now, *msg)
 	}
-	return out
+	return inChannel(now, channel)
 }
 
 // Posted returns the channel's messages in posting order, ephemeral ones included, each as it
@@ -192,8 +190,13 @@ func (s *Server) Messages(channel string) []Message {
 func (s *Server) Posted(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return inChannel(s.state.posted, channel)
+}
+
+// inChannel returns copies of the messages of channel, in order.
+func inChannel(msgs []Message, channel string) []Message {
 	var out []Message
-	for _, msg := range s.state.posted {
+	for _, msg := range msgs {
 		if msg.Channel == channel {
 			out = append(out, msg)
 		}

@@ -116,8 +116,6 @@ type Deps struct {
 // Bot serves one Slack app over Socket Mode.
 type Bot struct {
 	d     Deps
-	log   *slog.Logger
-	slack *slackCalls
 	out   *outbox.Outbox
 	names *cache.Cache[string] // channel id → "#name"
 	// namePace keeps channel-name look-ups (conversations.info, Tier 3: 50 a minute per
@@ -127,6 +125,7 @@ type Bot struct {
 
 	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores, for setup
 	appsCache   *cache.Cache[[]applivery.PublishedApp] // each store's publications, by store id
+	replies                                            // the bot's slack calls and log, and tell and the modal helpers on them
 	seen        *envelopeLog
 	metrics     Metrics
 	routes      map[routeKey]func(socketmode.Event) reply
@@ -157,7 +156,7 @@ func New(d Deps) *Bot {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
+	b := &Bot{d: d, replies: replies{log: d.Logger}, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
 		names:       cache.New[string](time.Hour, time.Minute),
 		namePace:    newNamePace(d.Pace.Minute),
 		storesCache: cache.New[[]applivery.Store](time.Minute, 10*time.Second),

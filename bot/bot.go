@@ -23,7 +23,6 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
-	"github.com/testerbot/testerbot/applivery"
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/access"
 	"github.com/testerbot/testerbot/internal/approval"
@@ -116,8 +115,6 @@ type Deps struct {
 // Bot serves one Slack app over Socket Mode.
 type Bot struct {
 	d     Deps
-	log   *slog.Logger
-	slack *slackCalls
 	out   *outbox.Outbox
 	names *cache.Cache[string] // channel id → "#name"
 	// namePace keeps channel-name look-ups (conversations.info, Tier 3: 50 a minute per
@@ -125,11 +122,11 @@ type Bot struct {
 	// than answered with 429s.
 	namePace *rate.Limiter
 
-	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores, for setup
-	appsCache   *cache.Cache[[]applivery.PublishedApp] // each store's publications, by store id
-	seen        *envelopeLog
-	metrics     Metrics
-	routes      map[routeKey]func(socketmode.Event) reply
+	replies            // the bot's slack calls and log, and tell and the modal helpers on them
+	setup   *setupFlow // /invite-tester setup, see setup.go
+	seen    *envelopeLog
+	metrics Metrics
+	routes  map[routeKey]func(socketmode.Event) reply
 
 	socks    *sockets    // Deps.Sockets, see connection.go
 	draining atomic.Bool // shutting down: refuse new work
@@ -157,13 +154,12 @@ func New(d Deps) *Bot {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	b := &Bot{d: d, log: d.Logger, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
-		names:       cache.New[string](time.Hour, time.Minute),
-		namePace:    newNamePace(d.Pace.Minute),
-		storesCache: cache.New[[]applivery.Store](time.Minute, 10*time.Second),
-		appsCache:   cache.New[[]applivery.PublishedApp](time.Minute, 10*time.Second)}
+	b := &Bot{d: d, replies: replies{log: d.Logger}, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
+		names:    cache.New[string](time.Hour, time.Minute),
+		namePace: newNamePace(d.Pace.Minute)}
 	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
+	b.setup = newSetupFlow(d, b.replies, b.say, b.workContext)
 	if d.OutboxSlack == nil {
 		d.OutboxSlack = d.Slack
 	}
@@ -175,7 +171,7 @@ func New(d Deps) *Bot {
 		b.work.Go(func() { b.dispatch(sock, evt) })
 	})
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
-		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setupRoutes(), b.askRoutes())
+		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setup.routes(), b.askRoutes())
 	return b
 }
 

@@ -49,7 +49,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) reply {
 	case cmdHelp:
 		return reply{ack: ephemeralAck(helpText)}
 	case cmdSetup:
-		return b.onSetupCommand(cmd)
+		return b.setup.onCommand(cmd)
 	}
 	ch, ok := b.d.Mappings.Channel(cmd.ChannelID)
 	if !ok {

@@ -10,28 +10,28 @@ import (
 // it with what fill builds: fill may take its time (a cold access cache costs Slack calls)
 // without the trigger id expiring under it. It returns the modal's view id, "" if Slack refused
 // to open one (the person is then told privately).
-func (b *Bot) openThenFill(ctx context.Context, w who, triggerID, heading string, fill func(ctx context.Context, viewID string) slack.ModalViewRequest) string {
-	viewID, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, ":hourglass_flowing_sand: One moment…"))
+func (r replies) openThenFill(ctx context.Context, w who, triggerID, heading string, fill func(ctx context.Context, viewID string) slack.ModalViewRequest) string {
+	viewID, err := r.slack.openView(ctx, triggerID, noticeModalView(heading, ":hourglass_flowing_sand: One moment…"))
 	if !handledHere(ctx) && err != nil {
-		b.log.Info("a duplicate envelope's form was opened by another process", "user", w.userID)
+		r.log.Info("a duplicate envelope's form was opened by another process", "user", w.userID)
 		return ""
 	}
 	if err != nil {
-		b.log.Warn("could not open a modal", "user", w.userID, "error", slackErrorCode(err))
-		b.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). "+slackAdvice(slackErrorCode(err)))
+		r.log.Warn("could not open a modal", "user", w.userID, "error", slackErrorCode(err))
+		r.tell(ctx, w, "I couldn't open the form ("+code(slackErrorCode(err))+"). "+slackAdvice(slackErrorCode(err)))
 		return ""
 	}
-	if err := b.slack.updateView(ctx, viewID, fill(ctx, viewID)); err != nil {
-		b.log.Warn("could not fill a modal", "user", w.userID, "error", slackErrorCode(err))
+	if err := r.slack.updateView(ctx, viewID, fill(ctx, viewID)); err != nil {
+		r.log.Warn("could not fill a modal", "user", w.userID, "error", slackErrorCode(err))
 	}
 	return viewID
 }
 
 // openNotice opens a modal that only explains something; if Slack will not open it, the person
 // is told privately instead.
-func (b *Bot) openNotice(ctx context.Context, w who, triggerID, heading, text string) {
-	if _, err := b.slack.openView(ctx, triggerID, noticeModalView(heading, text)); handledHere(ctx) && err != nil {
-		b.tell(ctx, w, text)
+func (r replies) openNotice(ctx context.Context, w who, triggerID, heading, text string) {
+	if _, err := r.slack.openView(ctx, triggerID, noticeModalView(heading, text)); handledHere(ctx) && err != nil {
+		r.tell(ctx, w, text)
 	}
 }
 

@@ -45,8 +45,8 @@ func (b *Bot) manageable(ctx context.Context, userID string) ([]config.Channel, 
 
 // accessUnknown logs why access could not be checked and says so for people, with Slack's
 // error code (an admin recognises invalid_auth or ratelimited).
-func (b *Bot) accessUnknown(userID string, err error) string {
-	b.log.Error("could not check access", "user", userID, "error", err)
+func (r replies) accessUnknown(userID string, err error) string {
+	r.log.Error("could not check access", "user", userID, "error", err)
 	return ":warning: I couldn't check whether you may manage testers (Slack said " + code(slackErrorCode(err)) +
 		"), so I did nothing. " + slackAdvice(slackErrorCode(err))
 }

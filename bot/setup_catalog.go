@@ -20,8 +20,8 @@ type Catalog interface {
 
 // fillCatalog puts Applivery's stores, and the chosen store's apps, in the modal; it returns a
 // sentence for people when Applivery could not say.
-func (b *Bot) fillCatalog(ctx context.Context, m *setupModal) string {
-	stores, err := b.stores(ctx)
+func (s *setupFlow) fillCatalog(ctx context.Context, m *setupModal) string {
+	stores, err := s.stores(ctx)
 	if err != nil {
 		return ":x: I couldn't list your Applivery stores. " + explainError(err)
 	}
@@ -29,19 +29,19 @@ func (b *Bot) fillCatalog(ctx context.Context, m *setupModal) string {
 	if m.Store == "" {
 		return ""
 	}
-	if m.Apps, err = b.publishedApps(ctx, m.Store); err != nil {
+	if m.Apps, err = s.publishedApps(ctx, m.Store); err != nil {
 		return ":x: I couldn't list the store's apps. " + explainError(err)
 	}
 	return ""
 }
 
-func (b *Bot) stores(ctx context.Context) ([]applivery.Store, error) {
-	return b.storesCache.Get(ctx, "stores", b.d.Catalog.ListStores)
+func (s *setupFlow) stores(ctx context.Context) ([]applivery.Store, error) {
+	return s.storesCache.Get(ctx, "stores", s.catalog.ListStores)
 }
 
-func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error) {
-	return b.appsCache.Get(ctx, storeID, func(ctx context.Context) ([]applivery.PublishedApp, error) {
-		return b.d.Catalog.ListPublishedApps(ctx, storeID)
+func (s *setupFlow) publishedApps(ctx context.Context, storeID string) ([]applivery.PublishedApp, error) {
+	return s.appsCache.Get(ctx, storeID, func(ctx context.Context) ([]applivery.PublishedApp, error) {
+		return s.catalog.ListPublishedApps(ctx, storeID)
 	})
 }
 
@@ -50,38 +50,38 @@ func (b *Bot) publishedApps(ctx context.Context, storeID string) ([]applivery.Pu
 // may be empty or stale. So each answer asks through the cache (Applivery on a miss) within
 // suggestionBudget, and falls back to the last list this replica saw, if any.
 
-func (b *Bot) onSetupStoreSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
+func (s *setupFlow) onStoreSuggestion(cb slack.InteractionCallback) reply {
+	ctx, cancel := context.WithTimeout(s.work(), suggestionBudget)
 	defer cancel()
-	if !b.suggestsToLead(ctx, cb.User.ID) {
+	if !s.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
 	}
-	stores, err := b.stores(ctx)
+	stores, err := s.stores(ctx)
 	if err != nil {
-		b.log.Warn("setup type-ahead: could not list Applivery's stores", "error", err)
-		stores, _ = b.storesCache.Peek("stores")
+		s.log.Warn("setup type-ahead: could not list Applivery's stores", "error", err)
+		stores, _ = s.storesCache.Peek("stores")
 	}
 	var options []*slack.OptionBlockObject
-	for _, s := range stores {
-		options = appendMatch(options, cb.Value, s.ID+" "+s.CustomDomain, s.ID, storeLabel(s))
+	for _, st := range stores {
+		options = appendMatch(options, cb.Value, st.ID+" "+st.CustomDomain, st.ID, storeLabel(st))
 	}
 	return reply{ack: suggestions(options)}
 }
 
-func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
+func (s *setupFlow) onAppSuggestion(cb slack.InteractionCallback) reply {
+	ctx, cancel := context.WithTimeout(s.work(), suggestionBudget)
 	defer cancel()
-	if !b.suggestsToLead(ctx, cb.User.ID) {
+	if !s.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
 	}
 	storeID := decodeSetupMeta(cb.View.PrivateMetadata).Store
 	if storeID == "" {
 		return reply{ack: suggestions(nil)}
 	}
-	apps, err := b.publishedApps(ctx, storeID)
+	apps, err := s.publishedApps(ctx, storeID)
 	if err != nil {
-		b.log.Warn("setup type-ahead: could not list a store's apps", "store", storeID, "error", err)
-		apps, _ = b.appsCache.Peek(storeID)
+		s.log.Warn("setup type-ahead: could not list a store's apps", "store", storeID, "error", err)
+		apps, _ = s.appsCache.Peek(storeID)
 	}
 	var options []*slack.OptionBlockObject
 	for _, a := range apps {
@@ -93,10 +93,10 @@ func (b *Bot) onSetupAppSuggestion(cb slack.InteractionCallback) reply {
 // suggestsToLead reports whether the type-ahead of the setup modal may answer this person: a
 // QA lead's, like the modal itself. Anyone else, or a check Slack cannot answer in time, gets
 // no options (fail closed): the stores and apps are the organisation's.
-func (b *Bot) suggestsToLead(ctx context.Context, userID string) bool {
-	lead, err := b.d.Access.IsLead(ctx, userID)
+func (s *setupFlow) suggestsToLead(ctx context.Context, userID string) bool {
+	lead, err := s.access.IsLead(ctx, userID)
 	if err != nil {
-		b.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err)
+		s.log.Warn("could not check a setup type-ahead's user", "user", userID, "error", err)
 	}
 	return err == nil && lead
 }

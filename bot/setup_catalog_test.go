@@ -14,9 +14,9 @@ import (
 func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, leadsMapping)
-	_, err := tb.stores(t.Context())
+	_, err := tb.setup.stores(t.Context())
 	require.NoError(t, err)
-	_, err = tb.publishedApps(t.Context(), betaIOS.Store)
+	_, err = tb.setup.publishedApps(t.Context(), betaIOS.Store)
 	require.NoError(t, err)
 	raw, err := json.Marshal(setupMeta{Channel: betaIOS.ID, Store: betaIOS.Store})
 	require.NoError(t, err)
@@ -26,7 +26,7 @@ func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
 		stores := slack.InteractionCallback{User: slack.User{ID: user}, Value: betaIOS.Store[:6]}
 		apps := slack.InteractionCallback{User: slack.User{ID: user}, Value: "Acme"}
 		apps.View.PrivateMetadata = meta
-		for name, r := range map[string]reply{"stores": tb.onSetupStoreSuggestion(stores), "apps": tb.onSetupAppSuggestion(apps)} {
+		for name, r := range map[string]reply{"stores": tb.setup.onStoreSuggestion(stores), "apps": tb.setup.onAppSuggestion(apps)} {
 			raw, err := json.Marshal(r.ack)
 			require.NoError(t, err)
 			var got struct{ Options []json.RawMessage }
@@ -52,7 +52,7 @@ func TestSetupTypeAheadAnswersFromAppliveryOnAReplicaThatDrewNoForm(t *testing.T
 	apps.View.PrivateMetadata = string(raw)
 	stores := slack.InteractionCallback{User: slack.User{ID: ana}, Value: betaIOS.Store[:6]}
 
-	for name, r := range map[string]reply{"stores": tb.onSetupStoreSuggestion(stores), "apps": tb.onSetupAppSuggestion(apps)} {
+	for name, r := range map[string]reply{"stores": tb.setup.onStoreSuggestion(stores), "apps": tb.setup.onAppSuggestion(apps)} {
 		var got struct{ Options []json.RawMessage }
 		raw, err := json.Marshal(r.ack)
 		require.NoError(t, err)

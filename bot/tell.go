@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -33,34 +34,43 @@ func whoOf(evt socketmode.Event) who {
 	return who{}
 }
 
+// replies is how the bot answers people outside a channel's messages: privately (tell), with a
+// modal on a trigger id (modal.go), and with what to say when access could not be checked. Each
+// surface reaches it as a value of its own rather than through *Bot, so a surface holds only
+// what it uses. The Bot embeds it.
+type replies struct {
+	slack *slackCalls
+	log   *slog.Logger
+}
+
 // tell sends a private message to a person: through response_url when there is one (it works
 // in channels the bot is not in), else as an ephemeral message in the channel, else as a direct
 // message; each way that fails falls through to the next.
-func (b *Bot) tell(ctx context.Context, w who, text string) {
+func (r replies) tell(ctx context.Context, w who, text string) {
 	var failed []error
 	if w.responseURL != "" {
-		err := b.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		err := r.slack.respond(ctx, w.responseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
 		if err == nil {
 			return
 		}
-		b.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err)
+		r.log.Debug("could not answer through response_url; trying another way", "user", w.userID, "error", err)
 		failed = append(failed, err)
 	}
 	if w.channelID != "" && w.userID != "" {
-		err := b.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false))
+		err := r.slack.ephemeral(ctx, w.channelID, w.userID, slack.MsgOptionText(text, false))
 		if err == nil {
 			return
 		}
 		failed = append(failed, fmt.Errorf("chat.postEphemeral: %w", err))
 	}
 	if w.userID != "" {
-		_, err := b.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
+		_, err := r.slack.post(ctx, w.userID, slack.MsgOptionText(text, false))
 		if err == nil {
 			return
 		}
 		failed = append(failed, fmt.Errorf("direct message: %w", err))
 	}
 	if len(failed) > 0 {
-		b.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...))
+		r.log.Warn("could not tell the user", "user", w.userID, "error", errors.Join(failed...))
 	}
 }

@@ -98,7 +98,7 @@ func TestEveryFormErrorNamesAnInputOfThatForm(t *testing.T) {
 	} {
 		t.Run("setup: "+name, func(t *testing.T) {
 			cb := submitted(t, ana, tc.view, tc.inputs)
-			requireErrorsUnderInputs(t, cb, tb.onSetupSubmit(cb), tc.want)
+			requireErrorsUnderInputs(t, cb, tb.setup.onSubmit(cb), tc.want)
 		})
 	}
 

@@ -412,16 +412,26 @@ type reporter struct {
 
 	approved chan approval.Ask
 	start    func(approval.Ask) error
+
+	onExpired func(approval.Ask) // runs inside the scan that expired the ask
+	events    []string           // "expired ID" and "approved ID", in the order they happened
 }
 
 func (r *reporter) Approved(_ context.Context, a approval.Ask) error {
+	r.mu.Lock()
+	r.events = append(r.events, "approved "+a.ID)
+	r.mu.Unlock()
 	err := r.start(a)
 	r.approved <- a
 	return err
 }
 
 func (r *reporter) Expired(_ context.Context, a approval.Ask) error {
+	if r.onExpired != nil {
+		r.onExpired(a)
+	}
 	r.mu.Lock()
+	r.events = append(r.events, "expired "+a.ID)
 	r.count[a.ID]++
 	fail := r.failFirst && len(r.count) == 1
 	r.mu.Unlock()
@@ -518,12 +528,22 @@ func TestSuperviseStartsApprovalsWhoseInviteWasNeverRecorded(t *testing.T) {
 		}
 	}
 
+	// The clock reaches 60 s in the middle of the scan at 59 s, between expiring and starting:
+	// that scan still starts nothing, since its approvals' grace had not passed when it began.
+	rep.onExpired = func(a approval.Ask) {
+		if a.ID == dueAt59s.ID {
+			f.clock.Set(t0.Add(time.Minute))
+		}
+	}
 	f.clock.Set(t0.Add(59 * time.Second))
 	require.Equal(t, dueAt59s.ID, rep.next(t).ID)
-	f.clock.Set(t0.Add(time.Minute))
 	require.Equal(t, dueAt60s.ID, rep.next(t).ID, "the scan at 60 s")
-	require.Empty(t, rep.approved, "nothing started within the grace its approver has to record it (the scan at 59 s)")
 	require.Equal(t, lost.ID, next().ID, "the first attempt fails")
+	rep.mu.Lock()
+	events := slices.Clone(rep.events)
+	rep.mu.Unlock()
+	require.Equal(t, []string{"expired " + dueAt59s.ID, "expired " + dueAt60s.ID, "approved " + lost.ID}, events[:3],
+		"nothing started within the grace its approver has to record it (the scan at 59 s)")
 	got := next()
 	require.Equal(t, lost.ID, got.ID, "and the next scan starts it again")
 	require.Equal(t, "U0LEAD", got.DecidedBy)

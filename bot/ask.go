@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/access"
 	"github.com/testerbot/testerbot/internal/approval"
 	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
@@ -26,41 +27,88 @@ const (
 	askAddressesShown = 20
 )
 
+// askFlow is the surface of requests for testers and their decisions. It holds what the surface
+// uses and nothing more: the requests, the invites an approval starts, today's mapping, who is a
+// QA lead, replies, and, as funcs, the few things it shares with the other surfaces (the outbox,
+// the results thread, the work a graceful stop waits for), so it never reaches into the Bot as a
+// whole.
+type askFlow struct {
+	replies                    // tell, openThenFill and accessUnknown; and its log
+	asks     *approval.Service // nil: nobody is asked, and people who may not invite are refused
+	invites  *invite.Service
+	mappings Mappings
+	access   *access.Policy
+	metrics  Metrics
+
+	refusalText    func(channelID string) string                                 // Bot.refusalText
+	cannotPostCode func(ctx context.Context, w who, channelID, slackCode string) // Bot.cannotPostCode
+	enqueue        func(ctx context.Context, m outbox.Message) (outbox.Record, error)
+	postAndWait    func(ctx context.Context, m outbox.Message) (string, error)
+	// startInvite runs the invite of someone who may manage the channel's testers; the command
+	// surface starts its invites the same way (Bot.startInvite).
+	startInvite func(ctx context.Context, w who, req invite.Request)
+	// reporter is the results thread of an approved invite: it answers the approving lead, and
+	// calls begun once the thread's parent message is posted.
+	reporter func(lead who, begun func(ctx context.Context)) invite.Reporter
+	// inFlight counts work that a graceful stop waits for, until done is called, and returns the
+	// context it runs on: the bot's work context, which outlives Supervise's (that one ends as
+	// soon as the bot drains).
+	inFlight func() (work context.Context, done func())
+}
+
+// newAskFlow builds the surface from the bot's dependencies and shared helpers. The surface never
+// sees the Bot: only the reporter and inFlight funcs close over it, for the results thread and
+// the work tracker, which live there.
+func newAskFlow(b *Bot) *askFlow {
+	return &askFlow{
+		replies: b.replies, asks: b.d.Asks, invites: b.d.Invites, mappings: b.d.Mappings, access: b.d.Access, metrics: b.metrics,
+		refusalText: b.refusalText, cannotPostCode: b.cannotPostCode, enqueue: b.enqueue, postAndWait: b.postAndWait,
+		startInvite: b.startInvite,
+		reporter: func(lead who, begun func(ctx context.Context)) invite.Reporter {
+			return &resultsThread{b: b, asker: lead, begun: begun}
+		},
+		inFlight: func() (context.Context, func()) {
+			b.work.start()
+			return b.workContext(), b.work.done
+		},
+	}
+}
+
 // inviteOrAsk invites for someone who may manage the channel's testers; with QA leads named,
 // anyone else asks them instead; without, they are refused.
-func (b *Bot) inviteOrAsk(ctx context.Context, w who, ch config.Channel, req invite.Request, reason string) {
-	ok, err := b.d.Access.MayManage(ctx, w.userID, ch.ID)
+func (f *askFlow) inviteOrAsk(ctx context.Context, w who, ch config.Channel, req invite.Request, reason string) {
+	ok, err := f.access.MayManage(ctx, w.userID, ch.ID)
 	switch {
 	case err != nil:
-		b.tell(ctx, w, b.accessUnknown(w.userID, err))
+		f.tell(ctx, w, f.accessUnknown(w.userID, err))
 	case ok:
-		b.startInvite(ctx, w, req)
-	case b.d.Access.Leads() == nil || b.d.Asks == nil:
-		b.tell(ctx, w, b.refusalText(ch.ID))
+		f.startInvite(ctx, w, req)
+	case f.access.Leads() == nil || f.asks == nil:
+		f.tell(ctx, w, f.refusalText(ch.ID))
 	default:
-		b.ask(ctx, w, req, reason)
+		f.ask(ctx, w, req, reason)
 	}
 }
 
 // ask records a request for testers, posts it in the channel for the QA leads, and tells the
 // asker. Addresses someone already asked for are not asked twice: the asker joins that request,
 // and the leads see both askers. Someone with too many requests waiting is refused.
-func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string) {
-	created, err := b.d.Asks.Create(ctx, approval.Ask{
+func (f *askFlow) ask(ctx context.Context, w who, req invite.Request, reason string) {
+	created, err := f.asks.Create(ctx, approval.Ask{
 		RequesterID: w.userID, ChannelID: req.ChannelID, StoreID: req.StoreID, AppID: req.AppID, AppName: req.AppName,
 		Emails: req.Emails, Downloads: req.Downloads, AccessFor: req.AccessFor, Reason: truncate(reason, maxReason),
 	})
 	if tooMany, ok := errors.AsType[*approval.TooManyError](err); ok {
-		b.tell(ctx, w, fmt.Sprintf(":hourglass_flowing_sand: You already have %d requests waiting for the QA leads, the most one person may have, so I asked nobody. Ask again once one is decided; the App Home shows yours.", tooMany.Limit))
+		f.tell(ctx, w, fmt.Sprintf(":hourglass_flowing_sand: You already have %d requests waiting for the QA leads, the most one person may have, so I asked nobody. Ask again once one is decided; the App Home shows yours.", tooMany.Limit))
 		return
 	}
 	if err != nil {
-		b.log.Error("could not record a request for testers", "user", w.userID, "error", err)
-		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so nobody was asked. "+dbAdvice(err))
+		f.log.Error("could not record a request for testers", "user", w.userID, "error", err)
+		f.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so nobody was asked. "+dbAdvice(err))
 		return
 	}
 	for _, joined := range created.Joined {
-		b.showDecision(ctx, joined) // the leads see every asker
+		f.showDecision(ctx, joined) // the leads see every asker
 	}
 	a, already := created.Ask, ""
 	if len(created.Pending) > 0 {
@@ -70,65 +118,66 @@ func (b *Bot) ask(ctx context.Context, w who, req invite.Request, reason string)
 		}
 	}
 	if a == nil {
-		b.tell(ctx, w, ":hourglass_flowing_sand: Every one of those addresses is already waiting for a QA lead's decision."+already)
+		f.tell(ctx, w, ":hourglass_flowing_sand: Every one of those addresses is already waiting for a QA lead's decision."+already)
 		return
 	}
-	b.countAsk(*a, invite.Asked)
-	ts, err := b.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
-		Text: askMessageText(*a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(*a, b.d.Access.Leads())), Group: a.ID})
+	f.countAsk(*a, invite.Asked)
+	ts, err := f.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
+		Text: askMessageText(*a, f.access.Leads()), Blocks: encodeBlocks(askBlocks(*a, f.access.Leads())), Group: a.ID})
 	if err != nil {
 		if refused, ok := errors.AsType[*notPosted](err); ok {
-			b.cannotPostCode(ctx, w, a.ChannelID, refused.code)
+			f.cannotPostCode(ctx, w, a.ChannelID, refused.code)
 		}
-		if _, err := b.d.Asks.Deny(ctx, a.ID, "", "the bot could not post the request in the channel"); err != nil {
-			b.log.Warn("could not withdraw a request nobody can see", "ask", a.ID, "error", err)
+		if _, err := f.asks.Deny(ctx, a.ID, "", "the bot could not post the request in the channel"); err != nil {
+			f.log.Warn("could not withdraw a request nobody can see", "ask", a.ID, "error", err)
 		}
 		return
 	}
-	if err := b.d.Asks.SetMessage(ctx, a.ID, approval.Message{Channel: a.ChannelID, TS: ts}); err != nil {
-		b.log.Warn("could not note where a request is shown", "ask", a.ID, "error", err)
+	if err := f.asks.SetMessage(ctx, a.ID, approval.Message{Channel: a.ChannelID, TS: ts}); err != nil {
+		f.log.Warn("could not note where a request is shown", "ask", a.ID, "error", err)
 	}
-	b.tell(ctx, w, fmt.Sprintf(":raised_hand: Only QA leads invite testers, so I asked them to invite %s into *%s*. You'll hear from me when one decides.%s",
+	f.tell(ctx, w, fmt.Sprintf(":raised_hand: Only QA leads invite testers, so I asked them to invite %s into *%s*. You'll hear from me when one decides.%s",
 		plural(len(a.Emails), "address", "addresses"), esc(a.AppName), already))
 }
 
 // showDecision replaces the request's buttons with who decided.
-func (b *Bot) showDecision(ctx context.Context, a approval.Ask) {
+func (f *askFlow) showDecision(ctx context.Context, a approval.Ask) {
 	if a.Message.TS == "" {
 		return
 	}
-	_, _ = b.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
-		TS: a.Message.TS, Text: askMessageText(a, b.d.Access.Leads()), Blocks: encodeBlocks(askBlocks(a, b.d.Access.Leads())),
+	_, _ = f.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
+		TS: a.Message.TS, Text: askMessageText(a, f.access.Leads()), Blocks: encodeBlocks(askBlocks(a, f.access.Leads())),
 		Replace: true, Group: a.ID})
 }
 
 // Expired shows that a request expired, on its message and to its askers; with Approved (in
-// ask_decision.go) it makes the bot the approval package's Handler.
-func (b *Bot) Expired(ctx context.Context, a approval.Ask) error {
-	b.showDecision(ctx, a)
-	b.countAsk(a, invite.AskExpired)
-	b.postToAskers(ctx, a, fmt.Sprintf(":hourglass: Your request to invite %s into *%s* expired: no QA lead decided in time. Ask again if it is still needed.",
+// ask_decision.go) it makes askFlow the approval package's Handler, which Run hands to
+// Asks.Supervise.
+func (f *askFlow) Expired(ctx context.Context, a approval.Ask) error {
+	f.showDecision(ctx, a)
+	f.countAsk(a, invite.AskExpired)
+	f.postToAskers(ctx, a, fmt.Sprintf(":hourglass: Your request to invite %s into *%s* expired: no QA lead decided in time. Ask again if it is still needed.",
 		plural(len(a.Emails), "address", "addresses"), esc(a.AppName)))
 	return nil
 }
 
 // postToAskers tells everyone who asked for a request: its requester, and those who joined it.
-func (b *Bot) postToAskers(ctx context.Context, a approval.Ask, text string) {
-	b.postToUser(ctx, a.RequesterID, text)
+func (f *askFlow) postToAskers(ctx context.Context, a approval.Ask, text string) {
+	f.postToUser(ctx, a.RequesterID, text)
 	for _, u := range a.AlsoAskedBy {
-		b.postToUser(ctx, u, text)
+		f.postToUser(ctx, u, text)
 	}
 }
 
 // countAsk counts what happened to each address of a request, for metrics.
-func (b *Bot) countAsk(a approval.Ask, o invite.Outcome) {
+func (f *askFlow) countAsk(a approval.Ask, o invite.Outcome) {
 	for range a.Emails {
-		b.metrics.Outcome(o)
+		f.metrics.Outcome(o)
 	}
 }
 
 // postToUser saves a direct message for the outbox; the same words to the same person are one
 // message, sent once.
-func (b *Bot) postToUser(ctx context.Context, userID, text string) {
-	_, _ = b.enqueue(ctx, outbox.Message{Key: contentKey("dm", userID, "", text), Channel: userID, Text: text})
+func (f *askFlow) postToUser(ctx context.Context, userID, text string) {
+	_, _ = f.enqueue(ctx, outbox.Message{Key: contentKey("dm", userID, "", text), Channel: userID, Text: text})
 }

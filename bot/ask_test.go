@@ -50,10 +50,10 @@ func TestTheAskersOwnApproveAndDenyAreRefusedPrivately(t *testing.T) {
 	tb := newTestBot(t, leadsMapping)
 	msg, id := olgaAsks(t, tb)
 
-	tb.run(tb.onAskApprove(tb.click(olga, betaIOS.ID, actionAskApprove, id, msg)))
+	tb.run(tb.asks.onAskApprove(tb.click(olga, betaIOS.ID, actionAskApprove, id, msg)))
 	assert.Contains(t, tb.private(), "\nOnly QA leads can approve or deny requests for testers. <@U0ANA0001> will decide.")
 
-	tb.run(tb.onAskDeny(tb.click(olga, betaIOS.ID, actionAskDeny, id, msg)))
+	tb.run(tb.asks.onAskDeny(tb.click(olga, betaIOS.ID, actionAskDeny, id, msg)))
 	deny, ok := tb.view(0)
 	require.True(t, ok, "the deny button opens a modal")
 	assert.Empty(t, deny.CallbackID, "a notice, not the deny form")
@@ -71,12 +71,12 @@ func TestALeadsDenyAsksForAReasonThenTellsTheAsker(t *testing.T) {
 	tb := newTestBot(t, leadsMapping)
 	msg, id := olgaAsks(t, tb)
 
-	tb.run(tb.onAskDeny(tb.click(ana, betaIOS.ID, actionAskDeny, id, msg)))
+	tb.run(tb.asks.onAskDeny(tb.click(ana, betaIOS.ID, actionAskDeny, id, msg)))
 	form, ok := tb.view(0)
 	require.True(t, ok)
 	assert.Equal(t, denyModalView(id), form)
 
-	ack := tb.run(tb.onDenySubmit(submit(ana, callbackDenyModal, form.PrivateMetadata,
+	ack := tb.run(tb.asks.onDenySubmit(submit(ana, callbackDenyModal, form.PrivateMetadata,
 		map[string]slack.BlockAction{blockDenyReason: {Value: "not this <sprint>"}})))
 	assert.Nil(t, ack)
 
@@ -100,7 +100,7 @@ func TestALeadsApprovalInvitesInTheRequestsThread(t *testing.T) {
 	tb := newTestBot(t, leadsMapping)
 	msg, id := olgaAsks(t, tb)
 
-	tb.run(tb.onAskApprove(tb.click(ana, betaIOS.ID, actionAskApprove, id, msg)))
+	tb.run(tb.asks.onAskApprove(tb.click(ana, betaIOS.ID, actionAskApprove, id, msg)))
 
 	updates := tb.updates(betaIOS.ID, msg.TS)
 	require.Len(t, updates, 1)

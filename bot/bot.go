@@ -124,6 +124,7 @@ type Bot struct {
 
 	replies            // the bot's slack calls and log, and tell and the modal helpers on them
 	setup   *setupFlow // /invite-tester setup, see setup.go
+	asks    *askFlow   // requests for testers put to the QA leads, and their decisions, see ask.go
 	seen    *envelopeLog
 	metrics Metrics
 	routes  map[routeKey]func(socketmode.Event) reply
@@ -170,8 +171,9 @@ func New(d Deps) *Bot {
 	b.socks = newSockets(d.Sockets, d.Logger, d.Metrics, func(sock acker, evt socketmode.Event) {
 		b.work.Go(func() { b.dispatch(sock, evt) })
 	})
+	b.asks = newAskFlow(b)
 	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
-		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setup.routes(), b.askRoutes())
+		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setup.routes(), b.asks.routes())
 	return b
 }
 
@@ -211,7 +213,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		g.Go(func() error { b.d.Expiry.Supervise(work, endsThread{b}); return nil })
 	}
 	if b.d.Asks != nil {
-		g.Go(func() error { b.d.Asks.Supervise(work, b); return nil })
+		g.Go(func() error { b.d.Asks.Supervise(work, b.asks); return nil })
 	}
 	g.Go(func() error {
 		select {

@@ -99,7 +99,7 @@ func (b *Bot) commandIn(cmd slack.SlashCommand, parsed command, ch config.Channe
 	}
 	req := b.inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
 	req.AccessFor = parsed.accessFor
-	return reply{after: func(ctx context.Context) { b.inviteOrAsk(ctx, w, ch, req, "") }}
+	return reply{after: func(ctx context.Context) { b.asks.inviteOrAsk(ctx, w, ch, req, "") }}
 }
 
 // commandInNewChannel handles, after the ack, a command in a channel this process did not know

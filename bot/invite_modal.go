@@ -105,7 +105,7 @@ func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
 	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Origin,
 		invite.Reply{Channel: sub.target.Channel.ID, Thread: meta.ThreadTS})
 	req.AccessFor = sub.accessFor
-	return reply{after: func(ctx context.Context) { b.inviteOrAsk(ctx, w, sub.target.Channel, req, sub.reason) }}
+	return reply{after: func(ctx context.Context) { b.asks.inviteOrAsk(ctx, w, sub.target.Channel, req, sub.reason) }}
 }
 
 // refusalsText lists what is not an address, each with why, for a plain-text field.

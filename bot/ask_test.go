@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -143,4 +144,17 @@ func TestTheAppHomeShowsTheLeadTheRequestAndTheAskerTheirOwn(t *testing.T) {
 	assert.Contains(t, blocksJSON(t, asker.Blocks.BlockSet), "*Your requests*\\n• ")
 	assert.Contains(t, blocksJSON(t, asker.Blocks.BlockSet), "1 address into *Acme iOS beta* in <#C0123ABCD>: is waiting for a QA lead")
 	assert.NotContains(t, blocksJSON(t, asker.Blocks.BlockSet), actionAskApprove)
+}
+
+// The ask surface is built from what it uses alone: an approval found once the bot is draining
+// starts nothing, and counts no work for the graceful stop to wait for.
+func TestAnApprovalFoundWhileDrainingStartsNothing(t *testing.T) {
+	t.Parallel()
+	f := &askFlow{inFlight: func() (context.Context, func()) {
+		t.Error("no work is counted once the supervisor's context has ended")
+		return t.Context(), func() {}
+	}}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	assert.ErrorIs(t, f.Approved(ctx, approval.Ask{ID: "a1", DecidedBy: ana}), context.Canceled)
 }

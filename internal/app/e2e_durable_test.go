@@ -5,6 +5,7 @@ package app_test
 // Applivery gate per process.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -23,10 +24,15 @@ import (
 )
 
 // summedUp waits until n requests in the channel are summed up and returns the summaries.
+// Each request is given a second: at the tests' pace of Slack (a minute of 1.2 s) what sets the
+// time of many requests is not Slack but the outbox's durable writes, one or two per message,
+// which under -race on two busy cores take tens of milliseconds each.
 func (h *harness) summedUp(channel string, n int) []string {
 	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), max(10, time.Duration(n))*time.Second)
+	defer cancel()
 	var summaries []string
-	_, err := h.slack.WaitMessage(h.ctx(), channel, func(slackfake.Message) bool {
+	_, err := h.slack.WaitMessage(ctx, channel, func(slackfake.Message) bool {
 		summaries = summaries[:0]
 		for _, m := range h.slack.Messages(channel) {
 			if strings.Contains(m.Text, "Details in the thread") {

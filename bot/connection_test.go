@@ -27,7 +27,9 @@ func TestWhileSlackRefreshesOneConnectionTheOtherServes(t *testing.T) {
 	sb := startSocketBot(t, fake, Deps{}, 2)
 	ctx := waitContext(t)
 	require.NoError(t, fake.WaitConnections(ctx, 2))
-	require.Eventually(t, sb.socks.connectedToSlack, 5*time.Second, time.Millisecond)
+	for _, hello := range []string{`"msg":"connected to Slack","connection":1`, `"msg":"connected to Slack","connection":2`} {
+		require.NoError(t, sb.logs.WaitFor(ctx, hello)) // logged once the connection counts as up
+	}
 	fake.FailNext("apps.connections.open", "internal_error", 3) // the refreshed one stays away
 
 	before := fake.Connections()

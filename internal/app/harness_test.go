@@ -168,8 +168,8 @@ func envFrom(t testing.TB, vars map[string]string) *config.Env {
 	return env
 }
 
-// connectionsPerProcess is SLACK_CONNECTIONS's default: each bot process holds two sockets.
-const connectionsPerProcess = 2
+// connectionsPerProcess is how many sockets each bot process holds: SLACK_CONNECTIONS's default.
+var connectionsPerProcess = int(config.Defaults().SlackConnections)
 
 // start runs the bot and waits until all its connections to the fake Slack are up.
 func (h *harness) start() *harness {

@@ -3,8 +3,8 @@ package outbox_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/testerbot/testerbot/internal/outbox"
 	"github.com/testerbot/testerbot/internal/store/storetest"
+	"github.com/testerbot/testerbot/internal/testlog"
 )
 
 // memSlack is Slack as the sender sees it, in memory: it records each call and answers with the
@@ -328,17 +329,19 @@ func TestTheSenderDeletesMessagesSettledLongerThanKeepAgo(t *testing.T) {
 
 	var now atomic.Int64
 	now.Store(time.Now().Add(outbox.DefaultKeep + time.Hour).UnixNano()) // four months on
+	logs := &testlog.Buffer{}
 	later := outbox.New(db, sl, outbox.Options{Pace: fast, Poll: 10 * time.Millisecond, PruneEvery: 10 * time.Millisecond,
-		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+		Now: func() time.Time { return time.Unix(0, now.Load()) }, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { later.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	require.Eventually(t, func() bool {
-		_, err := db.LoadMessage(t.Context(), "long-ago")
-		return errors.Is(err, outbox.ErrNotFound)
-	}, 5*time.Second, 10*time.Millisecond, "deleted once Keep has passed")
+	waitCtx, stop := context.WithTimeout(t.Context(), 10*time.Second)
+	defer stop()
+	require.NoError(t, logs.WaitFor(waitCtx, `"msg":"deleted old sent messages from the outbox","messages":1`))
+	_, err := db.LoadMessage(t.Context(), "long-ago")
+	require.ErrorIs(t, err, outbox.ErrNotFound, "deleted once Keep has passed")
 	r, err := later.Enqueue(t.Context(), outbox.Message{Key: "today", Channel: "C1", Text: "hi"})
 	require.NoError(t, err)
 	require.NoError(t, later.Drain(t.Context()))

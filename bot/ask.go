@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/testerbot/testerbot/config"
-	"github.com/testerbot/testerbot/internal/access"
 	"github.com/testerbot/testerbot/internal/approval"
 	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/outbox"
@@ -28,63 +27,34 @@ const (
 )
 
 // askFlow is the surface of requests for testers and their decisions. It holds what the surface
-// uses and nothing more: the requests, the invites an approval starts, today's mapping, who is a
-// QA lead, replies, and, as funcs, the few things it shares with the other surfaces (the outbox,
-// the results thread, the work a graceful stop waits for), so it never reaches into the Bot as a
-// whole.
+// uses and nothing more: the requests, the invites an approval starts (and the invite core, for
+// the one an approval resumes), today's mapping, who is a QA lead, the outbox, and the work a
+// graceful stop waits for.
 type askFlow struct {
-	replies                    // tell, openThenFill and accessUnknown; and its log
+	replies                    // tell, openThenFill, accessUnknown and cannotPostCode; and its log
 	asks     *approval.Service // nil: nobody is asked, and people who may not invite are refused
 	invites  *invite.Service
+	inviter  *inviter // starts the invites of those who may manage, and of approvals
 	mappings Mappings
-	access   *access.Policy
+	gate     *gate
+	posts    *posts
 	metrics  Metrics
-
-	refusalText    func(channelID string) string                                 // Bot.refusalText
-	cannotPostCode func(ctx context.Context, w who, channelID, slackCode string) // Bot.cannotPostCode
-	enqueue        func(ctx context.Context, m outbox.Message) (outbox.Record, error)
-	postAndWait    func(ctx context.Context, m outbox.Message) (string, error)
-	// startInvite runs the invite of someone who may manage the channel's testers; the command
-	// surface starts its invites the same way (Bot.startInvite).
-	startInvite func(ctx context.Context, w who, req invite.Request)
-	// reporter is the results thread of an approved invite: it answers the approving lead, and
-	// calls begun once the thread's parent message is posted.
-	reporter func(lead who, begun func(ctx context.Context)) invite.Reporter
-	// inFlight counts work that a graceful stop waits for, until done is called, and returns the
-	// context it runs on: the bot's work context, which outlives Supervise's (that one ends as
-	// soon as the bot drains).
-	inFlight func() (work context.Context, done func())
-}
-
-// newAskFlow builds the surface from the bot's dependencies and shared helpers. The surface never
-// sees the Bot: only the reporter and inFlight funcs close over it, for the results thread and
-// the work tracker, which live there.
-func newAskFlow(b *Bot) *askFlow {
-	return &askFlow{
-		replies: b.replies, asks: b.d.Asks, invites: b.d.Invites, mappings: b.d.Mappings, access: b.d.Access, metrics: b.metrics,
-		refusalText: b.refusalText, cannotPostCode: b.cannotPostCode, enqueue: b.enqueue, postAndWait: b.postAndWait,
-		startInvite: b.startInvite,
-		reporter: func(lead who, begun func(ctx context.Context)) invite.Reporter {
-			return &resultsThread{b: b, asker: lead, begun: begun}
-		},
-		inFlight: func() (context.Context, func()) {
-			b.work.start()
-			return b.workContext(), b.work.done
-		},
-	}
+	// work counts what a graceful stop waits for and gives the context it runs on: the bot's
+	// work context, which outlives Supervise's (that one ends as soon as the bot drains).
+	work *workTracker
 }
 
 // inviteOrAsk invites for someone who may manage the channel's testers; with QA leads named,
 // anyone else asks them instead; without, they are refused.
 func (f *askFlow) inviteOrAsk(ctx context.Context, w who, ch config.Channel, req invite.Request, reason string) {
-	ok, err := f.access.MayManage(ctx, w.userID, ch.ID)
+	ok, err := f.gate.access.MayManage(ctx, w.userID, ch.ID)
 	switch {
 	case err != nil:
 		f.tell(ctx, w, f.accessUnknown(w.userID, err))
 	case ok:
-		f.startInvite(ctx, w, req)
-	case f.access.Leads() == nil || f.asks == nil:
-		f.tell(ctx, w, f.refusalText(ch.ID))
+		f.inviter.start(ctx, w, req)
+	case f.gate.access.Leads() == nil || f.asks == nil:
+		f.tell(ctx, w, f.gate.refusalText(ch.ID))
 	default:
 		f.ask(ctx, w, req, reason)
 	}
@@ -122,8 +92,8 @@ func (f *askFlow) ask(ctx context.Context, w who, req invite.Request, reason str
 		return
 	}
 	f.countAsk(*a, invite.Asked)
-	ts, err := f.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
-		Text: askMessageText(*a, f.access.Leads()), Blocks: encodeBlocks(askBlocks(*a, f.access.Leads())), Group: a.ID})
+	ts, err := f.posts.postAndWait(ctx, outbox.Message{Key: askKey(a.ID), Channel: a.ChannelID, Priority: outbox.PriorityParent,
+		Text: askMessageText(*a, f.gate.access.Leads()), Blocks: encodeBlocks(askBlocks(*a, f.gate.access.Leads())), Group: a.ID})
 	if err != nil {
 		if refused, ok := errors.AsType[*notPosted](err); ok {
 			f.cannotPostCode(ctx, w, a.ChannelID, refused.code)
@@ -145,8 +115,8 @@ func (f *askFlow) showDecision(ctx context.Context, a approval.Ask) {
 	if a.Message.TS == "" {
 		return
 	}
-	_, _ = f.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
-		TS: a.Message.TS, Text: askMessageText(a, f.access.Leads()), Blocks: encodeBlocks(askBlocks(a, f.access.Leads())),
+	_, _ = f.posts.enqueue(ctx, outbox.Message{Key: askKey(a.ID) + ":edit", Kind: outbox.Update, Channel: a.Message.Channel,
+		TS: a.Message.TS, Text: askMessageText(a, f.gate.access.Leads()), Blocks: encodeBlocks(askBlocks(a, f.gate.access.Leads())),
 		Replace: true, Group: a.ID})
 }
 
@@ -179,5 +149,5 @@ func (f *askFlow) countAsk(a approval.Ask, o invite.Outcome) {
 // postToUser saves a direct message for the outbox; the same words to the same person are one
 // message, sent once.
 func (f *askFlow) postToUser(ctx context.Context, userID, text string) {
-	_, _ = f.enqueue(ctx, outbox.Message{Key: contentKey("dm", userID, "", text), Channel: userID, Text: text})
+	_, _ = f.posts.enqueue(ctx, outbox.Message{Key: contentKey("dm", userID, "", text), Channel: userID, Text: text})
 }

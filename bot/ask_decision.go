@@ -65,9 +65,9 @@ func (f *askFlow) Approved(ctx context.Context, a approval.Ask) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	work, done := f.inFlight()
-	defer done()
-	return f.startApproved(work, who{userID: a.DecidedBy, channelID: a.Message.Channel}, a)
+	f.work.start()
+	defer f.work.done()
+	return f.startApproved(f.work.context(), who{userID: a.DecidedBy, channelID: a.Message.Channel}, a)
 }
 
 // approvable returns the channel an approved request invites from, or why it no longer can.
@@ -116,7 +116,7 @@ func (f *askFlow) startApproved(ctx context.Context, w who, a approval.Ask) erro
 		f.postToAskers(ctx, a, fmt.Sprintf(":white_check_mark: <@%s> approved your request to invite %s into *%s*: the results are in the request's thread in <#%s>.",
 			a.DecidedBy, plural(len(a.Emails), "address", "addresses"), esc(a.AppName), a.ChannelID))
 	}
-	err := f.invites.Start(ctx, req, f.reporter(w, begun))
+	err := f.invites.Start(ctx, req, f.inviter.thread(w, begun))
 	switch {
 	case errors.Is(err, invite.ErrRequestExists): // started before: by this click, or another replica
 		return f.asks.SetRequest(ctx, a.ID, req.ID)
@@ -178,11 +178,11 @@ func (f *askFlow) mayDecide(ctx context.Context, w who) bool {
 // notDeciderNotice is the notice for someone who may not decide requests, nil for a QA lead.
 func (f *askFlow) notDeciderNotice(ctx context.Context, userID string) *slack.ModalViewRequest {
 	var text string
-	switch lead, err := f.access.IsLead(ctx, userID); {
+	switch lead, err := f.gate.access.IsLead(ctx, userID); {
 	case err != nil:
 		text = f.accessUnknown(userID, err)
 	case !lead:
-		text = "Only QA leads can approve or deny requests for testers. " + leadsText(f.access.Leads()) + " will decide."
+		text = "Only QA leads can approve or deny requests for testers. " + leadsText(f.gate.access.Leads()) + " will decide."
 	default:
 		return nil
 	}

@@ -21,12 +21,10 @@ import (
 
 	"github.com/slack-go/slack/socketmode"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/access"
 	"github.com/testerbot/testerbot/internal/approval"
-	"github.com/testerbot/testerbot/internal/cache"
 	"github.com/testerbot/testerbot/internal/expiry"
 	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/mapping"
@@ -112,31 +110,48 @@ type Deps struct {
 	Command         string          // the slash command's name, "/invite-tester"
 }
 
-// Bot serves one Slack app over Socket Mode.
+// Bot serves one Slack app over Socket Mode. It owns the connections, the routing and the
+// lifetime of the work; each surface (command, form, home, find, revoke, setup, asks) is a value
+// of its own that holds the dependencies it uses, built in New.
 type Bot struct {
-	d     Deps
-	out   *outbox.Outbox
-	names *cache.Cache[string] // channel id → "#name"
-	// namePace keeps channel-name look-ups (conversations.info, Tier 3: 50 a minute per
-	// workspace) under Slack's limit, so a mapping of many channels is named over time rather
-	// than answered with 429s.
-	namePace *rate.Limiter
-
-	replies            // the bot's slack calls and log, and tell and the modal helpers on them
-	setup   *setupFlow // /invite-tester setup, see setup.go
-	asks    *askFlow   // requests for testers put to the QA leads, and their decisions, see ask.go
+	d       Deps
+	replies // the bot's slack calls and log, for answering envelopes
+	posts   *posts
 	seen    *envelopeLog
 	metrics Metrics
 	routes  map[routeKey]func(socketmode.Event) reply
 
-	socks    *sockets    // Deps.Sockets, see connection.go
-	draining atomic.Bool // shutting down: refuse new work
-	work     workTracker // envelopes being handled and the work after their acks
-	life     lifetime    // what Run shares with Shutdown
+	// What Run supervises besides the connections: the results threads of resumed invites, the
+	// notes when access ends, and the requests for testers.
+	inviter *inviter
+	ends    endsThread
+	asks    *askFlow
+
+	socks    *sockets     // Deps.Sockets, see connection.go
+	draining *atomic.Bool // shutting down: refuse new work
+	work     *workTracker // envelopes being handled and the work after their acks
+	life     lifetime     // what Run shares with Shutdown
 }
 
 // New builds a Bot from its dependencies.
 func New(d Deps) *Bot {
+	d = d.withDefaults()
+	r := replies{log: d.Logger, slack: &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
+		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}}
+	sender := slackWriter{&slackCalls{api: d.OutboxSlack, httpClient: d.HTTPClient, onError: r.slack.onError}}
+	b := &Bot{d: d, replies: r, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
+		posts:    newPosts(r, d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger, Observe: d.OutboxObserver}),
+		draining: new(atomic.Bool), work: new(workTracker)}
+	b.life.init()
+	b.socks = newSockets(d.Sockets, d.Logger, d.Metrics, func(sock acker, evt socketmode.Event) {
+		b.work.Go(func() { b.dispatch(sock, evt) })
+	})
+	b.routes = b.surfaces()
+	return b
+}
+
+// withDefaults fills in what Deps may leave out.
+func (d Deps) withDefaults() Deps {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -155,26 +170,33 @@ func New(d Deps) *Bot {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	b := &Bot{d: d, replies: replies{log: d.Logger}, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
-		names:    cache.New[string](time.Hour, time.Minute),
-		namePace: newNamePace(d.Pace.Minute)}
-	b.slack = &slackCalls{api: d.Slack, httpClient: d.HTTPClient,
-		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}
-	b.setup = newSetupFlow(d, b.replies, b.say, b.workContext)
 	if d.OutboxSlack == nil {
 		d.OutboxSlack = d.Slack
 	}
-	sender := slackWriter{&slackCalls{api: d.OutboxSlack, httpClient: d.HTTPClient, onError: b.slack.onError}}
-	b.out = outbox.New(d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger,
-		Observe: d.OutboxObserver, Failed: b.outboxFailed})
-	b.life.init()
-	b.socks = newSockets(d.Sockets, d.Logger, d.Metrics, func(sock acker, evt socketmode.Event) {
-		b.work.Go(func() { b.dispatch(sock, evt) })
-	})
-	b.asks = newAskFlow(b)
-	b.routes = routeTable(b.commandRoutes(), b.inviteModalRoutes(), b.shortcutRoutes(), b.homeRoutes(),
-		b.findRoutes(), b.revokeRoutes(), b.targetRoutes(), b.setup.routes(), b.asks.routes())
-	return b
+	return d
+}
+
+// surfaces builds each surface with the dependencies it uses, and returns their routes.
+func (b *Bot) surfaces() map[routeKey]func(socketmode.Event) reply {
+	d, r := b.d, b.replies
+	g := &gate{replies: r, access: d.Access, mappings: d.Mappings, command: d.Command, mappingFile: d.MappingFile}
+	reads := &testerReads{invites: d.Invites, history: d.History, ends: d.Ends, log: d.Logger}
+	b.inviter = &inviter{invites: d.Invites, posts: b.posts, reads: reads}
+	b.ends = endsThread{posts: b.posts, command: d.Command}
+	b.asks = &askFlow{replies: r, asks: d.Asks, invites: d.Invites, inviter: b.inviter, mappings: d.Mappings, gate: g,
+		posts: b.posts, metrics: d.Metrics, work: b.work}
+	targets := &targetPicker{replies: r, mappings: d.Mappings, gate: g, names: newChannelNames(r.slack, d.Pace.Minute), work: b.work}
+	form := &inviteForm{replies: r, gate: g, targets: targets, mappings: d.Mappings, invites: d.Invites, asks: b.asks,
+		draining: b.draining}
+	revoke := &revokeFlow{replies: r, gate: g, mappings: d.Mappings, invites: d.Invites, posts: b.posts, command: d.Command}
+	find := &findFlow{replies: r, gate: g, targets: targets, reads: reads, revoke: revoke}
+	home := &homeTab{replies: r, gate: g, reads: reads, invites: d.Invites, asks: d.Asks, form: form, find: find}
+	setup := newSetupFlow(d, r, b.posts, b.work)
+	commands := &commandFlow{replies: r, gate: g, mappings: d.Mappings, invites: d.Invites, reads: reads, posts: b.posts,
+		form: form, asks: b.asks, setup: setup, draining: b.draining, command: d.Command, maxBytes: d.MaxCommandBytes,
+		listLimit: d.ListLimit}
+	return routeTable(commands.routes(), form.routes(), home.routes(), find.routes(), revoke.routes(), targets.routes(),
+		setup.routes(), b.asks.routes())
 }
 
 // Run connects to Slack and serves envelopes; meanwhile it finishes the invites that a stopped
@@ -194,6 +216,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		return err // ran already, or shut down before it started
 	}
 	defer b.life.finish()
+	b.work.runOn(work)
 	// The sender and the connections outlive the work: results go out, and new commands are
 	// answered "restarting", until the work is done. Not derived from work, which Shutdown
 	// cancels when it cannot wait any longer.
@@ -205,12 +228,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	// A plain group, not errgroup.WithContext: a connection failing for good must not cancel the
 	// work in flight, and the other goroutines return no errors.
 	var g errgroup.Group
-	g.Go(func() error { b.out.Run(sendCtx); return nil })
+	g.Go(func() error { b.posts.out.Run(sendCtx); return nil })
 	if b.d.Invites != nil {
-		g.Go(func() error { b.d.Invites.Supervise(work, &resultsThread{b: b}); return nil })
+		g.Go(func() error { b.d.Invites.Supervise(work, b.inviter.thread(who{}, nil)); return nil })
 	}
 	if b.d.Expiry != nil {
-		g.Go(func() error { b.d.Expiry.Supervise(work, endsThread{b}); return nil })
+		g.Go(func() error { b.d.Expiry.Supervise(work, b.ends); return nil })
 	}
 	if b.d.Asks != nil {
 		g.Go(func() error { b.d.Asks.Supervise(work, b.asks); return nil })
@@ -245,10 +268,10 @@ const appTokenAdvice = "Slack refused SLACK_APP_TOKEN: create an app-level token
 	"and run `testerbot check` to try it"
 
 // Ready reports whether the bot has a live connection to Slack and Slack takes its bot token.
-func (b *Bot) Ready() bool { return b.socks.connectedToSlack() && b.out.Ready() }
+func (b *Bot) Ready() bool { return b.socks.connectedToSlack() && b.posts.out.Ready() }
 
 // Outbox is the bot's outbox, for operators (metrics) and tests.
-func (b *Bot) Outbox() *outbox.Outbox { return b.out }
+func (b *Bot) Outbox() *outbox.Outbox { return b.posts.out }
 
 // Shutdown stops the bot gracefully, as net/http's Server.Shutdown does: new work is refused
 // ("restarting, try again in a moment") while the connections stay up, nobody's unfinished
@@ -303,20 +326,9 @@ func (b *Bot) finishWork(work context.Context) {
 	close(b.life.idle)
 	if work.Err() == nil {
 		drainCtx, cancel := context.WithTimeout(work, drainWait)
-		_ = b.out.Drain(drainCtx) // best effort: unsent messages are safe in the database
+		_ = b.posts.out.Drain(drainCtx) // best effort: unsent messages are safe in the database
 		cancel()
 	}
-}
-
-// workContext is what the work after acks runs on: Run's, which Shutdown cancels when it
-// cannot wait any longer. Outside Run (tests calling handlers), one that never ends.
-func (b *Bot) workContext() context.Context {
-	b.life.mu.Lock()
-	defer b.life.mu.Unlock()
-	if b.life.work == nil {
-		return context.Background()
-	}
-	return b.life.work
 }
 
 // lifetime is what Run shares with Shutdown and Failed.
@@ -324,8 +336,7 @@ type lifetime struct {
 	mu       sync.Mutex
 	started  bool
 	stopped  bool               // stopping is closed
-	work     context.Context    // Run's work: after acks, and the supervisors' runs
-	abort    context.CancelFunc // cancels work
+	abort    context.CancelFunc // cancels Run's work: after acks (workTracker.context), and the supervisors' runs
 	stopping chan struct{}      // closed to stop gracefully (Shutdown, or Run failing)
 	failed   chan struct{}      // closed once Run failed
 	idle     chan struct{}      // closed once the work in flight is done, when stopping
@@ -348,8 +359,9 @@ func (l *lifetime) start(ctx context.Context) (context.Context, error) {
 		return nil, nil
 	}
 	l.started = true
-	l.work, l.abort = context.WithCancel(ctx)
-	return l.work, nil
+	work, abort := context.WithCancel(ctx)
+	l.abort = abort
+	return work, nil
 }
 
 func (l *lifetime) finish() {

@@ -6,17 +6,34 @@ import (
 
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
+
+	"github.com/testerbot/testerbot/internal/cache"
 )
 
-// channelName returns "#name" for a channel id, or the id itself when Slack will not say.
-func (b *Bot) channelName(ctx context.Context, id string) string {
-	name, err := b.names.Get(ctx, id, func(ctx context.Context) (string, error) {
-		if err := b.namePace.Wait(ctx); err != nil {
+// channelNames names channels for menus and messages ("#beta-ios"), from a cache of an hour,
+// asking Slack (conversations.info) for the names it lacks.
+type channelNames struct {
+	slack *slackCalls
+	cache *cache.Cache[string] // channel id → "#name"
+	// pace keeps the look-ups (conversations.info, Tier 3: 50 a minute per workspace) under
+	// Slack's limit, so a mapping of many channels is named over time rather than answered with
+	// 429s.
+	pace *rate.Limiter
+}
+
+func newChannelNames(slack *slackCalls, minute time.Duration) *channelNames {
+	return &channelNames{slack: slack, cache: cache.New[string](time.Hour, time.Minute), pace: newNamePace(minute)}
+}
+
+// name returns "#name" for a channel id, or the id itself when Slack will not say.
+func (n *channelNames) name(ctx context.Context, id string) string {
+	name, err := n.cache.Get(ctx, id, func(ctx context.Context) (string, error) {
+		if err := n.pace.Wait(ctx); err != nil {
 			return "", err
 		}
-		ch, err := b.d.Slack.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+		ch, err := n.slack.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
 		if err != nil {
-			return "", b.slack.observe("conversations.info", err)
+			return "", n.slack.observe("conversations.info", err)
 		}
 		if ch.Name == "" {
 			return id, nil
@@ -29,9 +46,9 @@ func (b *Bot) channelName(ctx context.Context, id string) string {
 	return name
 }
 
-// cachedChannelName is channelName without asking Slack: for acks, which cannot wait.
-func (b *Bot) cachedChannelName(id string) string {
-	if name, ok := b.names.Peek(id); ok {
+// cached is name without asking Slack: for acks, which cannot wait.
+func (n *channelNames) cached(id string) string {
+	if name, ok := n.cache.Peek(id); ok {
 		return name
 	}
 	return id

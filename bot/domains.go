@@ -2,9 +2,11 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/address"
@@ -34,17 +36,26 @@ func domainList(domains []string) string {
 	return strings.Join(quoted, ", ")
 }
 
+// testerReads is what the surfaces read about testers and invitations: Applivery's lists, the
+// audit log and when access ends, each limited to a channel's domains.
+type testerReads struct {
+	invites *invite.Service
+	history History // nil: no history is kept
+	ends    Ends    // nil: no access ends
+	log     *slog.Logger
+}
+
 // everyMatch asks a listing for every tester that matches its filter: with a filter the
 // Applivery client walks every page anyway, to count exactly.
 const everyMatch = math.MaxInt32
 
-// listTestersIn lists up to max testers of a channel's apps whose address contains filter,
+// list lists up to max testers of a channel's apps whose address contains filter,
 // only those at the channel's domains when it has some. Total counts the testers at those
 // domains. Each domain is searched as "@domain", which Applivery narrows, and every answer is
 // checked here exactly.
-func (b *Bot) listTestersIn(ctx context.Context, ch config.Channel, apps []config.App, filter string, max int) (*invite.Listing, error) {
+func (r *testerReads) list(ctx context.Context, ch config.Channel, apps []config.App, filter string, max int) (*invite.Listing, error) {
 	if len(ch.Domains) == 0 {
-		return b.d.Invites.List(ctx, ch.Store, apps, filter, max)
+		return r.invites.List(ctx, ch.Store, apps, filter, max)
 	}
 	queries := []string{filter}
 	if strings.TrimSpace(filter) == "" {
@@ -57,7 +68,7 @@ func (b *Bot) listTestersIn(ctx context.Context, ch config.Channel, apps []confi
 	out := &invite.Listing{}
 	seen := map[[2]string]bool{}
 	for _, q := range queries {
-		l, err := b.d.Invites.List(ctx, ch.Store, apps, q, everyMatch)
+		l, err := r.invites.List(ctx, ch.Store, apps, q, everyMatch)
 		if err != nil {
 			return nil, err
 		}
@@ -76,19 +87,35 @@ func (b *Bot) listTestersIn(ctx context.Context, ch config.Channel, apps []confi
 	return out, nil
 }
 
+// accessEnds says when the listed testers' access ends, for those whose does.
+func (r *testerReads) accessEnds(ctx context.Context, storeID string, testers []invite.Tester) map[string]time.Time {
+	if r.ends == nil || len(testers) == 0 {
+		return nil
+	}
+	ids := make([]string, len(testers))
+	for i, t := range testers {
+		ids[i] = t.User.ID
+	}
+	ends, err := r.ends.AccessEnds(ctx, storeID, ids)
+	if err != nil {
+		r.log.Warn("could not read when access ends", "error", err)
+	}
+	return ends
+}
+
 // historyLimit is how many audit rows are read to fill a domain-limited history: the rows
 // of other domains are dropped after reading.
 const historyLimit = store.MaxLimit
 
-// recentInDomains reads the latest audit rows of q, up to limit, dropping those of addresses
+// recent reads the latest audit rows of q, up to limit, dropping those of addresses
 // outside their channel's domains.
-func (b *Bot) recentInDomains(ctx context.Context, q store.Query, channels []config.Channel, limit int) ([]store.Entry, error) {
+func (r *testerReads) recent(ctx context.Context, q store.Query, channels []config.Channel, limit int) ([]store.Entry, error) {
 	limited := slices.ContainsFunc(channels, func(ch config.Channel) bool { return len(ch.Domains) > 0 })
 	q.Limit = limit
 	if limited {
 		q.Limit = historyLimit
 	}
-	entries, err := b.d.History.Recent(ctx, q)
+	entries, err := r.history.Recent(ctx, q)
 	if !limited {
 		return entries, err
 	}

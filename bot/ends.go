@@ -14,7 +14,10 @@ import (
 
 // endsThread tells people in the original invite's thread that a tester's access ended; it is
 // the expiry package's Reporter.
-type endsThread struct{ b *Bot }
+type endsThread struct {
+	posts   *posts
+	command string // the slash command, for the way to remove by hand
+}
 
 // Ended says in the thread that access ended.
 func (t endsThread) Ended(ctx context.Context, e expiry.End) error {
@@ -30,13 +33,13 @@ func (t endsThread) Ended(ctx context.Context, e expiry.End) error {
 // Failed says in the thread that access could not be ended, so that someone removes the tester.
 func (t endsThread) Failed(ctx context.Context, e expiry.End, p invite.Problem) error {
 	return t.post(ctx, e, fmt.Sprintf(":warning: Access for *%s* to *%s* was to end %s, but Applivery kept failing. %s Remove them with `%s remove %s` in <#%s>.",
-		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), problemText(p), t.b.d.Command, esc(e.Email), e.ChannelID))
+		esc(e.Email), esc(e.AppName), slackDate(e.EndsAt), problemText(p), t.command, esc(e.Email), e.ChannelID))
 }
 
 // post saves the note for the outbox, once per end (an end scheduled again is a new one).
 func (t endsThread) post(ctx context.Context, e expiry.End, text string) error {
 	key := fmt.Sprintf("end:%s/%s/%s/%d:%s", e.StoreID, e.AppID, e.OTPUserID, e.EndsAt.UnixMilli(), e.State)
-	_, err := t.b.enqueue(ctx, outbox.Message{Key: key, Channel: e.ReplyChannel, Thread: e.ReplyThread, Text: text,
+	_, err := t.posts.enqueue(ctx, outbox.Message{Key: key, Channel: e.ReplyChannel, Thread: e.ReplyThread, Text: text,
 		Group: e.RequestID})
 	return err
 }

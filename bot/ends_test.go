@@ -30,7 +30,7 @@ func TestAnEndIsToldInTheInvitesThread(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	parent, end := anaInvitesFor14Days(t, tb)
-	threads := endsThread{tb.Bot}
+	threads := tb.Bot.ends
 
 	end.State = expiry.Ended
 	require.NoError(t, threads.Ended(t.Context(), end))
@@ -66,7 +66,7 @@ func TestAnEndIsToldThroughTheOutbox(t *testing.T) {
 	})
 
 	end.State = expiry.Ended
-	require.NoError(t, endsThread{tb.Bot}.Ended(t.Context(), end))
+	require.NoError(t, tb.Bot.ends.Ended(t.Context(), end))
 	tb.drain()
 	assert.Len(t, tb.posts(betaIOS.ID), 3, "nothing more was posted")
 	var refused []string

@@ -101,16 +101,25 @@ func selectedTarget(m findModal) (target, bool) {
 	return target{}, false
 }
 
-func (b *Bot) findRoutes() []route {
+// findFlow serves the find modal: searches, and removals through the revoke flow.
+type findFlow struct {
+	replies
+	gate    *gate
+	targets *targetPicker
+	reads   *testerReads
+	revoke  *revokeFlow
+}
+
+func (f *findFlow) routes() []route {
 	return []route{
-		onInteraction(slack.InteractionTypeViewSubmission, callbackFindModal, b.onFindSubmit),
-		onInteraction(slack.InteractionTypeBlockActions, actionFindRemove, b.onFindRemove),
+		onInteraction(slack.InteractionTypeViewSubmission, callbackFindModal, f.onSubmit),
+		onInteraction(slack.InteractionTypeBlockActions, actionFindRemove, f.onRemove),
 	}
 }
 
-// openFindModal opens the modal with the targets the person may manage.
-func (b *Bot) openFindModal(ctx context.Context, w who, triggerID string) {
-	b.openWithTargets(ctx, w, triggerID, "Find a tester", func(targets []target) slack.ModalViewRequest {
+// open opens the modal with the targets the person may manage.
+func (f *findFlow) open(ctx context.Context, w who, triggerID string) {
+	f.targets.openWith(ctx, w, triggerID, "Find a tester", func(targets []target) slack.ModalViewRequest {
 		return findModalView(findModal{Targets: targets})
 	})
 }
@@ -127,12 +136,12 @@ func searchingView(t target, filter string) slack.ModalViewRequest {
 	return v
 }
 
-// onFindSubmit answers a search at once with a "Searching…" modal, then checks access again,
+// onSubmit answers a search at once with a "Searching…" modal, then checks access again,
 // searches Applivery and shows the form with the results (views.update): Applivery may take
 // longer than Slack's 3 s.
-func (b *Bot) onFindSubmit(cb slack.InteractionCallback) reply {
+func (f *findFlow) onSubmit(cb slack.InteractionCallback) reply {
 	key := stateValue(cb.View.State, blockTarget).SelectedOption.Value
-	t, ok := b.resolveTarget(key)
+	t, ok := f.targets.resolve(key)
 	if !ok {
 		return reply{ack: inputErrors(cb.View, map[string]string{blockTarget: "Choose a channel and app."})}
 	}
@@ -142,49 +151,49 @@ func (b *Bot) onFindSubmit(cb slack.InteractionCallback) reply {
 	return reply{
 		ack: slack.NewUpdateViewSubmissionResponse(&searching),
 		after: func(ctx context.Context) {
-			if b.mayManage(ctx, w, t.Channel.ID) {
-				b.showFindResults(ctx, w, cb.View.ID, t, filter, "")
+			if f.gate.mayManage(ctx, w, t.Channel.ID) {
+				f.showResults(ctx, w, cb.View.ID, t, filter, "")
 			}
 		},
 	}
 }
 
-// showFindResults searches Applivery and shows the form again with what it found, offering the
+// showResults searches Applivery and shows the form again with what it found, offering the
 // targets the person may manage.
-func (b *Bot) showFindResults(ctx context.Context, w who, viewID string, t target, filter, notice string) {
-	channels, err := b.manageable(ctx, w.userID)
+func (f *findFlow) showResults(ctx context.Context, w who, viewID string, t target, filter, notice string) {
+	channels, err := f.gate.manageable(ctx, w.userID)
 	if err != nil {
 		channels = []config.Channel{t.Channel}
 	}
-	m := findModal{Targets: b.namedTargets(ctx, channels), Selected: t.key(), Filter: filter, Searched: true, Notice: notice}
-	listing, err := b.listTestersIn(ctx, t.Channel, []config.App{t.App}, filter, findResultsShown)
+	m := findModal{Targets: f.targets.named(ctx, channels), Selected: t.key(), Filter: filter, Searched: true, Notice: notice}
+	listing, err := f.reads.list(ctx, t.Channel, []config.App{t.App}, filter, findResultsShown)
 	if err != nil {
 		m.Notice = strings.TrimSpace(notice + "\n:x: " + explainError(err))
 		listing = &invite.Listing{}
 	}
 	m.Results = listing
-	if err := b.slack.updateView(ctx, viewID, findModalView(m)); err != nil {
-		b.log.Warn("could not update the find modal", "error", slackErrorCode(err))
+	if err := f.slack.updateView(ctx, viewID, findModalView(m)); err != nil {
+		f.log.Warn("could not update the find modal", "error", slackErrorCode(err))
 	}
 }
 
-// onFindRemove removes a tester from the find modal's results, then shows the search again.
-func (b *Bot) onFindRemove(cb slack.InteractionCallback) reply {
+// onRemove removes a tester from the find modal's results, then shows the search again.
+func (f *findFlow) onRemove(cb slack.InteractionCallback) reply {
 	var rt revokeTarget
 	_ = json.Unmarshal([]byte(cb.ActionCallback.BlockActions[0].Value), &rt)
 	var meta findMeta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta)
 	w := who{userID: cb.User.ID}
 	return reply{after: func(ctx context.Context) {
-		t, ok := b.resolveTarget(meta.Target)
+		t, ok := f.targets.resolve(meta.Target)
 		if !ok || t.Channel.Store != rt.Store || t.App.ID != rt.App {
-			b.log.Warn("find modal remove for a target no longer mapped", "target", meta.Target)
+			f.log.Warn("find modal remove for a target no longer mapped", "target", meta.Target)
 			return
 		}
-		if !b.mayManage(ctx, w, t.Channel.ID) {
+		if !f.gate.mayManage(ctx, w, t.Channel.ID) {
 			return
 		}
-		notice := b.remove(ctx, w, t.Channel.ID, originHome, rt)
-		b.showFindResults(ctx, w, cb.View.ID, t, meta.Filter, notice)
+		notice := f.revoke.remove(ctx, w, t.Channel.ID, originHome, rt)
+		f.showResults(ctx, w, cb.View.ID, t, meta.Filter, notice)
 	}}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/approval"
 	"github.com/testerbot/testerbot/internal/expiry"
+	"github.com/testerbot/testerbot/internal/invite"
 	"github.com/testerbot/testerbot/internal/store"
 )
 
@@ -16,67 +17,79 @@ import (
 // to find testers, the requests for testers, access ending soon and recent invitations. Each
 // person sees only what they may manage; the view is in home_view.go.
 
-func (b *Bot) homeRoutes() []route {
+// homeTab is the App Home: it reads what it shows, and its buttons open the invite form and the
+// find modal.
+type homeTab struct {
+	replies
+	gate    *gate
+	reads   *testerReads
+	invites *invite.Service   // which asked-for addresses are testers already
+	asks    *approval.Service // nil: no requests are shown
+	form    *inviteForm
+	find    *findFlow
+}
+
+func (h *homeTab) routes() []route {
 	return []route{
-		onEvent(string(slackevents.AppHomeOpened), b.onHomeOpened),
-		onInteraction(slack.InteractionTypeBlockActions, actionHomeInvite, b.onHomeInvite),
-		onInteraction(slack.InteractionTypeBlockActions, actionHomeFind, b.onHomeFind),
+		onEvent(string(slackevents.AppHomeOpened), h.onOpened),
+		onInteraction(slack.InteractionTypeBlockActions, actionHomeInvite, h.onInvite),
+		onInteraction(slack.InteractionTypeBlockActions, actionHomeFind, h.onFind),
 	}
 }
 
-func (b *Bot) onHomeOpened(e slackevents.EventsAPIEvent) reply {
+func (h *homeTab) onOpened(e slackevents.EventsAPIEvent) reply {
 	home, ok := e.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
 	if !ok || home.Tab != "home" {
 		return reply{}
 	}
-	return reply{after: func(ctx context.Context) { b.publishHome(ctx, home.User) }}
+	return reply{after: func(ctx context.Context) { h.publish(ctx, home.User) }}
 }
 
-// publishHome renders the App Home for one person, showing only what they may manage.
-func (b *Bot) publishHome(ctx context.Context, userID string) {
-	channels, err := b.manageable(ctx, userID)
-	data := homeData{Channels: channels, Leads: b.d.Access.Leads()}
+// publish renders the App Home for one person, showing only what they may manage.
+func (h *homeTab) publish(ctx context.Context, userID string) {
+	channels, err := h.gate.manageable(ctx, userID)
+	data := homeData{Channels: channels, Leads: h.gate.access.Leads()}
 	if err != nil {
-		data.Problem = b.accessUnknown(userID, err)
+		data.Problem = h.accessUnknown(userID, err)
 	}
 	if len(channels) > 0 {
-		data.Recent = b.recentIn(ctx, channels)
-		data.Ending = b.endingIn(ctx, channels)
+		data.Recent = h.recentIn(ctx, channels)
+		data.Ending = h.endingIn(ctx, channels)
 	}
-	b.fillAsks(ctx, userID, len(channels) > 0, &data)
-	if err := b.slack.publishHome(ctx, userID, homeView(data)); err != nil {
-		b.log.Warn("could not publish the App Home", "user", userID, "error", slackErrorCode(err))
+	h.fillAsks(ctx, userID, len(channels) > 0, &data)
+	if err := h.slack.publishHome(ctx, userID, homeView(data)); err != nil {
+		h.log.Warn("could not publish the App Home", "user", userID, "error", slackErrorCode(err))
 	}
 }
 
 // recentIn reads the latest invitations in the given channels from the audit log.
-func (b *Bot) recentIn(ctx context.Context, channels []config.Channel) []store.Entry {
-	if b.d.History == nil {
+func (h *homeTab) recentIn(ctx context.Context, channels []config.Channel) []store.Entry {
+	if h.reads.history == nil {
 		return nil
 	}
 	var q store.Query
 	for _, ch := range channels {
 		q.ChannelIDs = append(q.ChannelIDs, ch.ID)
 	}
-	entries, err := b.recentInDomains(ctx, q, channels, homeRecentShown)
+	entries, err := h.reads.recent(ctx, q, channels, homeRecentShown)
 	if err != nil {
-		b.log.Warn("could not read the audit log", "error", err)
+		h.log.Warn("could not read the audit log", "error", err)
 	}
 	return entries
 }
 
 // endingIn lists the testers whose access ends soonest in the given channels.
-func (b *Bot) endingIn(ctx context.Context, channels []config.Channel) []expiry.End {
-	if b.d.Ends == nil {
+func (h *homeTab) endingIn(ctx context.Context, channels []config.Channel) []expiry.End {
+	if h.reads.ends == nil {
 		return nil
 	}
 	ids := make([]string, len(channels))
 	for i, ch := range channels {
 		ids[i] = ch.ID
 	}
-	ends, err := b.d.Ends.UpcomingEnds(ctx, ids, homeEndingRead)
+	ends, err := h.reads.ends.UpcomingEnds(ctx, ids, homeEndingRead)
 	if err != nil {
-		b.log.Warn("could not read when access ends", "error", err)
+		h.log.Warn("could not read when access ends", "error", err)
 	}
 	ends = endsInDomains(ends, channels)
 	return ends[:min(len(ends), homeEndingShown)]
@@ -90,33 +103,33 @@ const (
 )
 
 // fillAsks shows QA leads the requests waiting for them, and anyone else their own.
-func (b *Bot) fillAsks(ctx context.Context, userID string, manages bool, d *homeData) {
-	if b.d.Asks == nil || b.d.Access.Leads() == nil {
+func (h *homeTab) fillAsks(ctx context.Context, userID string, manages bool, d *homeData) {
+	if h.asks == nil || h.gate.access.Leads() == nil {
 		return
 	}
 	var err error
-	if lead, _ := b.d.Access.IsLead(ctx, userID); lead && manages {
-		d.Pending, err = b.d.Asks.Pending(ctx, nil, homePendingShown+1)
-		d.Testers = b.alreadyTesters(ctx, d.Pending[:min(len(d.Pending), homePendingShown)])
+	if lead, _ := h.gate.access.IsLead(ctx, userID); lead && manages {
+		d.Pending, err = h.asks.Pending(ctx, nil, homePendingShown+1)
+		d.Testers = h.alreadyTesters(ctx, d.Pending[:min(len(d.Pending), homePendingShown)])
 	} else {
-		d.Mine, err = b.d.Asks.Mine(ctx, userID, 10)
+		d.Mine, err = h.asks.Mine(ctx, userID, 10)
 	}
 	if err != nil {
-		b.log.Warn("could not read the requests for testers", "error", err)
+		h.log.Warn("could not read the requests for testers", "error", err)
 	}
 }
 
 // alreadyTesters looks up which addresses of each request are testers of its app already, for
 // the leads to see that approving changes nothing of their access. Not knowing is logged.
-func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[string][]string {
-	if b.d.Invites == nil {
+func (h *homeTab) alreadyTesters(ctx context.Context, asks []approval.Ask) map[string][]string {
+	if h.invites == nil {
 		return nil
 	}
 	out := map[string][]string{}
 	for _, a := range asks {
-		testers, err := b.d.Invites.AlreadyTesters(ctx, a.StoreID, a.AppID, a.Emails)
+		testers, err := h.invites.AlreadyTesters(ctx, a.StoreID, a.AppID, a.Emails)
 		if err != nil {
-			b.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err)
+			h.log.Warn("could not look up which asked-for addresses are testers already", "ask", a.ID, "error", err)
 			continue
 		}
 		out[a.ID] = testers
@@ -124,14 +137,14 @@ func (b *Bot) alreadyTesters(ctx context.Context, asks []approval.Ask) map[strin
 	return out
 }
 
-// onHomeInvite opens the invite modal from the App Home button.
-func (b *Bot) onHomeInvite(cb slack.InteractionCallback) reply {
+// onInvite opens the invite modal from the App Home button.
+func (h *homeTab) onInvite(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{opens: true, after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originHome) }}
+	return reply{opens: true, after: func(ctx context.Context) { h.form.openAnyTarget(ctx, w, cb.TriggerID, originHome) }}
 }
 
-// onHomeFind opens the "find or remove a tester" modal.
-func (b *Bot) onHomeFind(cb slack.InteractionCallback) reply {
+// onFind opens the "find or remove a tester" modal.
+func (h *homeTab) onFind(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID}
-	return reply{opens: true, after: func(ctx context.Context) { b.openFindModal(ctx, w, cb.TriggerID) }}
+	return reply{opens: true, after: func(ctx context.Context) { h.find.open(ctx, w, cb.TriggerID) }}
 }

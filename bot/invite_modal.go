@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -14,51 +15,68 @@ import (
 	"github.com/testerbot/testerbot/internal/invite"
 )
 
-// The invite modal: opened by the command, both shortcuts and the App Home; submitted here. Its
-// view is in invite_modal_view.go.
+// The invite modal: opened by the command, both shortcuts (shortcuts.go) and the App Home;
+// submitted here. Its view is in invite_modal_view.go.
 
-func (b *Bot) inviteModalRoutes() []route {
-	return []route{onInteraction(slack.InteractionTypeViewSubmission, callbackInviteModal, b.onInviteSubmit)}
+// inviteForm is the invite modal and the two shortcuts that open it. A submission is invited,
+// or asked of the QA leads, by the ask flow.
+type inviteForm struct {
+	replies
+	gate     *gate
+	targets  *targetPicker
+	mappings Mappings
+	invites  *invite.Service // how many addresses one request may hold
+	asks     *askFlow
+	draining *atomic.Bool // the bot is shutting down: submissions are refused
 }
 
-// openChannelModal opens the invite modal for one channel (the command, the message shortcut):
+func (f *inviteForm) routes() []route {
+	return []route{
+		onInteraction(slack.InteractionTypeViewSubmission, callbackInviteModal, f.onSubmit),
+		onInteraction(slack.InteractionTypeShortcut, callbackGlobalShortcut, f.onGlobalShortcut),
+		onInteraction(slack.InteractionTypeMessageAction, callbackMessageShortcut, f.onMessageShortcut),
+	}
+}
+
+// openForChannel opens the invite modal for one channel (the command, the message shortcut):
 // it opens at once and fills in once access is checked.
-func (b *Bot) openChannelModal(ctx context.Context, w who, triggerID string, ch config.Channel, emails []string, meta modalMeta) {
-	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
-		return b.channelModal(ctx, w, ch, emails, meta)
+func (f *inviteForm) openForChannel(ctx context.Context, w who, triggerID string, ch config.Channel, emails []string, meta modalMeta) {
+	f.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
+		return f.channelModal(ctx, w, ch, emails, meta)
 	})
 }
 
-// openLookedUpChannelModal is openChannelModal for a channel this process does not know to be
+// openForLookedUpChannel is openForChannel for a channel this process does not know to be
 // mapped: the modal opens first, and the channel's link is read from the database after, since
 // the trigger id cannot wait for it.
-func (b *Bot) openLookedUpChannelModal(ctx context.Context, w who, triggerID string, emails []string, meta modalMeta) {
-	b.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
-		ch, ok, err := b.d.Mappings.Lookup(ctx, w.channelID)
+func (f *inviteForm) openForLookedUpChannel(ctx context.Context, w who, triggerID string, emails []string, meta modalMeta) {
+	f.openThenFill(ctx, w, triggerID, "Invite testers", func(ctx context.Context, _ string) slack.ModalViewRequest {
+		ch, ok, err := f.mappings.Lookup(ctx, w.channelID)
 		switch {
 		case err != nil:
-			b.log.Error("could not look a channel's link up", "channel", w.channelID, "error", err)
+			f.log.Error("could not look a channel's link up", "channel", w.channelID, "error", err)
 			return noticeModalView("Invite testers", ":x: I couldn't read this channel's link from my database. Please try again in a moment.")
 		case !ok:
-			return noticeModalView("Invite testers", b.unmappedText(w.channelID))
+			return noticeModalView("Invite testers", f.gate.unmappedText(w.channelID))
 		}
-		return b.channelModal(ctx, w, ch, emails, meta)
+		return f.channelModal(ctx, w, ch, emails, meta)
 	})
 }
 
 // channelModal is the invite modal for one channel, once access is checked.
-func (b *Bot) channelModal(ctx context.Context, w who, ch config.Channel, emails []string, meta modalMeta) slack.ModalViewRequest {
-	ok, err := b.d.Access.MayManage(ctx, w.userID, ch.ID)
+func (f *inviteForm) channelModal(ctx context.Context, w who, ch config.Channel, emails []string, meta modalMeta) slack.ModalViewRequest {
+	leads := f.gate.access.Leads()
+	ok, err := f.gate.access.MayManage(ctx, w.userID, ch.ID)
 	switch {
 	case err != nil:
-		return noticeModalView("Invite testers", b.accessUnknown(w.userID, err))
-	case !ok && b.d.Access.Leads() == nil:
-		return noticeModalView("Invite testers", b.refusalText(ch.ID))
+		return noticeModalView("Invite testers", f.accessUnknown(w.userID, err))
+	case !ok && leads == nil:
+		return noticeModalView("Invite testers", f.gate.refusalText(ch.ID))
 	}
 	m := inviteModal{Targets: channelTargets(ch, ""), Emails: emails, Meta: meta,
-		MaxEmails: b.d.Invites.MaxEmails(), FixedTarget: true, Ask: !ok}
+		MaxEmails: f.invites.MaxEmails(), FixedTarget: true, Ask: !ok}
 	if m.Ask {
-		m.Note = "Only QA leads invite testers: this asks them. " + leadsText(b.d.Access.Leads()) + " will approve or deny it in <#" + ch.ID + ">."
+		m.Note = "Only QA leads invite testers: this asks them. " + leadsText(leads) + " will approve or deny it in <#" + ch.ID + ">."
 	}
 	if meta.Origin == originMessageShortcut {
 		if problem := prefillProblem(emails, m.MaxEmails); problem != "" {
@@ -69,11 +87,11 @@ func (b *Bot) channelModal(ctx context.Context, w who, ch config.Channel, emails
 	return inviteModalView(m)
 }
 
-// openAnyTargetModal opens the invite modal for surfaces without a channel (the global
+// openAnyTarget opens the invite modal for surfaces without a channel (the global
 // shortcut, the App Home): every mapping the person may manage, by name.
-func (b *Bot) openAnyTargetModal(ctx context.Context, w who, triggerID string, origin string) {
-	b.openWithTargets(ctx, w, triggerID, "Invite testers", func(targets []target) slack.ModalViewRequest {
-		return inviteModalView(inviteModal{Targets: targets, Meta: modalMeta{Origin: origin}, MaxEmails: b.d.Invites.MaxEmails()})
+func (f *inviteForm) openAnyTarget(ctx context.Context, w who, triggerID string, origin string) {
+	f.targets.openWith(ctx, w, triggerID, "Invite testers", func(targets []target) slack.ModalViewRequest {
+		return inviteModalView(inviteModal{Targets: targets, Meta: modalMeta{Origin: origin}, MaxEmails: f.invites.MaxEmails()})
 	})
 }
 
@@ -86,26 +104,26 @@ type submission struct {
 	reason    string        // why, for the QA leads, when the form asks
 }
 
-// onInviteSubmit validates the modal; problems go back in the ack, shown under the right input,
+// onSubmit validates the modal; problems go back in the ack, shown under the right input,
 // and nothing is sent to Applivery. A valid submission closes the modal and, once access is
 // checked again, invites after the ack.
-func (b *Bot) onInviteSubmit(cb slack.InteractionCallback) reply {
+func (f *inviteForm) onSubmit(cb slack.InteractionCallback) reply {
 	meta := decodeMeta(cb.View.PrivateMetadata)
-	sub, problems := b.parseSubmission(cb.View.State, meta)
+	sub, problems := f.parseSubmission(cb.View.State, meta)
 	if len(problems) > 0 {
 		return reply{ack: inputErrors(cb.View, problems)}
 	}
-	if b.draining.Load() {
+	if f.draining.Load() {
 		return reply{ack: inputErrors(cb.View, map[string]string{blockEmails: "I'm restarting. Please submit again in a moment."})}
 	}
 	w := who{userID: cb.User.ID, channelID: sub.target.Channel.ID}
 	if meta.User == cb.User.ID {
 		w.responseURL = meta.ResponseURL
 	}
-	req := b.inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Origin,
+	req := inviteRequest(cb.User.ID, sub.target.Channel, sub.target.App, sub.emails, sub.downloads, meta.Origin,
 		invite.Reply{Channel: sub.target.Channel.ID, Thread: meta.ThreadTS})
 	req.AccessFor = sub.accessFor
-	return reply{after: func(ctx context.Context) { b.asks.inviteOrAsk(ctx, w, sub.target.Channel, req, sub.reason) }}
+	return reply{after: func(ctx context.Context) { f.asks.inviteOrAsk(ctx, w, sub.target.Channel, req, sub.reason) }}
 }
 
 // refusalsText lists what is not an address, each with why, for a plain-text field.
@@ -125,14 +143,14 @@ func stateValue(state *slack.ViewState, block string) slack.BlockAction {
 }
 
 // parseSubmission reads the modal's inputs; problems are keyed by block id, as Slack wants them.
-func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submission, map[string]string) {
+func (f *inviteForm) parseSubmission(state *slack.ViewState, meta modalMeta) (submission, map[string]string) {
 	problems := map[string]string{}
 	var sub submission
 	key := stateValue(state, blockTarget).SelectedOption.Value
 	if key == "" {
 		key = meta.Target
 	}
-	t, ok := b.resolveTarget(key)
+	t, ok := f.targets.resolve(key)
 	switch {
 	case !ok && meta.Target != "": // the form named its only target, which is gone
 		problems[blockTarget] = "This channel's app is no longer set up for invites: close the form and try again."
@@ -146,8 +164,8 @@ func (b *Bot) parseSubmission(state *slack.ViewState, meta modalMeta) (submissio
 		problems[blockEmails] = truncate("Not email addresses: "+refusalsText(refused), maxPlainText)
 	case len(emails) == 0:
 		problems[blockEmails] = "Enter at least one email address."
-	case b.d.Invites.CheckSize(len(emails)) != nil:
-		problems[blockEmails] = fmt.Sprintf("That is %d addresses; at most %d at once.", len(emails), b.d.Invites.MaxEmails())
+	case f.invites.CheckSize(len(emails)) != nil:
+		problems[blockEmails] = fmt.Sprintf("That is %d addresses; at most %d at once.", len(emails), f.invites.MaxEmails())
 	case ok:
 		if outside := outsideDomains(emails, t.Channel); len(outside) > 0 {
 			problems[blockEmails] = truncate(fmt.Sprintf("Only addresses at %s may be invited there: %s",

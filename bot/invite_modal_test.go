@@ -48,7 +48,7 @@ func TestTheInviteModalShowsEachProblemUnderItsInput(t *testing.T) {
 			blockTarget, "no longer set up for invites"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := tb.onInviteSubmit(submit(ana, callbackInviteModal, tc.meta.encode(), tc.inputs))
+			r := tb.handle(submit(ana, callbackInviteModal, tc.meta.encode(), tc.inputs))
 			require.Nil(t, r.after, "nothing happens after the ack")
 			ack, ok := r.ack.(*slack.ViewSubmissionResponse)
 			require.True(t, ok, "the ack answers the modal: %#v", r.ack)
@@ -64,7 +64,7 @@ func TestAnInviteFromAMessageIsAnsweredInThatMessagesThread(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	meta := modalMeta{Origin: originMessageShortcut, ThreadTS: "1699999999.000100", Target: betaIOS.ID + "/" + iosApp.ID}
-	ack := tb.run(tb.onInviteSubmit(submit(ana, callbackInviteModal, meta.encode(),
+	ack := tb.run(tb.handle(submit(ana, callbackInviteModal, meta.encode(),
 		map[string]slack.BlockAction{blockEmails: {Value: "alice@example.com\nbob@example.com"}})))
 	assert.Nil(t, ack, "a valid submission closes the modal")
 
@@ -83,7 +83,7 @@ func TestTheCommandsResponseURLAnswersOnlyItsOwnUser(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, membersMapping)
 	meta := modalMeta{Origin: originModal, ResponseURL: tb.slack.NewResponseURL(), User: ana, Target: betaIOS.ID + "/" + iosApp.ID}
-	tb.run(tb.onInviteSubmit(submit(olga, callbackInviteModal, meta.encode(),
+	tb.run(tb.handle(submit(olga, callbackInviteModal, meta.encode(),
 		map[string]slack.BlockAction{blockEmails: {Value: "alice@example.com"}})))
 
 	told := tb.privately()

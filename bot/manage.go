@@ -14,31 +14,15 @@ import (
 	"github.com/testerbot/testerbot/internal/store"
 )
 
-// listTesters answers `/invite-tester list [filter]` privately.
-func (b *Bot) listTesters(ctx context.Context, w who, ch config.Channel, filter string) {
-	listing, err := b.listTestersIn(ctx, ch, ch.Apps, filter, b.d.ListLimit)
+// list answers `/invite-tester list [filter]` privately.
+func (c *commandFlow) list(ctx context.Context, w who, ch config.Channel, filter string) {
+	listing, err := c.reads.list(ctx, ch, ch.Apps, filter, c.listLimit)
 	if err != nil {
-		b.log.Warn("list testers failed", "channel", ch.ID, "error", err)
-		b.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
+		c.log.Warn("list testers failed", "channel", ch.ID, "error", err)
+		c.tell(ctx, w, ":x: I couldn't list the testers. "+explainError(err))
 		return
 	}
-	b.tell(ctx, w, listText(listing, filter, b.accessEnds(ctx, ch.Store, listing.Testers)))
-}
-
-// accessEnds says when the listed testers' access ends, for those whose does.
-func (b *Bot) accessEnds(ctx context.Context, storeID string, testers []invite.Tester) map[string]time.Time {
-	if b.d.Ends == nil || len(testers) == 0 {
-		return nil
-	}
-	ids := make([]string, len(testers))
-	for i, t := range testers {
-		ids[i] = t.User.ID
-	}
-	ends, err := b.d.Ends.AccessEnds(ctx, storeID, ids)
-	if err != nil {
-		b.log.Warn("could not read when access ends", "error", err)
-	}
-	return ends
+	c.tell(ctx, w, listText(listing, filter, c.reads.accessEnds(ctx, ch.Store, listing.Testers)))
 }
 
 // listText answers `list`: each tester with their details and, when it ends, their access's end.
@@ -67,46 +51,46 @@ func listText(l *invite.Listing, filter string, ends map[string]time.Time) strin
 	return cutMrkdwn(b.String(), 39000)
 }
 
-// channelHistory answers `/invite-tester history` with the channel's last 20 attempts.
-func (b *Bot) channelHistory(ctx context.Context, w who, ch config.Channel) {
-	if b.d.History == nil {
-		b.tell(ctx, w, "The audit log is not enabled.")
+// history answers `/invite-tester history` with the channel's last 20 attempts.
+func (c *commandFlow) history(ctx context.Context, w who, ch config.Channel) {
+	if c.reads.history == nil {
+		c.tell(ctx, w, "The audit log is not enabled.")
 		return
 	}
-	entries, err := b.recentInDomains(ctx, store.Query{ChannelID: ch.ID}, []config.Channel{ch}, 20)
+	entries, err := c.reads.recent(ctx, store.Query{ChannelID: ch.ID}, []config.Channel{ch}, 20)
 	if err != nil {
-		b.log.Error("could not read the audit log", "error", err)
-		b.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
+		c.log.Error("could not read the audit log", "error", err)
+		c.tell(ctx, w, ":x: I couldn't read the invitation history. Please try again.")
 		return
 	}
 	if len(entries) == 0 {
-		b.tell(ctx, w, "Nobody has been invited from this channel yet.")
+		c.tell(ctx, w, "Nobody has been invited from this channel yet.")
 		return
 	}
 	lines := []string{"*Last invitations from this channel*"}
 	for _, e := range entries {
 		lines = append(lines, historyLine(e, true))
 	}
-	b.tell(ctx, w, strings.Join(lines, "\n"))
+	c.tell(ctx, w, strings.Join(lines, "\n"))
 }
 
-// removeByCommand answers `/invite-tester remove <email>`: the tester is removed from every app
+// remove answers `/invite-tester remove <email>`: the tester is removed from every app
 // of the channel they are in, and the result is posted in the channel for the record.
-func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, email string) {
+func (c *commandFlow) remove(ctx context.Context, w who, ch config.Channel, email string) {
 	if !inDomains(ch, email) {
-		b.tell(ctx, w, domainsRefusal(ch, email))
+		c.tell(ctx, w, domainsRefusal(ch, email))
 		return
 	}
-	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
+	res, err := c.invites.Remove(ctx, invite.RemoveRequest{
 		ID: rand.Text(), UserID: w.userID, ChannelID: ch.ID, Origin: originCommand,
 		StoreID: ch.Store, Apps: ch.Apps, Email: email,
 	})
 	if err != nil {
-		b.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), explainError(err)))
+		c.tell(ctx, w, fmt.Sprintf(":x: I couldn't remove *%s*: %s", esc(email), explainError(err)))
 		return
 	}
 	if len(res.Removed) == 0 {
-		b.tell(ctx, w, fmt.Sprintf(":information_source: *%s* is not a tester of this channel's apps, so there was nothing to remove.", esc(email)))
+		c.tell(ctx, w, fmt.Sprintf(":information_source: *%s* is not a tester of this channel's apps, so there was nothing to remove.", esc(email)))
 		return
 	}
 	var apps []string
@@ -114,5 +98,5 @@ func (b *Bot) removeByCommand(ctx context.Context, w who, ch config.Channel, ema
 		apps = append(apps, "*"+esc(t.App.Name)+"*")
 	}
 	text := fmt.Sprintf(":wastebasket: <@%s> removed *%s* from %s.", w.userID, esc(email), strings.Join(apps, ", "))
-	b.say(ctx, w, ch.ID, "", text, "")
+	c.posts.say(ctx, w, ch.ID, "", text, "")
 }

@@ -35,22 +35,37 @@ func contentKey(kind, channel, thread, text string) string {
 	return kind + ":" + channel + ":" + hex.EncodeToString(sum[:12])
 }
 
+// posts is how the surfaces write to Slack after an ack: through the outbox, which saves each
+// message and sends it at Slack's pace, telling the person when Slack refuses it for good.
+type posts struct {
+	out *outbox.Outbox
+	replies
+}
+
+// newPosts builds the outbox over store, sending through sender.
+func newPosts(r replies, store outbox.Store, sender outbox.Slack, o outbox.Options) *posts {
+	p := &posts{replies: r}
+	o.Failed = p.failed
+	p.out = outbox.New(store, sender, o)
+	return p
+}
+
 // enqueue saves a message for the sender; only a database that will not answer fails it.
-func (b *Bot) enqueue(ctx context.Context, m outbox.Message) (outbox.Record, error) {
-	r, err := b.out.Enqueue(ctx, m)
+func (p *posts) enqueue(ctx context.Context, m outbox.Message) (outbox.Record, error) {
+	r, err := p.out.Enqueue(ctx, m)
 	if err != nil {
-		b.log.Error("could not save a message to send", "key", m.Key, "group", m.Group, "error", err)
+		p.log.Error("could not save a message to send", "key", m.Key, "group", m.Group, "error", err)
 	}
 	return r, err
 }
 
 // postAndWait saves a message and waits until Slack took it (its ts) or refused it for good
 // (a *notPosted). A 429 only delays it.
-func (b *Bot) postAndWait(ctx context.Context, m outbox.Message) (string, error) {
-	if _, err := b.enqueue(ctx, m); err != nil {
+func (p *posts) postAndWait(ctx context.Context, m outbox.Message) (string, error) {
+	if _, err := p.enqueue(ctx, m); err != nil {
 		return "", err
 	}
-	r, err := b.out.Wait(ctx, m.Key)
+	r, err := p.out.Wait(ctx, m.Key)
 	if err != nil {
 		return "", err
 	}
@@ -67,19 +82,19 @@ func (e *notPosted) Error() string { return "slack refused the message: " + e.co
 
 // say posts text where the person can see it, through the outbox; when the channel is out of
 // reach the person is told instead, with fallback added.
-func (b *Bot) say(ctx context.Context, w who, channel, thread, text, fallback string) {
-	_, err := b.postAndWait(ctx, outbox.Message{Key: contentKey("say", channel, thread, text), Channel: channel,
+func (p *posts) say(ctx context.Context, w who, channel, thread, text, fallback string) {
+	_, err := p.postAndWait(ctx, outbox.Message{Key: contentKey("say", channel, thread, text), Channel: channel,
 		Thread: thread, Text: text})
 	var refused *notPosted
 	if errors.As(err, &refused) {
-		b.tell(ctx, w, text+fallback)
+		p.tell(ctx, w, text+fallback)
 	}
 }
 
-// outboxFailed tells the person who asked when results can never be posted (the bot is not in
+// failed tells the person who asked when results can never be posted (the bot is not in
 // the channel any more) or wait on a refused bot token. A response_url needs no bot token; a
 // request resumed after a restart has none, and its asker gets a direct message instead.
-func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, slackCode string) {
+func (p *posts) failed(ctx context.Context, r outbox.Record, slackCode string) {
 	if r.Group == "" || r.Key == parentKey(r.Group) || r.Asker == "" && r.AskerURL == "" {
 		return // a request's parent: Begin tells the person itself
 	}
@@ -91,7 +106,7 @@ func (b *Bot) outboxFailed(ctx context.Context, r outbox.Record, slackCode strin
 	if r.AskerURL == "" {
 		m = outbox.Message{Key: noticeKey(r.Group), Channel: r.Asker, Text: text, Group: r.Group}
 	}
-	_, _ = b.enqueue(ctx, m)
+	_, _ = p.enqueue(ctx, m)
 }
 
 // slackWriter is the bot's Slack client as the outbox's sender calls it.

@@ -2,34 +2,46 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/testerbot/testerbot/config"
+	"github.com/testerbot/testerbot/internal/access"
 )
 
 // The bot's side of package access: asking it, and telling people what it decided.
 
+// gate asks the access policy who may manage which channel's testers, and words the answers for
+// people: who can help when they may not, and what to do in a channel that is not linked.
+type gate struct {
+	replies
+	access      *access.Policy
+	mappings    Mappings
+	command     string // the slash command, "/invite-tester"
+	mappingFile string // named in messages about unmapped channels
+}
+
 // mayManage reports whether the person may manage the testers of channelID's mapping. When not,
 // or when Slack could not say, the person is told why and the caller stops (fail closed).
-func (b *Bot) mayManage(ctx context.Context, w who, channelID string) bool {
-	ok, err := b.d.Access.MayManage(ctx, w.userID, channelID)
+func (g *gate) mayManage(ctx context.Context, w who, channelID string) bool {
+	ok, err := g.access.MayManage(ctx, w.userID, channelID)
 	switch {
 	case err != nil:
-		b.tell(ctx, w, b.accessUnknown(w.userID, err))
+		g.tell(ctx, w, g.accessUnknown(w.userID, err))
 	case !ok:
-		b.tell(ctx, w, b.refusalText(channelID))
+		g.tell(ctx, w, g.refusalText(channelID))
 	}
 	return err == nil && ok
 }
 
 // manageable returns the mappings whose testers the person may manage, in mapping order.
-func (b *Bot) manageable(ctx context.Context, userID string) ([]config.Channel, error) {
-	all := b.d.Mappings.All()
+func (g *gate) manageable(ctx context.Context, userID string) ([]config.Channel, error) {
+	all := g.mappings.All()
 	ids := make([]string, len(all))
 	for i, ch := range all {
 		ids[i] = ch.ID
 	}
-	allowed, err := b.d.Access.Manageable(ctx, userID, ids)
+	allowed, err := g.access.Manageable(ctx, userID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -53,14 +65,32 @@ func (r replies) accessUnknown(userID string, err error) string {
 
 // refusalText tells someone who may not manage testers who can; channelID is "" where no
 // channel is involved (the global shortcut, the App Home).
-func (b *Bot) refusalText(channelID string) string {
-	if b.d.Access.Leads() != nil {
-		return "Sorry, only QA leads can invite, list or remove testers. " + leadsText(b.d.Access.Leads()) + " can help you."
+func (g *gate) refusalText(channelID string) string {
+	if g.access.Leads() != nil {
+		return "Sorry, only QA leads can invite, list or remove testers. " + leadsText(g.access.Leads()) + " can help you."
 	}
 	if channelID == "" {
 		return "You can manage the testers of the channels you are a member of, and you are not in any channel linked to an Applivery store. Ask to be added to one. (Guests and people of other organisations never manage testers.)"
 	}
 	return "Only members of <#" + channelID + "> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel."
+}
+
+// managing wraps slow work so it only runs for someone who may manage the channel's testers.
+func (g *gate) managing(w who, channelID string, work func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		if g.mayManage(ctx, w, channelID) {
+			work(ctx)
+		}
+	}
+}
+
+// unmappedText says that a channel is not linked to a store, and how to link it.
+func (g *gate) unmappedText(channelID string) string {
+	how := "A QA lead can link it with `" + g.command + " setup`, or an admin can add it to the mapping file (" + code(g.mappingFile) + ")."
+	if g.access.Leads() == nil {
+		how = "An admin can add it to the mapping file (" + code(g.mappingFile) + "), which is reloaded within seconds."
+	}
+	return fmt.Sprintf("This channel (%s) is not linked to an Applivery store, so I can't invite testers from here. %s", code(channelID), how)
 }
 
 // leadsText names the QA leads for people who need one.

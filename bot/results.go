@@ -16,19 +16,34 @@ import (
 // in its thread in groups, and the app's download link. Its messages are built in
 // results_view.go; testers.go tells the testers themselves.
 
-// startInvite hands a request to the invite core, which saves it before anything else and
-// reports through the results thread. Only a request that could not be saved comes back here.
-func (b *Bot) startInvite(ctx context.Context, w who, req invite.Request) {
-	if err := b.d.Invites.Start(ctx, req, &resultsThread{b: b, asker: w}); err != nil {
-		b.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err)
-		b.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
+// inviter starts invites, each with its results thread: the command, the form and an approval
+// all start theirs here.
+type inviter struct {
+	invites *invite.Service
+	posts   *posts
+	reads   *testerReads // when kept testers' access ends
+}
+
+// thread is the results thread of one request, answering asker; begun is called once its parent
+// message is posted, when set. A request resumed after a restart has no asker.
+func (v *inviter) thread(asker who, begun func(ctx context.Context)) *resultsThread {
+	return &resultsThread{posts: v.posts, reads: v.reads, asker: asker, begun: begun}
+}
+
+// start hands a request to the invite core, which saves it before anything else and reports
+// through the results thread. Only a request that could not be saved comes back here.
+func (v *inviter) start(ctx context.Context, w who, req invite.Request) {
+	if err := v.invites.Start(ctx, req, v.thread(w, nil)); err != nil {
+		v.posts.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err)
+		v.posts.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
 	}
 }
 
 // resultsThread shows one request in Slack; it is the invite core's Reporter. A request
 // resumed after a restart has no asker: the person is then reached by user and channel.
 type resultsThread struct {
-	b     *Bot
+	posts *posts
+	reads *testerReads
 	asker who                       // the person who asked, with their response_url, while it is still valid
 	begun func(ctx context.Context) // called once the parent message is posted, when set
 }
@@ -54,11 +69,11 @@ func threadOf(reply invite.Reply, parent string) string {
 // to fix it: results nobody could see would be lost.
 func (t *resultsThread) Begin(ctx context.Context, r invite.Report, reply invite.Reply) (string, error) {
 	w := t.who(r)
-	ts, err := t.b.postAndWait(ctx, outbox.Message{Key: parentKey(r.Request.ID), Channel: reply.Channel,
+	ts, err := t.posts.postAndWait(ctx, outbox.Message{Key: parentKey(r.Request.ID), Channel: reply.Channel,
 		Thread: reply.Thread, Text: startText(r.Request), Priority: outbox.PriorityParent, Group: r.Request.ID,
 		Asker: w.userID, AskerURL: w.responseURL})
 	if refused, ok := errors.AsType[*notPosted](err); ok {
-		t.b.cannotPostCode(ctx, w, reply.Channel, refused.code)
+		t.posts.cannotPostCode(ctx, w, reply.Channel, refused.code)
 		return "", err
 	}
 	if err != nil {
@@ -72,7 +87,7 @@ func (t *resultsThread) Begin(ctx context.Context, r invite.Report, reply invite
 
 // Progress edits the parent message; edits waiting in the outbox collapse to the latest.
 func (t *resultsThread) Progress(ctx context.Context, r invite.Report, parent string, done int) {
-	_, _ = t.b.enqueue(ctx, t.edit(r, parent, progressText(r.Request, done)))
+	_, _ = t.posts.enqueue(ctx, t.edit(r, parent, progressText(r.Request, done)))
 }
 
 func (t *resultsThread) edit(r invite.Report, parent, text string) outbox.Message {
@@ -103,7 +118,7 @@ func (t *resultsThread) keptEnds(ctx context.Context, req invite.Request, group 
 			already = append(already, invite.Tester{User: *res.Tester})
 		}
 	}
-	return t.b.accessEnds(ctx, req.StoreID, already)
+	return t.reads.accessEnds(ctx, req.StoreID, already)
 }
 
 // position is where results start among the request's results: each address is in a request
@@ -120,7 +135,7 @@ func position(r invite.Report, results []invite.Result) int {
 // Finish edits the parent message to the summary and adds the app's download link. The summary
 // replaces any progress edit still waiting, and is kept until it lands.
 func (t *resultsThread) Finish(ctx context.Context, r invite.Report, parent string) error {
-	if _, err := t.b.enqueue(ctx, t.edit(r, parent, summaryText(&r))); err != nil {
+	if _, err := t.posts.enqueue(ctx, t.edit(r, parent, summaryText(&r))); err != nil {
 		return err
 	}
 	t.tellTesters(ctx, r)
@@ -134,7 +149,7 @@ func (t *resultsThread) Finish(ctx context.Context, r invite.Report, parent stri
 // blocks it refuses go as text alone, a channel out of reach tells the person who asked.
 func (t *resultsThread) post(ctx context.Context, r invite.Report, parent, key string, msg message) error {
 	w := t.who(r)
-	_, err := t.b.enqueue(ctx, outbox.Message{Key: key, Channel: r.Request.Reply.Channel,
+	_, err := t.posts.enqueue(ctx, outbox.Message{Key: key, Channel: r.Request.Reply.Channel,
 		Thread: threadOf(r.Request.Reply, parent), Text: msg.text, Blocks: encodeBlocks(msg.blocks),
 		Group: r.Request.ID, Asker: w.userID, AskerURL: w.responseURL})
 	return err
@@ -142,11 +157,11 @@ func (t *resultsThread) post(ctx context.Context, r invite.Report, parent, key s
 
 // cannotPostCode tells the person why their invite did not run, with the fix, from Slack's
 // error code.
-func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, slackCode string) {
+func (r replies) cannotPostCode(ctx context.Context, w who, channelID, slackCode string) {
 	if slackauth.Refused(slackCode) {
-		b.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", slackCode)
+		r.log.Error("Slack refused SLACK_BOT_TOKEN: reinstall the app or update the token", "channel", channelID, "error", slackCode)
 	} else {
-		b.log.Warn("cannot post in channel", "channel", channelID, "error", slackCode)
+		r.log.Warn("cannot post in channel", "channel", channelID, "error", slackCode)
 	}
 	text := fmt.Sprintf(":warning: I can't post in <#%s> (Slack said %s), so I did not invite anyone.", channelID, slackCode)
 	switch slackCode {
@@ -157,5 +172,5 @@ func (b *Bot) cannotPostCode(ctx context.Context, w who, channelID, slackCode st
 	default:
 		text += " " + slackAdvice(slackCode)
 	}
-	b.tell(ctx, w, text)
+	r.tell(ctx, w, text)
 }

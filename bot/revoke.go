@@ -74,13 +74,24 @@ func middleCut(s string, max int) string {
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
-func (b *Bot) revokeRoutes() []route {
-	return []route{onInteraction(slack.InteractionTypeBlockActions, actionRevoke, b.onRevoke)}
+// revokeFlow answers the Revoke button, and removes the testers the find modal's Remove buttons
+// name.
+type revokeFlow struct {
+	replies
+	gate     *gate
+	mappings Mappings
+	invites  *invite.Service
+	posts    *posts
+	command  string // the slash command, for the way to remove elsewhere
+}
+
+func (r *revokeFlow) routes() []route {
+	return []route{onInteraction(slack.InteractionTypeBlockActions, actionRevoke, r.onRevoke)}
 }
 
 // onRevoke handles the Revoke button (Slack has already asked the person to confirm). The result
 // is posted in the same thread.
-func (b *Bot) onRevoke(cb slack.InteractionCallback) reply {
+func (r *revokeFlow) onRevoke(cb slack.InteractionCallback) reply {
 	var rt revokeTarget
 	if err := json.Unmarshal([]byte(cb.ActionCallback.BlockActions[0].Value), &rt); err != nil || rt.Email == "" {
 		return reply{}
@@ -93,19 +104,19 @@ func (b *Bot) onRevoke(cb slack.InteractionCallback) reply {
 	if thread == "" {
 		thread = cb.Message.Timestamp
 	}
-	return reply{after: b.managing(w, cb.Channel.ID, func(ctx context.Context) {
-		if !b.stillMapped(cb.Channel.ID, rt) {
-			b.tell(ctx, w, "This channel no longer invites into that app, so I can't revoke from here. Use `"+b.d.Command+" remove` in the channel that does.")
+	return reply{after: r.gate.managing(w, cb.Channel.ID, func(ctx context.Context) {
+		if !r.stillMapped(cb.Channel.ID, rt) {
+			r.tell(ctx, w, "This channel no longer invites into that app, so I can't revoke from here. Use `"+r.command+" remove` in the channel that does.")
 			return
 		}
-		text := b.remove(ctx, w, cb.Channel.ID, originRevokeButton, rt)
-		b.say(ctx, w, cb.Channel.ID, thread, text, "")
+		text := r.remove(ctx, w, cb.Channel.ID, originRevokeButton, rt)
+		r.posts.say(ctx, w, cb.Channel.ID, thread, text, "")
 	})}
 }
 
 // stillMapped checks a button's target against today's mapping: buttons outlive restarts.
-func (b *Bot) stillMapped(channelID string, rt revokeTarget) bool {
-	ch, ok := b.d.Mappings.Channel(channelID)
+func (r *revokeFlow) stillMapped(channelID string, rt revokeTarget) bool {
+	ch, ok := r.mappings.Channel(channelID)
 	if !ok || ch.Store != rt.Store {
 		return false
 	}
@@ -115,11 +126,11 @@ func (b *Bot) stillMapped(channelID string, rt revokeTarget) bool {
 
 // remove revokes one tester and returns a sentence about it for people. An address outside the
 // channel's domains is left alone: a button may predate them.
-func (b *Bot) remove(ctx context.Context, w who, channelID string, origin string, rt revokeTarget) string {
-	if ch, ok := b.d.Mappings.Channel(channelID); ok && !inDomains(ch, rt.Email) {
+func (r *revokeFlow) remove(ctx context.Context, w who, channelID string, origin string, rt revokeTarget) string {
+	if ch, ok := r.mappings.Channel(channelID); ok && !inDomains(ch, rt.Email) {
 		return domainsRefusal(ch, rt.Email)
 	}
-	res, err := b.d.Invites.Remove(ctx, invite.RemoveRequest{
+	res, err := r.invites.Remove(ctx, invite.RemoveRequest{
 		ID: rand.Text(), UserID: w.userID, ChannelID: channelID, Origin: origin, StoreID: rt.Store,
 		Apps: []config.App{{ID: rt.App, Name: rt.AppName}}, Email: rt.Email, OTPUserID: rt.OTPUserID,
 	})

@@ -34,7 +34,7 @@ func TestRevokeAsksFirstThenRemovesTheTesterAndSaysSoInTheThread(t *testing.T) {
 		users := tb.applivery.OTPUsers(betaIOS.Store)
 		require.Len(t, users, 1)
 
-		tb.run(tb.onRevoke(tb.click(ana, betaIOS.ID, actionRevoke, revoke.Value, results)))
+		tb.run(tb.handle(tb.click(ana, betaIOS.ID, actionRevoke, revoke.Value, results)))
 
 		posts = tb.posts(betaIOS.ID)
 		require.Len(t, posts, 4)
@@ -56,7 +56,7 @@ func TestARevokeOfATesterApplivieryRemovedItselfSaysSoPlainly(t *testing.T) {
 		require.Len(t, users, 1)
 		tb.applivery.RemoveOTPUser(betaIOS.Store, users[0].ID) // Applivery removes OTP users by itself
 
-		tb.run(tb.onRevoke(tb.click(ana, betaIOS.ID, actionRevoke, revoke.Value, posts[1])))
+		tb.run(tb.handle(tb.click(ana, betaIOS.ID, actionRevoke, revoke.Value, posts[1])))
 
 		posts = tb.posts(betaIOS.ID)
 		require.Len(t, posts, 4)
@@ -71,7 +71,7 @@ func TestARevokeBySomeoneWhoMayNotManageIsRefusedAndTheTesterStays(t *testing.T)
 	posts := anaInvites(t, tb, "alice@example.com")
 	revoke := button(t, blocksOf(t, posts[1]), actionRevoke)
 
-	tb.run(tb.onRevoke(tb.click(olga, betaIOS.ID, actionRevoke, revoke.Value, posts[1])))
+	tb.run(tb.handle(tb.click(olga, betaIOS.ID, actionRevoke, revoke.Value, posts[1])))
 
 	assert.Equal(t, "Only members of <#C0123ABCD> can invite, list or remove its testers, and guests and people of other organisations never can. Ask to be added to the channel.", tb.private())
 	assert.Len(t, tb.posts(betaIOS.ID), 3, "nothing more in the channel")

@@ -114,7 +114,7 @@ func (b *Bot) dispatch(sock acker, evt socketmode.Event) {
 		return
 	}
 	start := time.Now()
-	ctx := b.workContext()
+	ctx := b.work.context()
 	if b.seen.duplicate(req.EnvelopeID, eventID(evt)) {
 		b.ack(sock, evt, nil, start)
 		b.log.Info("duplicate envelope ignored", "envelope_id", req.EnvelopeID, "type", req.Type)

@@ -31,12 +31,8 @@ type setupFlow struct {
 	mappingFile string                                 // named when no QA leads are
 	storesCache *cache.Cache[[]applivery.Store]        // Applivery's stores
 	appsCache   *cache.Cache[[]applivery.PublishedApp] // each store's publications, by store id
-	// say posts in a channel through the outbox, telling the person when the bot is not in it
-	// (Bot.say).
-	say func(ctx context.Context, w who, channel, thread, text, fallback string)
-	// work is the context of the work after acks (Bot.workContext): the type-ahead, answered in
-	// the ack, asks Applivery on it.
-	work func() context.Context
+	posts       *posts                                 // announces a link in its channel
+	work        *workTracker                           // type-ahead, answered in the ack, asks Applivery on its context
 }
 
 // setupLinks are the channel links setup reads and changes; Mappings has them.
@@ -54,11 +50,11 @@ type setupAccess interface {
 	IsLead(ctx context.Context, userID string) (bool, error)
 }
 
-func newSetupFlow(d Deps, r replies, say func(ctx context.Context, w who, channel, thread, text, fallback string), work func() context.Context) *setupFlow {
+func newSetupFlow(d Deps, r replies, posts *posts, work *workTracker) *setupFlow {
 	return &setupFlow{replies: r, links: d.Mappings, access: d.Access, catalog: d.Catalog, mappingFile: d.MappingFile,
 		storesCache: cache.New[[]applivery.Store](time.Minute, 10*time.Second),
 		appsCache:   cache.New[[]applivery.PublishedApp](time.Minute, 10*time.Second),
-		say:         say, work: work}
+		posts:       posts, work: work}
 }
 
 func (s *setupFlow) routes() []route {
@@ -278,7 +274,7 @@ func (s *setupFlow) saveLink(ctx context.Context, w who, c setupChoice) {
 // announce posts a change in the channel for everyone; when the bot is not in it, the person who
 // made the change is told what happened and how to add the bot.
 func (s *setupFlow) announce(ctx context.Context, w who, text string) {
-	s.say(ctx, w, w.channelID, "", text, "\n:warning: I can't post in this channel: add me with `/invite @testerbot` so that invites can be posted here.")
+	s.posts.say(ctx, w, w.channelID, "", text, "\n:warning: I can't post in this channel: add me with `/invite @testerbot` so that invites can be posted here.")
 }
 
 // onRemove unlinks the channel (Slack has asked the lead to confirm).

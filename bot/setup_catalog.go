@@ -51,7 +51,7 @@ func (s *setupFlow) publishedApps(ctx context.Context, storeID string) ([]appliv
 // suggestionBudget, and falls back to the last list this replica saw, if any.
 
 func (s *setupFlow) onStoreSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(s.work(), suggestionBudget)
+	ctx, cancel := context.WithTimeout(s.work.context(), suggestionBudget)
 	defer cancel()
 	if !s.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}
@@ -69,7 +69,7 @@ func (s *setupFlow) onStoreSuggestion(cb slack.InteractionCallback) reply {
 }
 
 func (s *setupFlow) onAppSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(s.work(), suggestionBudget)
+	ctx, cancel := context.WithTimeout(s.work.context(), suggestionBudget)
 	defer cancel()
 	if !s.suggestsToLead(ctx, cb.User.ID) {
 		return reply{ack: suggestions(nil)}

@@ -9,24 +9,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// typeAhead is type-ahead in the setup modal's menu blockID, as Slack sends it.
+func typeAhead(user, blockID, value, metadata string) slack.InteractionCallback {
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockSuggestion, ActionID: blockID,
+		User: slack.User{ID: user}, Value: value}
+	cb.View.PrivateMetadata = metadata
+	return cb
+}
+
 // The setup modal's type-ahead of stores and of apps answers QA leads only: anyone else gets an
-// empty list, which Slack takes (an answer without "options" it refuses).
+// empty list, which Slack takes (an answer without "options" it refuses). The lead asks first,
+// so the catalog is cached when anyone else asks.
 func TestSetupTypeAheadAnswersOnlyLeads(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, leadsMapping)
-	_, err := tb.setup.stores(t.Context())
-	require.NoError(t, err)
-	_, err = tb.setup.publishedApps(t.Context(), betaIOS.Store)
-	require.NoError(t, err)
 	raw, err := json.Marshal(setupMeta{Channel: betaIOS.ID, Store: betaIOS.Store})
 	require.NoError(t, err)
 	meta := string(raw)
 
-	for user, want := range map[string]int{ana: 1, olga: 0} {
-		stores := slack.InteractionCallback{User: slack.User{ID: user}, Value: betaIOS.Store[:6]}
-		apps := slack.InteractionCallback{User: slack.User{ID: user}, Value: "Acme"}
-		apps.View.PrivateMetadata = meta
-		for name, r := range map[string]reply{"stores": tb.setup.onStoreSuggestion(stores), "apps": tb.setup.onAppSuggestion(apps)} {
+	for _, user := range []string{ana, olga} {
+		want := map[string]int{ana: 1, olga: 0}[user]
+		stores := typeAhead(user, blockSetupStore, betaIOS.Store[:6], "")
+		apps := typeAhead(user, blockSetupApp, "Acme", meta)
+		for name, r := range map[string]reply{"stores": tb.handle(stores), "apps": tb.handle(apps)} {
 			raw, err := json.Marshal(r.ack)
 			require.NoError(t, err)
 			var got struct{ Options []json.RawMessage }
@@ -48,11 +53,10 @@ func TestSetupTypeAheadAnswersFromAppliveryOnAReplicaThatDrewNoForm(t *testing.T
 	tb := newTestBot(t, leadsMapping)
 	raw, err := json.Marshal(setupMeta{Channel: betaIOS.ID, Store: betaIOS.Store})
 	require.NoError(t, err)
-	apps := slack.InteractionCallback{User: slack.User{ID: ana}, Value: "Acme"}
-	apps.View.PrivateMetadata = string(raw)
-	stores := slack.InteractionCallback{User: slack.User{ID: ana}, Value: betaIOS.Store[:6]}
+	apps := typeAhead(ana, blockSetupApp, "Acme", string(raw))
+	stores := typeAhead(ana, blockSetupStore, betaIOS.Store[:6], "")
 
-	for name, r := range map[string]reply{"stores": tb.setup.onStoreSuggestion(stores), "apps": tb.setup.onAppSuggestion(apps)} {
+	for name, r := range map[string]reply{"stores": tb.handle(stores), "apps": tb.handle(apps)} {
 		var got struct{ Options []json.RawMessage }
 		raw, err := json.Marshal(r.ack)
 		require.NoError(t, err)

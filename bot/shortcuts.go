@@ -10,35 +10,28 @@ import (
 )
 
 // The global shortcut (⚡ menu) and the message shortcut (a message's ⋯ menu). Both open the
-// invite modal; their callback ids are set in manifest.yaml.
+// invite modal (inviteForm's routes); their callback ids are set in manifest.yaml.
 const (
 	callbackGlobalShortcut  = "invite_testers"
 	callbackMessageShortcut = "invite_testers_from_message"
 )
 
-func (b *Bot) shortcutRoutes() []route {
-	return []route{
-		onInteraction(slack.InteractionTypeShortcut, callbackGlobalShortcut, b.onGlobalShortcut),
-		onInteraction(slack.InteractionTypeMessageAction, callbackMessageShortcut, b.onMessageShortcut),
-	}
-}
-
 // onGlobalShortcut opens the invite modal with a choice of every mapping the person may manage.
-func (b *Bot) onGlobalShortcut(cb slack.InteractionCallback) reply {
+func (f *inviteForm) onGlobalShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, responseURL: cb.ResponseURL}
-	return reply{opens: true, after: func(ctx context.Context) { b.openAnyTargetModal(ctx, w, cb.TriggerID, originGlobalShortcut) }}
+	return reply{opens: true, after: func(ctx context.Context) { f.openAnyTarget(ctx, w, cb.TriggerID, originGlobalShortcut) }}
 }
 
 // onMessageShortcut opens the invite modal prefilled with the addresses found in the message;
 // results go into that message's thread.
-func (b *Bot) onMessageShortcut(cb slack.InteractionCallback) reply {
+func (f *inviteForm) onMessageShortcut(cb slack.InteractionCallback) reply {
 	w := who{userID: cb.User.ID, channelID: cb.Channel.ID, responseURL: cb.ResponseURL}
 	thread := cb.Message.ThreadTimestamp
 	if thread == "" {
 		thread = cb.Message.Timestamp
 	}
 	return reply{opens: true, after: func(ctx context.Context) {
-		b.openLookedUpChannelModal(ctx, w, cb.TriggerID, address.Find(cb.Message.Text),
+		f.openForLookedUpChannel(ctx, w, cb.TriggerID, address.Find(cb.Message.Text),
 			modalMeta{Origin: originMessageShortcut, ThreadTS: thread})
 	}}
 }

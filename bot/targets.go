@@ -31,10 +31,20 @@ func channelTargets(ch config.Channel, name string) []target {
 	return out
 }
 
-// resolveTarget finds a target key ("C…/app id") in today's mapping.
-func (b *Bot) resolveTarget(key string) (target, bool) {
+// targetPicker offers people the targets they may manage, by name, in the forms' "Invite into"
+// menus, and finds the target a form names.
+type targetPicker struct {
+	replies
+	mappings Mappings
+	gate     *gate
+	names    *channelNames
+	work     *workTracker // type-ahead, answered in the ack, runs on its context
+}
+
+// resolve finds a target key ("C…/app id") in today's mapping.
+func (p *targetPicker) resolve(key string) (target, bool) {
 	chID, appID, _ := strings.Cut(key, "/")
-	ch, ok := b.d.Mappings.Channel(chID)
+	ch, ok := p.mappings.Channel(chID)
 	if !ok {
 		return target{}, false
 	}
@@ -42,15 +52,15 @@ func (b *Bot) resolveTarget(key string) (target, bool) {
 	if !ok {
 		return target{}, false
 	}
-	return target{Channel: ch, ChannelName: b.cachedChannelName(ch.ID), App: app}, true
+	return target{Channel: ch, ChannelName: p.names.cached(ch.ID), App: app}, true
 }
 
-// namedTargets lists the apps of channels by "#channel · App". Names come from the cache (an
+// named lists the apps of channels by "#channel · App". Names come from the cache (an
 // hour); the ones it lacks are asked of Slack (conversations.info, Tier 3: about 50 a minute), a
 // few at a time and within a short deadline, so a lead of hundreds of channels neither floods
 // Slack nor keeps the form waiting: a name not learned in time shows as the channel's id, and
 // the look-up already under way still fills the cache for next time.
-func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []target {
+func (p *targetPicker) named(ctx context.Context, channels []config.Channel) []target {
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
 	names := make([]string, len(channels))
@@ -60,9 +70,9 @@ func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []tar
 		wg.Go(func() {
 			for i := range next {
 				if ctx.Err() != nil {
-					names[i] = b.cachedChannelName(channels[i].ID)
+					names[i] = p.names.cached(channels[i].ID)
 				} else {
-					names[i] = b.channelName(ctx, channels[i].ID)
+					names[i] = p.names.name(ctx, channels[i].ID)
 				}
 			}
 		})
@@ -82,18 +92,18 @@ func (b *Bot) namedTargets(ctx context.Context, channels []config.Channel) []tar
 // nameLookupsInParallel bounds the channel-name look-ups one form makes at once.
 const nameLookupsInParallel = 4
 
-// openWithTargets opens a modal offering every target the person may manage, by name; someone
+// openWith opens a modal offering every target the person may manage, by name; someone
 // who may manage none gets a notice saying who can help instead.
-func (b *Bot) openWithTargets(ctx context.Context, w who, triggerID, title string, view func([]target) slack.ModalViewRequest) {
-	b.openThenFill(ctx, w, triggerID, title, func(ctx context.Context, _ string) slack.ModalViewRequest {
-		channels, err := b.manageable(ctx, w.userID)
+func (p *targetPicker) openWith(ctx context.Context, w who, triggerID, title string, view func([]target) slack.ModalViewRequest) {
+	p.openThenFill(ctx, w, triggerID, title, func(ctx context.Context, _ string) slack.ModalViewRequest {
+		channels, err := p.gate.manageable(ctx, w.userID)
 		switch {
 		case err != nil:
-			return noticeModalView(title, b.accessUnknown(w.userID, err))
+			return noticeModalView(title, p.accessUnknown(w.userID, err))
 		case len(channels) == 0:
-			return noticeModalView(title, b.refusalText(""))
+			return noticeModalView(title, p.gate.refusalText(""))
 		}
-		return view(b.namedTargets(ctx, channels))
+		return view(p.named(ctx, channels))
 	})
 }
 
@@ -152,27 +162,27 @@ func targetOption(t target, appOnly bool) *slack.OptionBlockObject {
 	return slack.NewOptionBlockObject(t.key(), plain(label), nil)
 }
 
-func (b *Bot) targetRoutes() []route {
-	return []route{onInteraction(slack.InteractionTypeBlockSuggestion, blockTarget, b.onTargetSuggestion)}
+func (p *targetPicker) routes() []route {
+	return []route{onInteraction(slack.InteractionTypeBlockSuggestion, blockTarget, p.onSuggestion)}
 }
 
 // suggestionBudget is how long type-ahead may spend finding targets: its answer is the ack.
 const suggestionBudget = 1500 * time.Millisecond
 
-// onTargetSuggestion answers type-ahead in a target select with up to 100 of the targets the
+// onSuggestion answers type-ahead in a target select with up to 100 of the targets the
 // person may manage whose "#channel · App" contains what they typed. The modal was filled
 // moments ago, so access and channel names are normally cached; a cold cache gets the budget.
-func (b *Bot) onTargetSuggestion(cb slack.InteractionCallback) reply {
-	ctx, cancel := context.WithTimeout(b.workContext(), suggestionBudget)
+func (p *targetPicker) onSuggestion(cb slack.InteractionCallback) reply {
+	ctx, cancel := context.WithTimeout(p.work.context(), suggestionBudget)
 	defer cancel()
-	channels, err := b.manageable(ctx, cb.User.ID)
+	channels, err := p.gate.manageable(ctx, cb.User.ID)
 	if err != nil {
-		b.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err)
+		p.log.Warn("could not list targets for type-ahead", "user", cb.User.ID, "error", err)
 		return reply{ack: suggestions(nil)}
 	}
 	var targets []target
 	for _, ch := range channels {
-		targets = append(targets, channelTargets(ch, b.cachedChannelName(ch.ID))...)
+		targets = append(targets, channelTargets(ch, p.names.cached(ch.ID))...)
 	}
 	return reply{ack: suggestions(matchingOptions(targets, cb.Value))}
 }

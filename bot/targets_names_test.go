@@ -40,7 +40,7 @@ func TestChannelNamesForMenusAreBoundedInParallelAndCached(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.New(t)
 	api := &namingSlack{SlackAPI: slack.New(fake.BotToken(), slack.OptionAPIURL(fake.APIURL()))}
-	b := New(Deps{Slack: api})
+	p := &targetPicker{names: newChannelNames(&slackCalls{api: api}, 0)}
 	var channels []config.Channel
 	for i := range nameLookupBurst { // past the burst, names wait for conversations.info's pace
 		id := fmt.Sprintf("C%08d", i)
@@ -48,13 +48,13 @@ func TestChannelNamesForMenusAreBoundedInParallelAndCached(t *testing.T) {
 		channels = append(channels, config.Channel{ID: id, Apps: []config.App{iosApp}})
 	}
 
-	targets := b.namedTargets(t.Context(), channels)
+	targets := p.named(t.Context(), channels)
 	assert.Len(t, targets, nameLookupBurst)
 	assert.Equal(t, "#name-of-C00000007", targets[7].ChannelName)
 	assert.LessOrEqual(t, int(api.most.Load()), nameLookupsInParallel, "look-ups at once")
 	assert.Equal(t, int32(nameLookupBurst), api.calls.Load())
 	assert.Len(t, fake.Calls("conversations.info"), nameLookupBurst, "Slack was asked each name once")
 
-	b.namedTargets(t.Context(), channels)
+	p.named(t.Context(), channels)
 	assert.Equal(t, int32(nameLookupBurst), api.calls.Load(), "the second form's names come from the cache")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 	"github.com/stretchr/testify/require"
 
 	"github.com/testerbot/testerbot/applivery/appliverytest"
@@ -66,8 +67,14 @@ type testBot struct {
 
 // testBotOptions change what newTestBot builds.
 type testBotOptions struct {
-	maxEmails int                         // largest request: invite.Options.MaxEmails
-	reading   appliverytest.FilterReading // how the fake Applivery reads the email filter
+	maxEmails int                                   // largest request: invite.Options.MaxEmails
+	reading   appliverytest.FilterReading           // how the fake Applivery reads the email filter
+	deps      func(d *Deps, fake *slackfake.Server) // changes the bot's dependencies before it is built
+}
+
+// withDeps changes the bot's dependencies before it is built; fake is the Slack it talks to.
+func withDeps(f func(d *Deps, fake *slackfake.Server)) func(*testBotOptions) {
+	return func(o *testBotOptions) { o.deps = f }
 }
 
 // readingFilterAs has the fake Applivery read the OTP-user listing's email filter as told.
@@ -96,16 +103,20 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 	sl.AddChannel(betaIOS.ID, "beta-ios")
 	sl.AddChannel(betaBoth.ID, "beta")
 	dir := directory{betaIOS.ID: {ana}, betaBoth.ID: {ana}}
-	b := New(Deps{
+	d := Deps{
 		Slack: slack.New(sl.BotToken(), slack.OptionAPIURL(sl.APIURL())), Mappings: channels, MappingFile: file,
 		Invites: invite.NewService(client, db, invite.Options{MaxEmails: o.maxEmails}),
 		Asks:    approval.NewService(db, approval.Options{}), Ends: db, Catalog: client, History: db,
 		Access: access.NewPolicy(channels.Leads, dir, time.Minute),
 		Outbox: db, Pace: outbox.Scaled(testMinute),
-	})
+	}
+	if o.deps != nil {
+		o.deps(&d, sl)
+	}
+	b := New(d)
 	sending, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
-	go func() { b.out.Run(sending); close(stopped) }()
+	go func() { b.Outbox().Run(sending); close(stopped) }()
 	t.Cleanup(func() { stop(); <-stopped })
 	return &testBot{Bot: b, t: t, slack: sl, applivery: fake}
 }
@@ -143,13 +154,23 @@ func (tb *testBot) drain() {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.t.Context(), 10*time.Second)
 	defer cancel()
-	require.NoError(tb.t, tb.out.Drain(ctx), "the outbox drains")
+	require.NoError(tb.t, tb.Outbox().Drain(ctx), "the outbox drains")
+}
+
+// handle is what dispatch does before the ack: it finds the envelope's one route by its key and
+// runs it.
+func (tb *testBot) handle(data any) reply {
+	tb.t.Helper()
+	evt := socketmode.Event{Data: data}
+	h, ok := tb.routes[keyOf(evt)]
+	require.True(tb.t, ok, "a route for %+v", keyOf(evt))
+	return h(evt)
 }
 
 // command is /invite-tester typed by user in channel, with a trigger_id and a response_url the
 // fake Slack issued, as Slack's payload carries them.
 func (tb *testBot) command(user, channel, text string) reply {
-	return tb.onCommand(slack.SlashCommand{Command: "/invite-tester", UserID: user, ChannelID: channel, Text: text,
+	return tb.handle(slack.SlashCommand{Command: "/invite-tester", UserID: user, ChannelID: channel, Text: text,
 		TriggerID: tb.slack.NewTriggerID(), ResponseURL: tb.slack.NewResponseURL()})
 }
 

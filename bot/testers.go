@@ -28,7 +28,7 @@ func (t *resultsThread) tellTesters(ctx context.Context, r invite.Report) {
 			continue
 		}
 		email := strings.ToLower(res.Email)
-		_, _ = t.b.enqueue(ctx, outbox.Message{Key: dmKey(r.Request.ID, email), ToEmail: email,
+		_, _ = t.posts.enqueue(ctx, outbox.Message{Key: dmKey(r.Request.ID, email), ToEmail: email,
 			Text: testerWelcome(r.Request, res, r.DistributionURL), Priority: outbox.PriorityLow, Group: r.Request.ID})
 	}
 }

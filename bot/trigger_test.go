@@ -88,10 +88,12 @@ func TestNoDatabaseWorkBeforeViewsOpenOnATriggersPath(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			tb := newTestBot(t, leadsMapping)
-			o := &beforeViewsOpen{slack: tb.slack}
-			tb.d.Envelopes = checkedEnvelopes{o}
-			tb.d.Mappings = checkedMappings{Mappings: tb.d.Mappings, o: o}
+			var o *beforeViewsOpen
+			tb := newTestBot(t, leadsMapping, withDeps(func(d *Deps, fake *slackfake.Server) {
+				o = &beforeViewsOpen{slack: fake}
+				d.Envelopes = checkedEnvelopes{o}
+				d.Mappings = checkedMappings{Mappings: d.Mappings, o: o}
+			}))
 			tb.dispatch(noAck{}, evt(tb.slack))
 			<-tb.work.idle()
 			_, opened := tb.view(0)

@@ -73,7 +73,7 @@ func TestEveryFormErrorNamesAnInputOfThatForm(t *testing.T) {
 	} {
 		t.Run("invite: "+name, func(t *testing.T) {
 			cb := submitted(t, ana, tc.view, tc.inputs)
-			requireErrorsUnderInputs(t, cb, tb.onInviteSubmit(cb), tc.want)
+			requireErrorsUnderInputs(t, cb, tb.handle(cb), tc.want)
 		})
 	}
 
@@ -98,14 +98,14 @@ func TestEveryFormErrorNamesAnInputOfThatForm(t *testing.T) {
 	} {
 		t.Run("setup: "+name, func(t *testing.T) {
 			cb := submitted(t, ana, tc.view, tc.inputs)
-			requireErrorsUnderInputs(t, cb, tb.setup.onSubmit(cb), tc.want)
+			requireErrorsUnderInputs(t, cb, tb.handle(cb), tc.want)
 		})
 	}
 
 	t.Run("find: no target", func(t *testing.T) {
 		view := findModalView(findModal{Targets: append(channelTargets(betaIOS, "#beta-ios"), channelTargets(betaBoth, "#beta")...)})
 		cb := submitted(t, ana, view, map[string]slack.BlockAction{blockTarget: {SelectedOption: slack.OptionBlockObject{Value: "C0GONE0001/x"}}})
-		requireErrorsUnderInputs(t, cb, tb.onFindSubmit(cb), "Choose a channel and app")
+		requireErrorsUnderInputs(t, cb, tb.handle(cb), "Choose a channel and app")
 	})
 }
 

@@ -43,12 +43,15 @@ func handledHere(ctx context.Context) bool {
 	return !ok || first()
 }
 
-// workTracker counts work running after acks. Unlike a sync.WaitGroup it may gain work while
-// someone waits for it to be idle: envelopes keep arriving during a graceful shutdown.
+// workTracker counts work running after acks, and holds the context it runs on: Run's work
+// context, which Shutdown cancels when it cannot wait any longer. Unlike a sync.WaitGroup it may
+// gain work while someone waits for it to be idle: envelopes keep arriving during a graceful
+// shutdown. Each surface that starts work of its own (an approval's invite, type-ahead) holds it.
 type workTracker struct {
 	mu      sync.Mutex
 	n       int
 	waiters []chan struct{}
+	ctx     context.Context // nil until Run starts
 }
 
 // Go runs f on a goroutine of its own, counted.
@@ -89,4 +92,22 @@ func (t *workTracker) idle() <-chan struct{} {
 		t.waiters = append(t.waiters, ch)
 	}
 	return ch
+}
+
+// runOn sets the context the work runs on, once Run has one.
+func (t *workTracker) runOn(ctx context.Context) {
+	t.mu.Lock()
+	t.ctx = ctx
+	t.mu.Unlock()
+}
+
+// context is what the work after acks runs on. Outside Run (tests calling handlers), one that
+// never ends.
+func (t *workTracker) context() context.Context {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ctx == nil {
+		return context.Background()
+	}
+	return t.ctx
 }

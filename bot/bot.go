@@ -282,6 +282,13 @@ func (b *Bot) Outbox() *outbox.Outbox { return b.posts.out }
 // to resume; Shutdown returns ctx's error once Run has returned.
 func (b *Bot) Shutdown(ctx context.Context) error {
 	b.draining.Store(true)
+	// Said once new work is refused, not before: whoever reads it (an operator, a test) may
+	// count on it.
+	stopping := []any{}
+	if deadline, ok := ctx.Deadline(); ok {
+		stopping = append(stopping, "timeout", time.Until(deadline).Round(time.Second).String())
+	}
+	b.log.Info("shutting down: finishing in-flight work", stopping...)
 	l := &b.life
 	if !l.stop() {
 		return nil // not running

@@ -137,7 +137,6 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 		}
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight work", "timeout", env.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), env.ShutdownTimeout.D())
 	defer cancel()
 	if err := b.Shutdown(shutdownCtx); err != nil {

@@ -61,8 +61,18 @@ type Ends interface {
 	UpcomingEnds(ctx context.Context, channelIDs []string, limit int) ([]expiry.End, error)
 }
 
-// Metrics is told what happens, for operators; *ops.Metrics has it.
+// Store is what the bot keeps in the database; *store.Store has it.
+type Store interface {
+	outbox.Store
+	History
+	Ends
+	Envelopes
+}
+
+// Metrics is told what happens, for operators, the outbox's backlog included; *ops.Metrics has
+// it.
 type Metrics interface {
+	outbox.Observer
 	Outcome(o invite.Outcome)
 	AckLatency(envelopeType string, d time.Duration)
 	SlackError(method, code string)
@@ -78,6 +88,7 @@ func (noMetrics) AckLatency(string, time.Duration) {}
 func (noMetrics) SlackError(string, string)        {}
 func (noMetrics) Reconnect()                       {}
 func (noMetrics) InFlight(int)                     {}
+func (noMetrics) Backlog(int, time.Duration)       {}
 
 // Deps are what the bot needs; package app builds them.
 type Deps struct {
@@ -90,24 +101,23 @@ type Deps struct {
 	Invites     *invite.Service
 	Asks        *approval.Service // requests for testers put to the QA leads; nil: none
 	Expiry      *expiry.Service   // ends access on time; nil: nothing ends
-	Ends        Ends              // when testers' access ends, for list and the App Home
 	Catalog     Catalog           // Applivery's stores and apps, for /invite-tester setup
 	Access      *access.Policy
-	History     History   // may be nil: no history shown
-	Envelopes   Envelopes // may be nil: duplicates are caught in this process only
-	Logger      *slog.Logger
-	Metrics     Metrics      // may be nil
-	HTTPClient  *http.Client // for response_url posts
-	// Outbox keeps the Slack writes after acks until they are sent (*store.Store has it), sent
-	// through OutboxSlack (default Slack): a client that does not wait out 429s itself, since the
-	// sender paces each channel and method and must never sleep in one for the others.
-	Outbox          outbox.Store
+	// Store keeps the Slack writes after acks until they are sent (the outbox), and holds the
+	// audit log, when testers' access ends, and which envelopes some process handled already.
+	// Nothing is posted after an ack without it; tests of the acks alone may leave it nil.
+	Store      Store
+	Logger     *slog.Logger
+	Metrics    Metrics      // may be nil
+	HTTPClient *http.Client // for response_url posts
+	// OutboxSlack (default Slack) sends the outbox's messages: a client that does not wait out
+	// 429s itself, since the sender paces each channel and method and must never sleep in one
+	// for the others.
 	OutboxSlack     SlackAPI
 	Pace            outbox.Pace
-	OutboxObserver  outbox.Observer // may be nil
-	MaxCommandBytes int             // longer command text is refused in the ack
-	ListLimit       int             // most testers one list shows
-	Command         string          // the slash command's name, "/invite-tester"
+	MaxCommandBytes int    // longer command text is refused in the ack
+	ListLimit       int    // most testers one list shows
+	Command         string // the slash command's name, "/invite-tester"
 }
 
 // Bot serves one Slack app over Socket Mode. It owns the connections, the routing and the
@@ -140,7 +150,7 @@ func New(d Deps) *Bot {
 		onError: func(method string, err error) { d.Metrics.SlackError(method, slackErrorCode(err)) }}}
 	sender := slackWriter{&slackCalls{api: d.OutboxSlack, httpClient: d.HTTPClient, onError: r.slack.onError}}
 	b := &Bot{d: d, replies: r, metrics: d.Metrics, seen: newEnvelopeLog(10*time.Minute, 10000),
-		posts:    newPosts(r, d.Outbox, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger, Observe: d.OutboxObserver}),
+		posts:    newPosts(r, d.Store, sender, outbox.Options{Pace: d.Pace, Logger: d.Logger, Observe: d.Metrics}),
 		draining: new(atomic.Bool), work: new(workTracker)}
 	b.life.init()
 	b.socks = newSockets(d.Sockets, d.Logger, d.Metrics, func(sock acker, evt socketmode.Event) {
@@ -180,7 +190,7 @@ func (d Deps) withDefaults() Deps {
 func (b *Bot) surfaces() map[routeKey]func(socketmode.Event) reply {
 	d, r := b.d, b.replies
 	g := &gate{replies: r, access: d.Access, mappings: d.Mappings, command: d.Command, mappingFile: d.MappingFile}
-	reads := &testerReads{invites: d.Invites, history: d.History, ends: d.Ends, log: d.Logger}
+	reads := &testerReads{invites: d.Invites, history: d.Store, ends: d.Store, log: d.Logger}
 	b.inviter = &inviter{invites: d.Invites, posts: b.posts, reads: reads}
 	b.ends = endsThread{posts: b.posts, command: d.Command}
 	b.asks = &askFlow{replies: r, asks: d.Asks, invites: d.Invites, inviter: b.inviter, mappings: d.Mappings, gate: g,

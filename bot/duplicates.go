@@ -16,7 +16,7 @@ import (
 // already. When the database cannot say, the work goes ahead: losing a person's request is
 // worse than the rare double delivery, and invites are deduplicated by their claims anyway.
 func (b *Bot) firstToHandle(ctx context.Context, evt socketmode.Event) bool {
-	if b.d.Envelopes == nil {
+	if b.d.Store == nil {
 		return true
 	}
 	first := true
@@ -24,7 +24,7 @@ func (b *Bot) firstToHandle(ctx context.Context, evt socketmode.Event) bool {
 		if id == "" {
 			continue
 		}
-		ok, err := b.d.Envelopes.FirstToHandle(ctx, id)
+		ok, err := b.d.Store.FirstToHandle(ctx, id)
 		if err != nil {
 			b.log.Warn("could not check for a duplicate envelope", "envelope_id", evt.Request.EnvelopeID, "error", err)
 			return true

@@ -20,7 +20,7 @@ func anaInvitesFor14Days(t *testing.T, tb *testBot) (slackfake.Message, expiry.E
 	t.Helper()
 	posts := anaInvites(t, tb, "alice@example.com for 14d")
 	require.NotEmpty(t, posts)
-	ends, err := tb.d.Ends.UpcomingEnds(t.Context(), []string{betaIOS.ID}, 10)
+	ends, err := tb.d.Store.UpcomingEnds(t.Context(), []string{betaIOS.ID}, 10)
 	require.NoError(t, err)
 	require.Len(t, ends, 1)
 	return posts[0], ends[0]

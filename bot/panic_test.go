@@ -108,7 +108,7 @@ func startSocketBotWith(t *testing.T, fake *slackfake.Server, d Deps, connection
 		d.Mappings = liveMapping(t, "channels:\n  - {channel: "+betaIOS.ID+", store: "+betaIOS.Store+", apps: [{id: "+iosApp.ID+", name: x}], downloads: 3}\n")
 	}
 	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	d.Outbox = storetest.Open(t, storetest.SQLite(t))
+	d.Store = storetest.Open(t, storetest.SQLite(t))
 	sb := &socketBot{Bot: New(d), logs: logs, stopped: make(chan struct{})}
 	if setUp != nil {
 		setUp(sb.Bot)

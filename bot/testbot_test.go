@@ -106,9 +106,9 @@ func newTestBot(t *testing.T, mappingYAML string, opts ...func(*testBotOptions))
 	d := Deps{
 		Slack: slack.New(sl.BotToken(), slack.OptionAPIURL(sl.APIURL())), Mappings: channels, MappingFile: file,
 		Invites: invite.NewService(client, db, invite.Options{MaxEmails: o.maxEmails}),
-		Asks:    approval.NewService(db, approval.Options{}), Ends: db, Catalog: client, History: db,
+		Asks:    approval.NewService(db, approval.Options{}), Catalog: client,
 		Access: access.NewPolicy(channels.Leads, dir, time.Minute),
-		Outbox: db, Pace: outbox.Scaled(testMinute),
+		Store:  db, Pace: outbox.Scaled(testMinute),
 	}
 	if o.deps != nil {
 		o.deps(&d, sl)

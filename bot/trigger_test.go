@@ -32,7 +32,11 @@ func (o *beforeViewsOpen) note(call string) {
 	}
 }
 
-type checkedEnvelopes struct{ o *beforeViewsOpen }
+// checkedEnvelopes is the bot's store, noting each look for a duplicate envelope.
+type checkedEnvelopes struct {
+	Store
+	o *beforeViewsOpen
+}
 
 func (e checkedEnvelopes) FirstToHandle(context.Context, string) (bool, error) {
 	e.o.note("FirstToHandle")
@@ -91,7 +95,7 @@ func TestNoDatabaseWorkBeforeViewsOpenOnATriggersPath(t *testing.T) {
 			var o *beforeViewsOpen
 			tb := newTestBot(t, leadsMapping, withDeps(func(d *Deps, fake *slackfake.Server) {
 				o = &beforeViewsOpen{slack: fake}
-				d.Envelopes = checkedEnvelopes{o}
+				d.Store = checkedEnvelopes{Store: d.Store, o: o}
 				d.Mappings = checkedMappings{Mappings: d.Mappings, o: o}
 			}))
 			tb.dispatch(noAck{}, evt(tb.slack))

@@ -94,11 +94,10 @@ func run(ctx context.Context, env *config.Env, logger *slog.Logger, opts options
 	}()
 	b := bot.New(bot.Deps{
 		Sockets: sockets, Slack: slackAPI, Mappings: channels, MappingFile: env.ChannelsFile,
-		Invites: invites, Asks: asks, Expiry: ends, Ends: db, Catalog: apiClient,
-		Access:  policy,
-		History: db, Envelopes: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
-		Outbox: db, OutboxSlack: newOutboxSlack(env), OutboxObserver: metrics,
-		Pace: outbox.Scaled(env.SlackMinute.D()),
+		Invites: invites, Asks: asks, Expiry: ends, Catalog: apiClient, Access: policy,
+		Store: db, Logger: logger, Metrics: metrics, MaxCommandBytes: int(env.MaxCommandBytes),
+		OutboxSlack: newOutboxSlack(env),
+		Pace:        outbox.Scaled(env.SlackMinute.D()),
 	})
 
 	listener, err := net.Listen("tcp", env.HTTPAddr)

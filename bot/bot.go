@@ -132,10 +132,12 @@ type Bot struct {
 	routes  map[routeKey]func(socketmode.Event) reply
 
 	// What Run supervises besides the connections: the results threads of resumed invites, the
-	// notes when access ends, and the requests for testers.
+	// notes when access ends, the requests for testers, and the naming of channels that forms
+	// could not wait for.
 	inviter *inviter
 	ends    endsThread
 	asks    *askFlow
+	names   *channelNames
 
 	socks    *sockets     // Deps.Sockets, see connection.go
 	draining *atomic.Bool // shutting down: refuse new work
@@ -195,7 +197,8 @@ func (b *Bot) surfaces() map[routeKey]func(socketmode.Event) reply {
 	b.ends = endsThread{posts: b.posts, command: d.Command}
 	b.asks = &askFlow{replies: r, asks: d.Asks, invites: d.Invites, inviter: b.inviter, mappings: d.Mappings, gate: g,
 		posts: b.posts, metrics: d.Metrics, work: b.work}
-	targets := &targetPicker{replies: r, mappings: d.Mappings, gate: g, names: newChannelNames(r.slack, d.Pace.Minute), work: b.work}
+	b.names = newChannelNames(r.slack, d.Pace.Minute)
+	targets := &targetPicker{replies: r, mappings: d.Mappings, gate: g, names: b.names, work: b.work}
 	form := &inviteForm{replies: r, gate: g, targets: targets, mappings: d.Mappings, invites: d.Invites, asks: b.asks,
 		draining: b.draining}
 	revoke := &revokeFlow{replies: r, gate: g, mappings: d.Mappings, invites: d.Invites, posts: b.posts, command: d.Command}
@@ -239,6 +242,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// work in flight, and the other goroutines return no errors.
 	var g errgroup.Group
 	g.Go(func() error { b.posts.out.Run(sendCtx); return nil })
+	g.Go(func() error { b.names.run(serveCtx); return nil })
 	if b.d.Invites != nil {
 		g.Go(func() error { b.d.Invites.Supervise(work, b.inviter.thread(who{}, nil)); return nil })
 	}

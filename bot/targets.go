@@ -59,7 +59,7 @@ func (p *targetPicker) resolve(key string) (target, bool) {
 // hour); the ones it lacks are asked of Slack (conversations.info, Tier 3: about 50 a minute), a
 // few at a time and within a short deadline, so a lead of hundreds of channels neither floods
 // Slack nor keeps the form waiting: a name not learned in time shows as the channel's id, and
-// the look-up already under way still fills the cache for next time.
+// is named in the background for type-ahead and the next form.
 func (p *targetPicker) named(ctx context.Context, channels []config.Channel) []target {
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
@@ -69,10 +69,11 @@ func (p *targetPicker) named(ctx context.Context, channels []config.Channel) []t
 	for range min(nameLookupsInParallel, len(channels)) {
 		wg.Go(func() {
 			for i := range next {
-				if ctx.Err() != nil {
-					names[i] = p.names.cached(channels[i].ID)
-				} else {
+				if ctx.Err() == nil {
 					names[i] = p.names.name(ctx, channels[i].ID)
+				}
+				if ctx.Err() != nil { // not asked in time, or cut short
+					names[i] = p.names.cachedOrLater(channels[i].ID)
 				}
 			}
 		})
@@ -88,9 +89,6 @@ func (p *targetPicker) named(ctx context.Context, channels []config.Channel) []t
 	}
 	return out
 }
-
-// nameLookupsInParallel bounds the channel-name look-ups one form makes at once.
-const nameLookupsInParallel = 4
 
 // openWith opens a modal offering every target the person may manage, by name; someone
 // who may manage none gets a notice saying who can help instead.

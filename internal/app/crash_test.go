@@ -57,6 +57,7 @@ func aThirdCommitted(t *testing.T, committed chan struct{}) {
 }
 
 func TestSIGKILLMidBulkThenARestartFinishesEveryInviteOnce(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		t.Parallel()
 		h, committed := crashHarness(t, reading)
@@ -78,6 +79,7 @@ func TestSIGKILLMidBulkThenARestartFinishesEveryInviteOnce(t *testing.T) {
 }
 
 func TestAReplicaKilledMidBulkIsFinishedByTheOther(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		t.Parallel()
 		h, committed := crashHarness(t, reading, withEnv("DATABASE_URL", pgtest.NewDatabase(t)))

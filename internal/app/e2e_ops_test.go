@@ -28,6 +28,7 @@ import (
 // --- Applivery trouble ------------------------------------------------------------------------
 
 func TestApplivery503TwiceThenCreateSucceeds(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		t.Parallel()
 		// An answered 503 is a known outcome: the bot looks alice up at once and creates again
@@ -62,6 +63,7 @@ func TestApplivery429WithRetryAfterIsWaitedOutAndRetried(t *testing.T) {
 }
 
 func TestCreateThatTimesOutAfterTheServerCommittedIsOneInvite(t *testing.T) {
+	t.Parallel()
 	appliverytest.ForEachFilterReading(t, func(t *testing.T, reading appliverytest.FilterReading) {
 		t.Parallel()
 		h := newHarnessReading(t, reading, withEnv("APPLIVERY_TIMEOUT", "200ms")).start()

@@ -59,32 +59,35 @@ func TestSIGTERMFinishesInFlightInvitesAndExitsZero(t *testing.T) {
 	assert.Contains(t, proc.logs.String(), "testerbot stopped")
 }
 
-// buildBinary builds the program static, as CI's build step does (CGO_ENABLED=0, as in the
-// Dockerfile, without its -trimpath and -ldflags, which change only paths and symbols), so that
-// it reuses what that step compiled: with -trimpath, a cold cache compiled every dependency
-// again here, on the cores the tests running meanwhile were timed on.
+// buildBinary returns the program TestMain built, failing the test when it could not be built.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	binary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "testerbot-e2e-")
-		if err != nil {
-			binary.out, binary.err = []byte(err.Error()), err
-			return
-		}
-		binary.dir, binary.path = dir, filepath.Join(dir, "testerbot")
-		build := exec.Command("go", "build", "-o", binary.path, ".")
-		build.Dir = "../.." // the module root, where main.go lives
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		binary.out, binary.err = build.CombinedOutput()
-	})
 	require.NoError(t, binary.err, "go build:\n%s", binary.out)
 	return binary.path
 }
 
-// binary is the program built once for every test of the package that runs it (TestMain
-// removes it), so that tests running it in parallel do not each wait for a build.
-var binary struct {
-	once      sync.Once
+// build builds the program static, as CI's build step does (CGO_ENABLED=0, as in the
+// Dockerfile, without its -trimpath and -ldflags, which change only paths and symbols), so that
+// it reuses what that step compiled. It runs before any test: on a cold cache the build takes
+// minutes, and the tests are timed against the fakes' pace on the same cores.
+func (b *builtBinary) build() {
+	dir, err := os.MkdirTemp("", "testerbot-e2e-")
+	if err != nil {
+		b.out, b.err = []byte(err.Error()), err
+		return
+	}
+	b.dir, b.path = dir, filepath.Join(dir, "testerbot")
+	build := exec.Command("go", "build", "-o", b.path, ".")
+	build.Dir = "../.." // the module root, where main.go lives
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	b.out, b.err = build.CombinedOutput()
+}
+
+// binary is the program, built once for every test of the package that runs it (TestMain
+// removes it).
+var binary builtBinary
+
+type builtBinary struct {
 	dir, path string
 	out       []byte
 	err       error
@@ -93,6 +96,9 @@ var binary struct {
 func TestMain(m *testing.M) {
 	flag.Parse()
 	waitingTestsAtOnce()
+	if !testing.Short() {
+		binary.build()
+	}
 	code := m.Run()
 	if binary.dir != "" {
 		_ = os.RemoveAll(binary.dir)

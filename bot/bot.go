@@ -193,7 +193,7 @@ func (b *Bot) surfaces() map[routeKey]func(socketmode.Event) reply {
 	d, r := b.d, b.replies
 	g := &gate{replies: r, access: d.Access, mappings: d.Mappings, command: d.Command, mappingFile: d.MappingFile}
 	reads := &testerReads{invites: d.Invites, history: d.Store, ends: d.Store, log: d.Logger}
-	b.inviter = &inviter{invites: d.Invites, posts: b.posts, reads: reads}
+	b.inviter = &inviter{replies: r, invites: d.Invites, posts: b.posts, reads: reads}
 	b.ends = endsThread{posts: b.posts, command: d.Command}
 	b.asks = &askFlow{replies: r, asks: d.Asks, invites: d.Invites, inviter: b.inviter, mappings: d.Mappings, gate: g,
 		posts: b.posts, metrics: d.Metrics, work: b.work}
@@ -298,11 +298,11 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 	b.draining.Store(true)
 	// Said once new work is refused, not before: whoever reads it (an operator, a test) may
 	// count on it.
-	stopping := []any{}
+	var attrs []any
 	if deadline, ok := ctx.Deadline(); ok {
-		stopping = append(stopping, "timeout", time.Until(deadline).Round(time.Second).String())
+		attrs = append(attrs, "timeout", time.Until(deadline).Round(time.Second).String())
 	}
-	b.log.Info("shutting down: finishing in-flight work", stopping...)
+	b.log.Info("shutting down: finishing in-flight work", attrs...)
 	l := &b.life
 	if !l.stop() {
 		return nil // not running

@@ -19,6 +19,7 @@ import (
 // inviter starts invites, each with its results thread: the command, the form and an approval
 // all start theirs here.
 type inviter struct {
+	replies // tells the person when their request could not be saved
 	invites *invite.Service
 	posts   *posts
 	reads   *testerReads // when kept testers' access ends
@@ -34,8 +35,8 @@ func (v *inviter) thread(asker who, begun func(ctx context.Context)) *resultsThr
 // through the results thread. Only a request that could not be saved comes back here.
 func (v *inviter) start(ctx context.Context, w who, req invite.Request) {
 	if err := v.invites.Start(ctx, req, v.thread(w, nil)); err != nil {
-		v.posts.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err)
-		v.posts.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
+		v.log.Error("could not start an invite", "user", w.userID, "channel", req.ChannelID, "error", err)
+		v.tell(ctx, w, ":x: I couldn't record your request ("+dbTrouble(err)+"), so I did nothing. "+dbAdvice(err))
 	}
 }
 

@@ -24,12 +24,14 @@ import (
 )
 
 // summedUp waits until n requests in the channel are summed up and returns the summaries.
-// Each request is given a second: at the tests' pace of Slack (a minute of 1.2 s) what sets the
-// time of many requests is not Slack but the outbox's durable writes, one or two per message,
-// which under -race on two busy cores take tens of milliseconds each.
+// The wait only keeps a broken run from hanging; it measures nothing. At the tests' pace of
+// Slack (a minute of 1.2 s) what sets the time of many requests is not Slack but the outbox's
+// durable writes, one or two per message, which under -race on two cores shared by eight
+// end-to-end tests take up to a hundred milliseconds each: 30 requests once took 35 s. So each
+// request is given three seconds.
 func (h *harness) summedUp(channel string, n int) []string {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), max(10, time.Duration(n))*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), max(15, 3*time.Duration(n))*time.Second)
 	defer cancel()
 	var summaries []string
 	_, err := h.slack.WaitMessage(ctx, channel, func(slackfake.Message) bool {

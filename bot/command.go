@@ -10,6 +10,7 @@ import (
 
 	"github.com/testerbot/testerbot/config"
 	"github.com/testerbot/testerbot/internal/address"
+	"github.com/testerbot/testerbot/internal/command"
 	"github.com/testerbot/testerbot/internal/invite"
 )
 
@@ -63,18 +64,18 @@ func (c *commandFlow) onCommand(cmd slack.SlashCommand) reply {
 			"That command is %d bytes long; the limit is %d. Use `%s` alone to open the form, or split the list.",
 			len(cmd.Text), c.maxBytes, c.command))}
 	}
-	parsed := parseCommand(cmd.Text)
-	switch parsed.kind {
-	case cmdHelp:
+	parsed := command.Parse(cmd.Text)
+	switch parsed.Kind {
+	case command.Help:
 		return reply{ack: ephemeralAck(helpText)}
-	case cmdSetup:
+	case command.Setup:
 		return c.setup.onCommand(cmd)
 	}
 	ch, ok := c.mappings.Channel(cmd.ChannelID)
 	if !ok {
 		// Not a channel this process knows of; a link made a moment ago on another replica is
 		// looked for in the database, after the ack.
-		if parsed.kind == cmdOpenModal { // the form opens first: the trigger cannot wait for the database
+		if parsed.Kind == command.OpenModal { // the form opens first: the trigger cannot wait for the database
 			w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
 			return reply{opens: true, after: func(ctx context.Context) {
 				c.form.openForLookedUpChannel(ctx, w, cmd.TriggerID, nil, commandModalMeta(cmd))
@@ -91,22 +92,22 @@ func commandModalMeta(cmd slack.SlashCommand) modalMeta {
 }
 
 // in handles a command in a mapped channel.
-func (c *commandFlow) in(cmd slack.SlashCommand, parsed command, ch config.Channel) reply {
+func (c *commandFlow) in(cmd slack.SlashCommand, parsed command.Command, ch config.Channel) reply {
 	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
-	switch parsed.kind {
-	case cmdOpenModal:
+	switch parsed.Kind {
+	case command.OpenModal:
 		return reply{opens: true, after: func(ctx context.Context) {
 			c.form.openForChannel(ctx, w, cmd.TriggerID, ch, nil, commandModalMeta(cmd))
 		}}
-	case cmdList:
-		return reply{after: c.gate.managing(w, ch.ID, func(ctx context.Context) { c.list(ctx, w, ch, parsed.filter) })}
-	case cmdHistory:
+	case command.List:
+		return reply{after: c.gate.managing(w, ch.ID, func(ctx context.Context) { c.list(ctx, w, ch, parsed.Filter) })}
+	case command.History:
 		return reply{after: c.gate.managing(w, ch.ID, func(ctx context.Context) { c.history(ctx, w, ch) })}
-	case cmdRemove:
+	case command.Remove:
 		if msg := removeInputProblem(parsed, c.command); msg != "" {
 			return reply{ack: ephemeralAck(msg)}
 		}
-		return reply{after: c.gate.managing(w, ch.ID, func(ctx context.Context) { c.remove(ctx, w, ch, parsed.emails[0]) })}
+		return reply{after: c.gate.managing(w, ch.ID, func(ctx context.Context) { c.remove(ctx, w, ch, parsed.Emails[0]) })}
 	}
 	if msg := c.inviteInputProblem(parsed, ch, cmd.Text); msg != "" {
 		return reply{ack: ephemeralAck(msg)}
@@ -116,14 +117,14 @@ func (c *commandFlow) in(cmd slack.SlashCommand, parsed command, ch config.Chann
 	if len(ch.Apps) > 1 {
 		note = fmt.Sprintf(" (the first of this channel's %d apps; use `%s` alone to choose another)", len(ch.Apps), c.command)
 	}
-	req := inviteRequest(cmd.UserID, ch, app, parsed.emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
-	req.AccessFor = parsed.accessFor
+	req := inviteRequest(cmd.UserID, ch, app, parsed.Emails, ch.Downloads, originCommand, invite.Reply{Channel: ch.ID, Note: note})
+	req.AccessFor = parsed.AccessFor
 	return reply{after: func(ctx context.Context) { c.asks.inviteOrAsk(ctx, w, ch, req, "") }}
 }
 
 // inNewChannel handles, after the ack, a command in a channel this process did not know
 // as mapped: what would have been the ack's answer goes to the person privately.
-func (c *commandFlow) inNewChannel(ctx context.Context, cmd slack.SlashCommand, parsed command) {
+func (c *commandFlow) inNewChannel(ctx context.Context, cmd slack.SlashCommand, parsed command.Command) {
 	w := who{userID: cmd.UserID, channelID: cmd.ChannelID, responseURL: cmd.ResponseURL}
 	ch, ok, err := c.mappings.Lookup(ctx, cmd.ChannelID)
 	switch {
@@ -146,31 +147,39 @@ func (c *commandFlow) inNewChannel(ctx context.Context, cmd slack.SlashCommand, 
 
 // inviteInputProblem explains, in the ack, why an inline invite cannot go ahead; "" means it can.
 // The person's own text is echoed back (escaped) so nothing they typed is lost.
-func (c *commandFlow) inviteInputProblem(parsed command, ch config.Channel, text string) string {
+func (c *commandFlow) inviteInputProblem(parsed command.Command, ch config.Channel, text string) string {
 	echo := "\nWhat you typed:\n```" + esc(truncate(text, 2500)) + "```"
-	if parsed.badAccess != "" {
-		return parsed.badAccess + " Nobody was invited." + echo
+	if parsed.BadAccess != nil {
+		return badAccessText(parsed.BadAccess) + " Nobody was invited." + echo
 	}
-	if len(parsed.refused) > 0 {
-		return "These are not email addresses: " + refusalList(parsed.refused, 10) + ". Nobody was invited; fix them and try again." + echo
+	if len(parsed.Refused) > 0 {
+		return "These are not email addresses: " + refusalList(parsed.Refused, 10) + ". Nobody was invited; fix them and try again." + echo
 	}
-	if len(parsed.emails) == 0 {
+	if len(parsed.Emails) == 0 {
 		return "I found no email address to invite. Try `" + c.command + " alice@example.com`, or `" + c.command + " help`."
 	}
-	if err := c.invites.CheckSize(len(parsed.emails)); err != nil {
+	if err := c.invites.CheckSize(len(parsed.Emails)); err != nil {
 		return fmt.Sprintf("That is %d addresses; one request may invite at most %d. Split the list and try again.",
-			len(parsed.emails), c.invites.MaxEmails()) + echo
+			len(parsed.Emails), c.invites.MaxEmails()) + echo
 	}
-	if outside := outsideDomains(parsed.emails, ch); len(outside) > 0 {
+	if outside := outsideDomains(parsed.Emails, ch); len(outside) > 0 {
 		return "Only addresses at " + strings.Join(ch.Domains, ", ") + " may be invited from this channel, so these were not: " +
 			quoteList(outside, 10) + ". Nobody was invited." + echo
 	}
 	return ""
 }
 
-func removeInputProblem(parsed command, command string) string {
-	if len(parsed.emails) != 1 || len(parsed.refused) > 0 {
-		return "Tell me one address to remove, like `" + command + " remove alice@example.com`."
+// badAccessText says what is wrong with the "for …" at the end of an invite.
+func badAccessText(bad *command.BadAccess) string {
+	if bad.OutOfRange {
+		return "Access can last from 1 minute to 365 days, not " + code(bad.Spec) + "."
+	}
+	return "Say how long access lasts with a number and m, h or d, like `for 14d` or `for 12h`; " + code(bad.Spec) + " is not one."
+}
+
+func removeInputProblem(parsed command.Command, name string) string {
+	if len(parsed.Emails) != 1 || len(parsed.Refused) > 0 {
+		return "Tell me one address to remove, like `" + name + " remove alice@example.com`."
 	}
 	return ""
 }

@@ -51,6 +51,15 @@ func TestAccessLongerThanAYearIsRefusedInTheAck(t *testing.T) {
 		"What you typed:\n```alice@example.com for 400d```"), r.ack)
 }
 
+func TestAccessThatIsNotADurationIsRefusedInTheAck(t *testing.T) {
+	t.Parallel()
+	tb := newTestBot(t, membersMapping)
+	r := tb.command(ana, betaIOS.ID, "alice@example.com for `ever`")
+	require.Nil(t, r.after)
+	assert.Contains(t, r.ack.(ephemeral).Text, "Say how long access lasts with a number and m, h or d, like `for 14d` or `for 12h`; "+
+		"`'ever'` is not one. Nobody was invited.", "a backtick typed cannot end the code span")
+}
+
 func TestTooManyAddressesAreRefusedInTheAck(t *testing.T) {
 	t.Parallel()
 	tb := newTestBot(t, membersMapping, withMaxEmails(2))

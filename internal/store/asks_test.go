@@ -82,6 +82,7 @@ func askRow(askID string, at time.Time, user, email string, outcome invite.Outco
 }
 
 func TestAnAskRoundTripsEveryField(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a := newAsk("a-1", t0, "Tester@Example.com", "carol@example.com")
@@ -106,6 +107,7 @@ func TestAnAskRoundTripsEveryField(t *testing.T) {
 }
 
 func TestAnUnknownAskIsNotFound(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		_, err := s.LoadAsk(ctx, "a-nope")
@@ -118,6 +120,7 @@ func TestAnUnknownAskIsNotFound(t *testing.T) {
 }
 
 func TestAnAskLeavesOutTheAddressesPendingInAnotherAskOfTheApp(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com", "ben@example.com"))
@@ -153,6 +156,7 @@ func TestAnAskLeavesOutTheAddressesPendingInAnotherAskOfTheApp(t *testing.T) {
 }
 
 func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
+	t.Parallel()
 	cases := map[approval.State]struct {
 		decision approval.Decision
 		user     string         // whose the decision's audit rows are
@@ -201,6 +205,7 @@ func TestADecisionReleasesTheAddressesAndAuditsItWithTheAsk(t *testing.T) {
 // A decided ask takes no other decision: not a second lead's, not an expiry. Nothing changes,
 // nothing more is audited, and the caller learns how it was decided.
 func TestOnlyAPendingAskIsDecided(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com"))
 		first, decided := decideAsk(t, s, "a-1", approval.Decision{State: approval.Denied, By: "U0LEAD", At: t0.Add(time.Hour), Detail: "denied"})
@@ -226,6 +231,7 @@ func TestOnlyAPendingAskIsDecided(t *testing.T) {
 
 // From ExpiresAt on, an ask can only expire; before it, it cannot.
 func TestExpiresAtSeparatesDecisionsFromExpiry(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com"))
 		due := t0.Add(week)
@@ -249,6 +255,7 @@ func TestExpiresAtSeparatesDecisionsFromExpiry(t *testing.T) {
 }
 
 func TestDueAsksArePendingAsksPastExpiresAtSoonestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		now := t0.Add(week + time.Hour)
 		for _, a := range []struct {
@@ -275,6 +282,7 @@ func TestDueAsksArePendingAsksPastExpiresAtSoonestFirst(t *testing.T) {
 }
 
 func TestPendingAsksAreTheUndecidedOnesOldestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(week + 30*time.Minute)
@@ -317,6 +325,7 @@ func TestPendingAsksAreTheUndecidedOnesOldestFirst(t *testing.T) {
 }
 
 func TestAsksByAreARequestersAsksNewestFirstInAnyState(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for i, id := range []string{"a-old", "a-denied", "a-new", "a-expired"} {
@@ -346,6 +355,7 @@ func TestAsksByAreARequestersAsksNewestFirstInAnyState(t *testing.T) {
 // Two leads click at once, on two replicas: exactly one decision lands, with its audit rows,
 // and both learn the same outcome.
 func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		stores := replicas(t, cfg, 2)
 		const asks = 10
@@ -390,6 +400,7 @@ func TestConcurrentDecisionsOnOneAskLetExactlyOneWin(t *testing.T) {
 // Two people ask at once, on two replicas, for overlapping testers, in different orders: each
 // address ends up in exactly one ask, and each ask says which of its addresses it left out.
 func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		stores := replicas(t, cfg, 2)
 		emails := [][]string{
@@ -430,6 +441,7 @@ func TestConcurrentAsksForOneAddressLetOneAskHoldIt(t *testing.T) {
 // Someone else asking for an address already waiting joins the ask that holds it, once, with an
 // audit row per address; the same person asking again joins nothing.
 func TestAnotherPersonAskingForAWaitingAddressJoinsItsAsk(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		createAsk(t, s, newAsk("a-1", t0, "ann@example.com", "ben@example.com"))

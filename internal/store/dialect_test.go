@@ -9,6 +9,7 @@ import (
 )
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	for query, want := range map[string]string{
 		`SELECT 1`:                                          `SELECT 1`,
 		`SELECT a FROM t WHERE b = ? AND c = ?`:             `SELECT a FROM t WHERE b = $1 AND c = $2`,
@@ -23,6 +24,7 @@ func TestRebind(t *testing.T) {
 }
 
 func TestMillisRoundTripThroughBigint(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *Store) {
 		for _, instant := range []time.Time{
 			time.Date(2025, 3, 14, 16, 9, 26, 535897932, time.FixedZone("CET", 3600)),

@@ -53,6 +53,7 @@ func upcoming(t *testing.T, s *store.Store, channels ...string) []expiry.End {
 }
 
 func TestFinishSchedulesTheEndOfTheAccessItGave(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		want := invitedFor(t, s, "r-1", "tester@example.com", 14*day, t0.Add(time.Second))
@@ -70,6 +71,7 @@ func TestFinishSchedulesTheEndOfTheAccessItGave(t *testing.T) {
 // Results posted in a thread of their own go under the request's parent message; the end is
 // posted there too.
 func TestTheEndIsPostedInTheThreadOfTheResults(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "tester@example.com")
@@ -89,6 +91,7 @@ func TestTheEndIsPostedInTheThreadOfTheResults(t *testing.T) {
 // Only an outcome that leaves a tester in, of a request whose access ends, schedules an end;
 // and an outcome that is not written schedules nothing.
 func TestOnlyAnInviteWhoseAccessEndsSchedulesOne(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		invitedFor(t, s, "r-forever", "forever@example.com", 0, t0)
@@ -115,6 +118,7 @@ func TestOnlyAnInviteWhoseAccessEndsSchedulesOne(t *testing.T) {
 // Inviting a tester again replaces their end: the new time, the new invite's thread, tried
 // afresh; a process removing them at that moment still records what it did.
 func TestAReinviteReplacesTheEnd(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		email := "tester@example.com"
@@ -154,6 +158,7 @@ func TestAReinviteReplacesTheEnd(t *testing.T) {
 
 // Replicas scan at the same moment; each due end must go to exactly one.
 func TestConcurrentTakesShareTheDueEndsOut(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		const due = 20
@@ -177,6 +182,7 @@ func TestConcurrentTakesShareTheDueEndsOut(t *testing.T) {
 
 // A process that lost an end's lease, or never had it, writes nothing.
 func TestEndWritesAreFencedByTheLease(t *testing.T) {
+	t.Parallel()
 	writes := map[string]func(ctx context.Context, s *store.Store, e expiry.End, owner string) error{
 		"FinishEnd": func(ctx context.Context, s *store.Store, e expiry.End, owner string) error {
 			e.State, e.EndedAt = expiry.Ended, e.EndsAt
@@ -214,6 +220,7 @@ func TestEndWritesAreFencedByTheLease(t *testing.T) {
 // A finished end is audited once and offered, to whoever holds it, until people were told; then
 // never again. Its owner may tell them at once: finishing keeps the lease.
 func TestAFinishedEndIsOfferedUntilPostedThenNeverAgain(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for _, state := range []expiry.State{expiry.Ended, expiry.Gone, expiry.Failed} {
@@ -257,6 +264,7 @@ func TestAFinishedEndIsOfferedUntilPostedThenNeverAgain(t *testing.T) {
 // A failed removal or post waits until the time it was released for, with its attempts and
 // problem kept; a released end is anyone's from then on.
 func TestAReleasedEndWaitsUntilItsTime(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := invitedFor(t, s, "r-1", "tester@example.com", time.Hour, t0)
@@ -279,6 +287,7 @@ func TestAReleasedEndWaitsUntilItsTime(t *testing.T) {
 
 // Listings show the scheduled ends of their testers and channels only.
 func TestAccessEndsAndUpcomingEndsShowScheduledEnds(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		soon := invitedFor(t, s, "r-soon", "soon@example.com", time.Hour, t0)

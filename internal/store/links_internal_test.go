@@ -13,6 +13,7 @@ import (
 // config.Channel held links, and by another version of the bot during a rolling update, read the
 // same.
 func TestTheAuditedJSONOfALinkKeepsItsKeys(t *testing.T) {
+	t.Parallel()
 	at := time.UnixMilli(1_700_000_000_000).UTC()
 	const audited = `{"ChannelID":"C0QA","StoreID":"store-1","AppID":"app-42","AppName":"Acme iOS","Downloads":3,` +
 		`"Domains":["example.com"],"LinkedBy":"U0LEAD","LinkedAt":"2023-11-14T22:13:20Z","NotifyTesters":false}`

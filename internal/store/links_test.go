@@ -22,6 +22,7 @@ func slackLink(channel string, notify bool) config.Channel {
 // A link made in Slack comes back from the database as it was saved: whether invited workspace
 // members get a DM, its domains and who linked it, in the links table and in its audit.
 func TestALinkKeepsEveryFieldThroughTheDatabase(t *testing.T) {
+	t.Parallel()
 	// Every field set, so that one added to config.Channel and not stored fails here.
 	full := reflect.ValueOf(slackLink("C0ON", true))
 	for i := range full.NumField() {
@@ -66,6 +67,7 @@ func TestALinkKeepsEveryFieldThroughTheDatabase(t *testing.T) {
 
 // The links table has room for one app.
 func TestALinkHasOneApp(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		two := slackLink("C0TWO", true)
 		two.Apps = append(two.Apps, config.App{ID: "app-43", Name: "Acme Android"})

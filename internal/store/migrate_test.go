@@ -35,6 +35,7 @@ func withExtraStep(ddl string) []step {
 // Every placeholder in a step is filled in for both databases: a misspelt one would reach the
 // database as it is.
 func TestEveryPlaceholderIsFilledInForBothDatabases(t *testing.T) {
+	t.Parallel()
 	for i, st := range append([]step{createSchemaMigrations}, migrations...) {
 		for _, d := range []dialect{sqliteDialect, postgresDialect} {
 			require.NotContains(t, st.sql(d), "{", "step %d", i)
@@ -43,6 +44,7 @@ func TestEveryPlaceholderIsFilledInForBothDatabases(t *testing.T) {
 }
 
 func TestReopenAppliesOnlyNewMigrations(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		firstRun := appliedVersions(t, s)
@@ -63,6 +65,7 @@ func TestReopenAppliesOnlyNewMigrations(t *testing.T) {
 }
 
 func TestOpenRefusesSchemaFromNewerBuild(t *testing.T) {
+	t.Parallel()
 	forEachConfig(t, func(t *testing.T, cfg Config) {
 		ctx := context.Background()
 		s, err := Open(ctx, cfg)
@@ -78,6 +81,7 @@ func TestOpenRefusesSchemaFromNewerBuild(t *testing.T) {
 // A failing step leaves the database at the last complete version, with no
 // trace of the step's own statements.
 func TestFailedMigrationLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		err := s.migrate(ctx, withExtraStep(`CREATE TABLE half_done (x INTEGER); CREATE TABLE half_done (x INTEGER)`))
@@ -92,6 +96,7 @@ func TestFailedMigrationLeavesNothingBehind(t *testing.T) {
 // Several processes (replicas) start together on one new database: each must
 // open it, and every step must be applied exactly once.
 func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	t.Parallel()
 	forEachConfig(t, func(t *testing.T, cfg Config) {
 		const replicas = 5
 		stores := make(chan *Store, replicas)
@@ -119,6 +124,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 }
 
 func TestInTxCommitsOnlyWhenFnSucceeds(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		_, err := s.db.ExecContext(ctx, `CREATE TABLE scratch (x INTEGER)`)
@@ -152,6 +158,7 @@ func TestInTxCommitsOnlyWhenFnSucceeds(t *testing.T) {
 // inTx's contract with future code: PostgreSQL transactions are READ
 // COMMITTED, so nothing needs retrying on serialization failures.
 func TestPostgresTransactionsAreReadCommitted(t *testing.T) {
+	t.Parallel()
 	s := openForTest(t, postgresConfig(t))
 	err := s.inTx(context.Background(), func(tx *sql.Tx) error {
 		var level string
@@ -165,6 +172,7 @@ func TestPostgresTransactionsAreReadCommitted(t *testing.T) {
 // The durability and concurrency claims rest on these settings reaching the
 // connection, so check them on the connection itself.
 func TestSQLiteConnectionSettings(t *testing.T) {
+	t.Parallel()
 	s := openForTest(t, sqliteConfig(t))
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal",

@@ -35,6 +35,7 @@ func seed(t *testing.T, s *store.Store, rows ...[4]string) {
 }
 
 func TestRecentFiltersAndOrdersNewestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seed(t, s,
@@ -67,6 +68,7 @@ func TestRecentFiltersAndOrdersNewestFirst(t *testing.T) {
 }
 
 func TestRecentBreaksTimeTiesByInsertionOrder(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		first, second := sample("first"), sample("second")
@@ -79,6 +81,7 @@ func TestRecentBreaksTimeTiesByInsertionOrder(t *testing.T) {
 }
 
 func TestRecentLimitDefaultsAndCap(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		batch := make([]store.Entry, store.MaxLimit+10)

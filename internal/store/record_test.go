@@ -15,6 +15,7 @@ import (
 )
 
 func TestRecordRoundTripsEveryField(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		want := sample("req-1")
@@ -34,6 +35,7 @@ func TestRecordRoundTripsEveryField(t *testing.T) {
 }
 
 func TestRecordStampsZeroAtWithOneTimeForTheCall(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		first, second := sample("req-1"), sample("req-1")
@@ -53,6 +55,7 @@ func TestRecordStampsZeroAtWithOneTimeForTheCall(t *testing.T) {
 }
 
 func TestRecordRejectsUndeclaredValuesAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		badOutcome, noOrigin := sample("req-1"), sample("req-1")
@@ -70,12 +73,14 @@ func TestRecordRejectsUndeclaredValuesAndStoresNothing(t *testing.T) {
 }
 
 func TestRecordNothingIsANoOp(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		require.NoError(t, s.Record(context.Background()))
 	})
 }
 
 func TestRecordCapsDetailLength(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := sample("req-1")
@@ -89,6 +94,7 @@ func TestRecordCapsDetailLength(t *testing.T) {
 }
 
 func TestRecordHonoursCancelledContext(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -98,6 +104,7 @@ func TestRecordHonoursCancelledContext(t *testing.T) {
 
 // Parallel invites write at the same time; none may fail or be lost.
 func TestRecordFromManyGoroutines(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		const workers, perWorker = 8, 50

@@ -103,6 +103,7 @@ func takeOver(t *testing.T, s *store.Store, owner string, now time.Time) []invit
 }
 
 func TestARequestRoundTripsEveryField(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "Tester@Example.com", "not-an-email", "carol@example.com", "dave@example.com")
@@ -143,6 +144,7 @@ func TestARequestRoundTripsEveryField(t *testing.T) {
 }
 
 func TestLoadRequestFailsForAnUnknownID(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		_, err := s.LoadRequest(context.Background(), "r-nope")
 		require.Error(t, err)
@@ -152,6 +154,7 @@ func TestLoadRequestFailsForAnUnknownID(t *testing.T) {
 // A request id chosen by the caller (one per approved ask) is saved once: a second save, from
 // any process, changes nothing and says so.
 func TestARequestIDIsSavedOnce(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		first := newRecord("r-1", t0, "tester@example.com")
 		create(t, s, first, ownerA, t0.Add(time.Minute))
@@ -169,6 +172,7 @@ func TestARequestIDIsSavedOnce(t *testing.T) {
 
 // The audit log shows a refusal as soon as the request is saved, before anything is sent.
 func TestCreateRequestAuditsTheEmailsAlreadyFinalOnly(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		rec := newRecord("r-1", t0, "tester@example.com", "not-an-email")
 		rec.EmailStates[1].Result = invite.Result{Email: "not-an-email", Outcome: invite.Refused,
@@ -184,6 +188,7 @@ func TestCreateRequestAuditsTheEmailsAlreadyFinalOnly(t *testing.T) {
 }
 
 func TestFinishAuditsTheOutcomeAndReleasesTheClaimAtOnce(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		email string // each case invites its own address
 		res   invite.Result
@@ -242,6 +247,7 @@ func TestFinishAuditsTheOutcomeAndReleasesTheClaimAtOnce(t *testing.T) {
 // A process that lost its lease, or never had it, must not write anything: not the request's
 // progress, not an outcome (with its audit row and claim release), not the lease itself.
 func TestFencedWritesFailWithLeaseLostAndChangeNothing(t *testing.T) {
+	t.Parallel()
 	writes := map[string]func(ctx context.Context, s *store.Store, id, owner string) error{
 		"SetParent": func(ctx context.Context, s *store.Store, id, owner string) error {
 			return s.SetParent(ctx, id, owner, "C0REPLY/1700000000.000200")
@@ -308,6 +314,7 @@ func TestFencedWritesFailWithLeaseLostAndChangeNothing(t *testing.T) {
 }
 
 func TestSetDeliveredNeverGoesBack(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		create(t, s, newRecord("r-1", t0, "a@example.com", "b@example.com", "c@example.com"), ownerA, t0.Add(time.Minute))
@@ -322,6 +329,7 @@ func TestSetDeliveredNeverGoesBack(t *testing.T) {
 // An outcome is written once: a second Finish (a stale run, say) neither overwrites it nor
 // audits it again, and no create is marked as sent for it.
 func TestAFinalEmailTakesNoMoreWrites(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		create(t, s, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
@@ -340,6 +348,7 @@ func TestAFinalEmailTakesNoMoreWrites(t *testing.T) {
 }
 
 func TestClosingARequestReleasesItsClaimsAndEndsItForGood(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for _, state := range []invite.RequestState{invite.Done, invite.Abandoned} {
@@ -373,6 +382,7 @@ func TestClosingARequestReleasesItsClaimsAndEndsItForGood(t *testing.T) {
 }
 
 func TestClaimGoesToTheFirstRequestAndBackToIt(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		key := keyOf("tester@example.com")
 		alice := invite.Claim{ClaimKey: key, RequestID: "r-alice", UserID: "U0ALICE"}
@@ -404,6 +414,7 @@ func TestClaimGoesToTheFirstRequestAndBackToIt(t *testing.T) {
 }
 
 func TestLatestInviteIsTheNewestInviteOfTheAddressInTheApp(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		finished := func(id, userID string, key invite.ClaimKey, res invite.Result) {
@@ -454,6 +465,7 @@ func TestLatestInviteIsTheNewestInviteOfTheAddressInTheApp(t *testing.T) {
 }
 
 func TestTakeOverTakesExpiredLeasesOldestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(time.Hour)
@@ -486,6 +498,7 @@ func TestTakeOverTakesExpiredLeasesOldestFirst(t *testing.T) {
 }
 
 func TestRenewAndReleaseMoveTheLeaseEnd(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := t0.Add(time.Hour)
@@ -503,6 +516,7 @@ func TestRenewAndReleaseMoveTheLeaseEnd(t *testing.T) {
 
 // Replicas scan for expired leases at the same moment; each request must go to exactly one.
 func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		const expired = 20
@@ -529,6 +543,7 @@ func TestConcurrentTakeOversShareTheExpiredRequestsOut(t *testing.T) {
 
 // Slack may deliver one envelope twice, to two replicas at once; exactly one handles it.
 func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		stores := replicas(t, cfg, 2)
@@ -562,6 +577,7 @@ func TestFirstToHandleIsTrueOncePerIDAcrossProcesses(t *testing.T) {
 }
 
 func TestRecordRemovalWritesARemovedAuditRow(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		r := invite.Removal{
 			RequestID: "r-rm", UserID: "U0LEAD", ChannelID: "C0QA", Origin: "button",
@@ -589,6 +605,7 @@ func TestRecordRemovalWritesARemovedAuditRow(t *testing.T) {
 // transactions interleave; another session holds the email's row so that the old owner's write
 // stalls there while the take-over runs.
 func TestAWriteStalledByATakeOverLandsBeforeItOrNotAtAll(t *testing.T) {
+	t.Parallel()
 	writes := map[string]struct {
 		write  func(ctx context.Context, s *store.Store, id string) error
 		landed func(e invite.EmailState) bool
@@ -677,6 +694,7 @@ func waitForLockWaiters(t *testing.T, db *sql.DB, n int) {
 // How long access lasts and for whom a lead invited come back with the request; each email's
 // access end is loaded back with its outcome, and the audit log says both.
 func TestAccessAndRequesterRoundTripAndAreAudited(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		rec := newRecord("r-1", t0, "tester@example.com", "carol@example.com", "dave@example.com")
@@ -714,6 +732,7 @@ func TestAccessAndRequesterRoundTripAndAreAudited(t *testing.T) {
 
 // An older request, or one whose access does not end, loads with no end and no requester.
 func TestARequestWithoutAnEndHasNone(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		create(t, s, newRecord("r-1", t0, "tester@example.com"), ownerA, t0.Add(time.Minute))
 		require.NoError(t, s.Finish(context.Background(), "r-1", ownerA, 0, invite.Result{Email: "tester@example.com",

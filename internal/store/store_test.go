@@ -16,6 +16,7 @@ import (
 )
 
 func TestOpenIsReady(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		require.NoError(t, s.Ping(context.Background()))
 		got, err := s.Recent(context.Background(), store.Query{})
@@ -27,6 +28,7 @@ func TestOpenIsReady(t *testing.T) {
 // The file holds testers' addresses: the database and the -wal and -shm files
 // SQLite creates beside it must be private to the bot's user.
 func TestSQLiteFilesAreCreatedPrivate(t *testing.T) {
+	t.Parallel()
 	cfg := storetest.SQLite(t)
 	s := storetest.Open(t, cfg)
 	require.NoError(t, s.Record(context.Background(), sample("req-1")))
@@ -39,6 +41,7 @@ func TestSQLiteFilesAreCreatedPrivate(t *testing.T) {
 }
 
 func TestSQLiteKeepsTheModeOfAnExistingFile(t *testing.T) {
+	t.Parallel()
 	cfg := storetest.SQLite(t)
 	require.NoError(t, os.WriteFile(cfg.SQLitePath, nil, 0o640))
 	require.NoError(t, os.Chmod(cfg.SQLitePath, 0o640)) // whatever the umask
@@ -51,6 +54,7 @@ func TestSQLiteKeepsTheModeOfAnExistingFile(t *testing.T) {
 }
 
 func TestRowsSurviveCloseAndReopen(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		s, err := store.Open(ctx, cfg)
@@ -72,6 +76,7 @@ func TestRowsSurviveCloseAndReopen(t *testing.T) {
 }
 
 func TestPingFailsOnClosedStore(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		s, err := store.Open(context.Background(), cfg)
 		require.NoError(t, err)
@@ -82,6 +87,7 @@ func TestPingFailsOnClosedStore(t *testing.T) {
 }
 
 func TestOpenRejectsNonFilePaths(t *testing.T) {
+	t.Parallel()
 	for _, path := range []string{"", ":memory:"} {
 		_, err := store.Open(context.Background(), store.Config{SQLitePath: path})
 		require.Error(t, err, "path %q", path)
@@ -89,12 +95,14 @@ func TestOpenRejectsNonFilePaths(t *testing.T) {
 }
 
 func TestOpenFailsWhenDirectoryIsMissing(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "no-such-dir", "invites.db")
 	_, err := store.Open(context.Background(), store.Config{SQLitePath: path})
 	require.Error(t, err)
 }
 
 func TestOpenHandlesURISpecialCharactersInPath(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "odd ?dir# 100%")
 	require.NoError(t, os.Mkdir(dir, 0o700))
 	path := filepath.Join(dir, "invites.db")
@@ -108,6 +116,7 @@ func TestOpenHandlesURISpecialCharactersInPath(t *testing.T) {
 // several replicas) write at the same time; with SQLite they contend for the
 // file's write lock, and busy_timeout must make them wait, not fail.
 func TestTwoStoresOnOneDatabaseWriteConcurrently(t *testing.T) {
+	t.Parallel()
 	storetest.ForEachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
 		first, second := storetest.Open(t, cfg), storetest.Open(t, cfg)
@@ -134,6 +143,7 @@ func TestTwoStoresOnOneDatabaseWriteConcurrently(t *testing.T) {
 }
 
 func TestOpenRefusesBothDatabases(t *testing.T) {
+	t.Parallel()
 	_, err := store.Open(context.Background(), store.Config{
 		PostgresURL: "postgres://127.0.0.1/x", SQLitePath: filepath.Join(t.TempDir(), "invites.db"),
 	})
@@ -143,6 +153,7 @@ func TestOpenRefusesBothDatabases(t *testing.T) {
 // The URL may carry the database password: no error and no rendering of the
 // Config may show it.
 func TestPostgresPasswordIsNeverShown(t *testing.T) {
+	t.Parallel()
 	const password = "SECRET-pw"
 	for name, rawURL := range map[string]string{
 		"unreachable":  "postgres://bot:" + password + "@127.0.0.1:1/testerbot?sslmode=disable",
@@ -166,6 +177,7 @@ func TestPostgresPasswordIsNeverShown(t *testing.T) {
 // A password with an unencoded @ once reached the error in part ("lookup ss@127.0.0.1: no
 // such host"): such a URL gets a fixed message, and nothing of the password.
 func TestAnUnencodedAtInThePasswordGetsAFixedMessage(t *testing.T) {
+	t.Parallel()
 	_, err := store.Open(context.Background(), store.Config{PostgresURL: "postgres://root:pa@ss-SECRET@127.0.0.1:5432/test?sslmode=disable"})
 	require.Error(t, err)
 	require.ErrorContains(t, err, "unencoded @ in its user name or password (not shown): percent-encode it (@ is %40)")
